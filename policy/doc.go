@@ -17,12 +17,16 @@ type ConfigError struct {
 	Field  string // the field that holds the bad value
 	Value  any    // the rejected value
 	Reason string // what the value must be instead
+	Err    error  // a sentinel the error also matches, if any
 }
 
 // Error implements the error interface.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("invalid %s %v: %s", e.Field, e.Value, e.Reason)
 }
+
+// Unwrap returns Err.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 func configErr(field string, value any, reason string) error {
 	return &ConfigError{Field: field, Value: value, Reason: reason}

@@ -1,0 +1,145 @@
+package supervisor
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/policy"
+)
+
+// Kind says whether a child is a worker or a supervisor. A supervisor child
+// gets an infinite default shutdown timeout and is always waited for until
+// it is ready. The zero value, KindAuto, recognises a *Supervisor given
+// directly as the Actor; a supervisor wrapped in another actor must be
+// declared KindSupervisor.
+type Kind uint8
+
+const (
+	KindAuto       Kind = iota // a worker, unless the Actor is a *Supervisor
+	KindWorker                 // a worker
+	KindSupervisor             // a supervisor, possibly wrapped
+)
+
+// String returns "auto", "worker" or "supervisor".
+func (k Kind) String() string {
+	switch k {
+	case KindAuto:
+		return "auto"
+	case KindWorker:
+		return "worker"
+	case KindSupervisor:
+		return "supervisor"
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// PanicMode says what happens when a child panics.
+type PanicMode uint8
+
+const (
+	PanicDefault PanicMode = iota // the supervisor's setting (see WithCrashOnPanic)
+	PanicRecover                  // recover the panic into a *PanicError, an abnormal exit
+	PanicCrash                    // let the panic crash the process
+)
+
+// Child is the specification of one supervised child. The zero value plus a
+// Name and an Actor is a useful child: Permanent, the supervisor's backoff,
+// the default shutdown timeout, no readiness wait.
+type Child struct {
+	// Name is the child's path segment; unique among its siblings, not
+	// empty, without '/'.
+	Name string
+	// Actor is the work to supervise. A *Supervisor is an Actor, so trees
+	// nest.
+	Actor actor.Actor
+	// Restart says after which exits the child is restarted.
+	Restart policy.RestartType
+	// Significant marks a Transient or Temporary child whose end can shut the
+	// supervisor down (see WithAutoShutdown).
+	Significant bool
+	// WaitReady makes the supervisor wait, before starting the next child,
+	// until this child calls actor.Ready with its context. Supervisors are
+	// always waited for.
+	WaitReady bool
+	// StartTimeout bounds the wait for readiness; zero means the
+	// supervisor's default (see WithStartTimeout), policy.Infinity no limit.
+	StartTimeout time.Duration
+	// ShutdownTimeout bounds the wait for the child to stop after its
+	// context is cancelled; zero means 5s for a worker and no limit for a
+	// supervisor, policy.Infinity no limit.
+	ShutdownTimeout time.Duration
+	// Backoff, when non-nil, replaces the supervisor's backoff for this
+	// child.
+	Backoff *policy.Backoff
+	// Decider, when non-nil, chooses what follows an abnormal exit.
+	// Without one, policy.DefaultDecider honours policy.ErrDoNotRestart and
+	// policy.ErrEscalate.
+	Decider policy.Decider
+	// Kind declares whether the child is a worker or a supervisor.
+	Kind Kind
+	// Panics overrides the supervisor's panic handling for this child.
+	Panics PanicMode
+}
+
+func (c *Child) isSupervisor() bool {
+	switch c.Kind {
+	case KindSupervisor:
+		return true
+	case KindWorker:
+		return false
+	}
+	_, ok := c.Actor.(*Supervisor)
+	return ok
+}
+
+// validate checks the spec against the supervisor's auto-shutdown mode.
+func (c *Child) validate(auto policy.AutoShutdown) error {
+	field := func(f string) string { return "Child[" + c.Name + "]." + f }
+	switch {
+	case c.Name == "":
+		return &ConfigError{Field: "Child.Name", Value: `""`, Reason: "must not be empty"}
+	case strings.Contains(c.Name, PathSeparator):
+		return &ConfigError{Field: "Child.Name", Value: c.Name, Reason: "must not contain " + PathSeparator}
+	case c.Actor == nil || isNilSupervisor(c.Actor):
+		return &ConfigError{Field: field("Actor"), Value: nil, Reason: "must not be nil"}
+	}
+	if v, ok := c.Actor.(actor.Validator); ok {
+		if err := v.Validate(); err != nil {
+			return &ConfigError{Field: field("Actor"), Value: c.Actor, Reason: err.Error()}
+		}
+	}
+	if err := c.Restart.Validate(); err != nil {
+		return &ConfigError{Field: field("Restart"), Value: uint8(c.Restart), Reason: "must be Permanent, Transient or Temporary"}
+	}
+	if err := auto.CheckSignificant(c.Restart, c.Significant); err != nil {
+		return &ConfigError{Field: field("Significant"), Value: true, Reason: err.(*ConfigError).Reason}
+	}
+	if c.StartTimeout < 0 {
+		return &ConfigError{Field: field("StartTimeout"), Value: c.StartTimeout, Reason: "must be >= 0"}
+	}
+	if err := policy.ValidateShutdownTimeout(field("ShutdownTimeout"), c.ShutdownTimeout); err != nil {
+		return err
+	}
+	if c.Backoff != nil {
+		if err := c.Backoff.Validate(); err != nil {
+			e := *err.(*ConfigError)
+			e.Field = field(e.Field)
+			return &e
+		}
+	}
+	if c.Kind > KindSupervisor {
+		return &ConfigError{Field: field("Kind"), Value: uint8(c.Kind), Reason: "must be KindAuto, KindWorker or KindSupervisor"}
+	}
+	if c.Panics > PanicCrash {
+		return &ConfigError{Field: field("Panics"), Value: uint8(c.Panics), Reason: "must be PanicDefault, PanicRecover or PanicCrash"}
+	}
+	return nil
+}
+
+func isNilSupervisor(a actor.Actor) bool {
+	s, ok := a.(*Supervisor)
+	return ok && s == nil
+}
+

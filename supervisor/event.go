@@ -1,0 +1,87 @@
+package supervisor
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind names a lifecycle transition.
+type EventKind uint8
+
+// The lifecycle events a supervisor emits.
+const (
+	EventStarted           EventKind = iota + 1 // an incarnation was launched
+	EventReady                                  // a WaitReady child called actor.Ready
+	EventExited                                 // an incarnation returned nil by itself
+	EventFailed                                 // an incarnation returned an error
+	EventPanicked                               // an incarnation panicked; Err is a *PanicError
+	EventRestarting                             // a restart was decided; Delay and Attempt are set
+	EventStopped                                // an incarnation stopped after being asked to
+	EventStopTimeout                            // a child did not stop within its timeout: stuck
+	EventStuckExited                            // a stuck child's goroutine finally returned
+	EventStartFailed                            // a child failed to start
+	EventRemoved                                // a child was removed from its supervisor
+	EventIntensityExceeded                      // a restart would exceed the intensity
+	EventEscalated                              // the supervisor gave up; Err is the *EscalationError
+	EventAutoShutdown                           // significant children ended; the supervisor shuts down
+	EventShutdown                               // the supervisor began its shutdown
+	EventObserverDropped                        // an observer's queue was full; Dropped says how many
+)
+
+var eventNames = [...]string{
+	EventStarted:           "started",
+	EventReady:             "ready",
+	EventExited:            "exited",
+	EventFailed:            "failed",
+	EventPanicked:          "panicked",
+	EventRestarting:        "restarting",
+	EventStopped:           "stopped",
+	EventStopTimeout:       "stop_timeout",
+	EventStuckExited:       "stuck_exited",
+	EventStartFailed:       "start_failed",
+	EventRemoved:           "removed",
+	EventIntensityExceeded: "intensity_exceeded",
+	EventEscalated:         "escalated",
+	EventAutoShutdown:      "auto_shutdown",
+	EventShutdown:          "shutdown",
+	EventObserverDropped:   "observer_dropped",
+}
+
+// String returns the event's snake_case name, such as "restarting".
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && eventNames[k] != "" {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one lifecycle transition, as a flat value. Events are built only
+// when a logger level or an observer wants them.
+type Event struct {
+	Kind        EventKind
+	Seq         uint64        // per-supervisor sequence number, from 1, in order of occurrence
+	Time        time.Time     // when it happened
+	Supervisor  string        // path of the supervisor that emitted it
+	Child       string        // the child's name; empty for the supervisor's own events
+	Path        string        // the child's path, or the supervisor's for its own events
+	Incarnation uint64        // the child's incarnation, from 1 in each run
+	Restarts    int           // restarts of the child so far in this run
+	Err         error         // the exit error, escalation, or problem
+	Delay       time.Duration // backoff before a restart; how long a stop waited
+	Attempt     int           // consecutive restarts of the child, this one included
+	Dropped     uint64        // events an observer missed (EventObserverDropped)
+}
+
+// Observer receives events as values, for example to feed metrics. Each
+// observer gets its own bounded queue and delivery goroutine: a slow one
+// loses events (and is told how many) rather than stalling supervision, and
+// a panic in Observe is recovered and reported.
+type Observer interface {
+	Observe(Event)
+}
+
+// ObserverFunc adapts a function to an Observer.
+type ObserverFunc func(Event)
+
+// Observe calls f(e).
+func (f ObserverFunc) Observe(e Event) { f(e) }

@@ -1,0 +1,300 @@
+package supervisor
+
+import (
+	"errors"
+	"time"
+
+	"github.com/arbor-go/arbor/policy"
+)
+
+// handle processes one request in the loop. It reports done with Run's
+// error when the run ends.
+func (r *run) handle(q request) (bool, error) {
+	switch q.kind {
+	case reqEscalate:
+		return true, r.escalate(q)
+	case reqAutoShutdown:
+		r.s.mu.Lock()
+		r.emit(EventAutoShutdown, q.c, nil, 0, 0)
+		r.s.mu.Unlock()
+		return true, r.shutdown(ErrShutdown, nil)
+	}
+	r.opMu.Lock()
+	defer r.opMu.Unlock()
+	s := r.s
+	s.mu.Lock()
+	c := q.c
+	if c.gen != q.gen || c.state != StateRestarting || r.phase >= phaseStopping || r.indexOf(c) < 0 {
+		s.mu.Unlock() // already restarted with its group, removed, or shutting down
+		return false, nil
+	}
+	delay, ok := r.admit(c, q.err, q.at)
+	if !ok {
+		s.mu.Unlock()
+		return false, nil
+	}
+	if s.cfg.strategy == policy.OneForOne {
+		r.launch(c, delay)
+		s.mu.Unlock()
+		return false, nil
+	}
+	s.mu.Unlock()
+	r.groupRestart(c, delay)
+	return false, nil
+}
+
+// groupRestart restarts failed and the siblings its strategy names: it stops
+// them newest-first, waits delay, then starts them in order. A start failure
+// counts as a failure of that child and restarts its group again. Called in
+// the loop with opMu held.
+func (r *run) groupRestart(failed *child, delay time.Duration) {
+	s := r.s
+	for {
+		s.mu.Lock()
+		idx := r.indexOf(failed)
+		if idx < 0 || r.phase >= phaseStopping {
+			s.mu.Unlock()
+			return
+		}
+		members := make([]policy.Member, len(r.children))
+		for i, x := range r.children {
+			members[i] = policy.Member{Type: x.spec.Restart, Alive: x.alive && i != idx}
+		}
+		plan := s.cfg.strategy.Plan(members, idx)
+		pick := func(idx []int) []*child {
+			out := make([]*child, len(idx))
+			for i, j := range idx {
+				out[i] = r.children[j]
+			}
+			return out
+		}
+		stop, remove, start := pick(plan.Stop), pick(plan.Remove), pick(plan.Start)
+		for _, x := range start {
+			if x != failed && !x.alive {
+				x.setState(StateRestarting, time.Now())
+			}
+		}
+		if delay > 0 {
+			failed.setState(StateBackoff, time.Now())
+		}
+		s.mu.Unlock()
+
+		for _, x := range stop {
+			if r.stopChild(x, ErrRestarting, x.shutdownTimeout()) {
+				s.mu.Lock()
+				r.queue(request{kind: reqEscalate, c: x, err: ErrChildBusy, at: time.Now(), reason: "stuck"})
+				s.mu.Unlock()
+				return
+			}
+		}
+		s.mu.Lock()
+		for _, x := range remove {
+			if !x.stuck {
+				r.removeChild(x)
+				r.emit(EventRemoved, x, nil, 0, 0)
+			}
+		}
+		s.mu.Unlock()
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-r.runCtx.Done():
+				t.Stop()
+				return
+			}
+		}
+		next, err := r.startGroup(start)
+		if next == nil {
+			return
+		}
+		s.mu.Lock()
+		now := time.Now()
+		next.setState(StateRestarting, now)
+		var ok bool
+		delay, ok = r.admit(next, err, now)
+		s.mu.Unlock()
+		if !ok {
+			return
+		}
+		failed = next
+	}
+}
+
+// startGroup starts children in order. It returns the child that failed to
+// start, with its error, or nil.
+func (r *run) startGroup(start []*child) (*child, error) {
+	for _, x := range start {
+		err := r.startChild(x)
+		if errors.Is(err, errAborted) {
+			return nil, nil
+		}
+		var se *StartError
+		if errors.As(err, &se) {
+			return x, se.Err
+		}
+	}
+	return nil, nil
+}
+
+// escalate gives up: it builds the escalation error and shuts down.
+func (r *run) escalate(q request) error {
+	s := r.s
+	s.mu.Lock()
+	err := q.err
+	if err == nil {
+		err = ErrUnexpectedExit
+	}
+	lim := s.cfg.intensity
+	esc := &EscalationError{
+		Supervisor: r.path,
+		Child:      q.c.path,
+		Origin:     originOf(err, q.c.path),
+		Reason:     q.reason,
+		Restarts:   r.window.Count(q.at) + 1,
+		Period:     lim.Period,
+		Err:        err,
+	}
+	if q.reason == "backoff" {
+		esc.Restarts = q.c.consecutive
+	}
+	r.result = esc
+	r.emit(EventEscalated, nil, esc, 0, 0)
+	s.mu.Unlock()
+	return r.shutdown(ErrEscalating, esc)
+}
+
+// stopChild asks c to stop with cause and waits up to timeout for its
+// goroutine to return. It reports true if c is stuck. Called with opMu held.
+func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
+	s := r.s
+	s.mu.Lock()
+	if !c.alive {
+		s.mu.Unlock()
+		return c.stuck
+	}
+	done := r.cancelChild(c, cause)
+	s.mu.Unlock()
+	return r.awaitStop(c, done, timeout)
+}
+
+// cancelChild records that the supervisor asks c to stop, then cancels its
+// incarnation. Called with s.mu held and c alive.
+func (r *run) cancelChild(c *child, cause error) <-chan struct{} {
+	c.stopping = true
+	if c.state != StateBackoff {
+		c.setState(StateStopping, time.Now())
+	}
+	c.cancel(cause)
+	return c.done
+}
+
+// awaitStop waits up to timeout for done; past it, c is reported stuck.
+func (r *run) awaitStop(c *child, done <-chan struct{}, timeout time.Duration) bool {
+	if timeout == policy.Infinity {
+		<-done
+		return false
+	}
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		select {
+		case <-done:
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	} else {
+		select {
+		case <-done:
+			return false
+		default:
+		}
+	}
+	stack := stackOf(c.path)
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !c.alive {
+		return false
+	}
+	c.stuck = true
+	c.setState(StateStuck, time.Now())
+	r.stuckLive++
+	r.stuck = append(r.stuck, StuckChild{Path: c.path, Waited: timeout, Stack: stack})
+	r.emit(EventStopTimeout, c, nil, timeout, 0)
+	return true
+}
+
+// shutdown stops every child newest-first (or all at once with concurrent
+// shutdown), within the shutdown budget, and returns Run's error: result
+// joined to a *StuckError if children did not stop.
+func (r *run) shutdown(cause, result error) error {
+	s := r.s
+	s.mu.Lock()
+	if r.phase < phaseStopping {
+		r.phase = phaseStopping
+		close(r.quit)
+	}
+	r.ready = false
+	r.emit(EventShutdown, nil, result, 0, 0)
+	s.mu.Unlock()
+
+	r.opMu.Lock()
+	defer r.opMu.Unlock()
+	if d := s.cfg.drainDelay; d > 0 {
+		t := time.NewTimer(d)
+		<-t.C
+	}
+	var deadline time.Time
+	budget := s.cfg.shutdownBudget
+	if budget > 0 {
+		deadline = time.Now().Add(budget)
+	}
+	order := r.startOrder()
+	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+		order[i], order[j] = order[j], order[i]
+	}
+	waitFor := func(c *child) time.Duration {
+		d := c.shutdownTimeout()
+		if budget > 0 {
+			d = min(d, time.Until(deadline))
+			if d <= 0 {
+				d = 0
+			}
+		}
+		return d
+	}
+	if s.cfg.concurrentShutdown {
+		dones := make([]<-chan struct{}, len(order))
+		s.mu.Lock()
+		for i, c := range order {
+			if c.alive && !c.stuck {
+				dones[i] = r.cancelChild(c, cause)
+			}
+		}
+		s.mu.Unlock()
+		for i, c := range order {
+			if dones[i] != nil {
+				r.awaitStop(c, dones[i], waitFor(c))
+			}
+		}
+	} else {
+		for _, c := range order {
+			if c.stuck {
+				continue
+			}
+			r.stopChild(c, cause, waitFor(c))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stuck := append(append([]StuckChild(nil), r.stuck...), r.stuckBelow...)
+	if len(stuck) == 0 {
+		return result
+	}
+	se := &StuckError{Supervisor: r.path, Stuck: stuck}
+	if result == nil {
+		return se
+	}
+	return errors.Join(result, se)
+}

@@ -1,0 +1,430 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/policy"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/sync/errgroup"
+)
+
+type phase uint8
+
+const (
+	phaseStarting phase = iota
+	phaseRunning
+	phaseStopping
+	phaseDone
+)
+
+// run is the state of one call to Run. Fields are guarded by s.mu unless
+// noted; opMu serialises the operations that stop or start children
+// (dynamic calls, group restarts, escalation and shutdown).
+type run struct {
+	s           *Supervisor
+	path        string
+	runCtx      context.Context
+	scope       context.Context
+	cancelScope context.CancelCauseFunc
+	g           errgroup.Group
+	log         *zap.Logger
+	logOn       bool // log is not a no-op
+	hub         *hub
+	ownHub      bool
+	parent      *child
+	jitter      func() float64
+	quit        chan struct{} // closed when shutdown begins
+	wake        chan struct{} // one-slot signal: pending has work
+
+	opMu sync.Mutex
+
+	phase      phase
+	children   []*child
+	byName     map[string]*child
+	window     *policy.Window
+	seq        uint64
+	pending    []request
+	ready      bool
+	result     error        // escalation, once decided
+	stuck      []StuckChild // children of this supervisor that did not stop
+	stuckBelow []StuckChild // reported by child supervisors
+	stuckLive  int          // stuck children whose goroutines have not returned
+}
+
+type reqKind uint8
+
+const (
+	reqRestart      reqKind = iota // restart c (strategy, intensity) via the loop
+	reqEscalate                    // give up because of c
+	reqAutoShutdown                // a significant child ended
+)
+
+type request struct {
+	kind   reqKind
+	c      *child
+	gen    uint64
+	err    error
+	at     time.Time
+	reason string
+}
+
+// Run runs the supervisor until ctx is done, its restart intensity is
+// exceeded, a decider escalates, or its significant children end. It
+// starts the children in order, waiting for those that must become ready,
+// and returns only after every goroutine it started has returned, except
+// children it reports as stuck.
+//
+// Run returns nil after a clean shutdown (ctx cancelled, or auto-shutdown),
+// an *EscalationError when it gave up, a *StartError when a child failed to
+// start, and a *StuckError (joined to any other error) when children did
+// not stop in time. It returns ErrAlreadyRunning at once while another Run
+// is in progress, and nil at once, starting nothing, if ctx is already done.
+//
+// A Supervisor can be run again after Run returned: each run starts afresh
+// from the specification given to New, with an empty intensity window;
+// children added with Add during a run are not carried over.
+func (s *Supervisor) Run(ctx context.Context) error {
+	if ctx == nil {
+		return &ConfigError{Field: "Run.ctx", Value: nil, Reason: "must not be nil"}
+	}
+	if p := childOf(ctx); p != nil {
+		// Run as a child: let the parent know, for its kind and snapshots.
+		p.r.s.mu.Lock()
+		p.sub = s
+		p.r.s.mu.Unlock()
+	}
+	s.mu.Lock()
+	if s.r != nil {
+		s.mu.Unlock()
+		return ErrAlreadyRunning
+	}
+	if s.stuckAlive > 0 {
+		err := &StuckError{Supervisor: s.name, Err: ErrStillStuck}
+		for _, p := range s.stuckPaths {
+			err.Stuck = append(err.Stuck, StuckChild{Path: p})
+		}
+		s.mu.Unlock()
+		return err
+	}
+	if ctx.Err() != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	r := s.newRun(ctx)
+	s.r = r
+	s.mu.Unlock()
+
+	if r.ownHub {
+		r.hub.start()
+	}
+	err := r.main()
+	r.cancelScope(ErrShutdown)
+
+	s.mu.Lock()
+	r.phase = phaseDone
+	live := r.stuckLive
+	if live > 0 {
+		s.stuckAlive += live
+		s.stuckPaths = s.stuckPaths[:0]
+		for _, c := range r.children {
+			if c.stuck {
+				s.stuckPaths = append(s.stuckPaths, c.path)
+			}
+		}
+	}
+	s.r = nil
+	s.mu.Unlock()
+	if live == 0 {
+		r.g.Wait()
+	}
+	if r.ownHub {
+		r.hub.close()
+	}
+	return err
+}
+
+func (s *Supervisor) newRun(ctx context.Context) *run {
+	r := &run{s: s, runCtx: ctx, path: s.name, quit: make(chan struct{}), wake: make(chan struct{}, 1)}
+	r.parent = childOf(ctx)
+	var parentRun *run
+	if r.parent != nil {
+		parentRun = r.parent.r
+		r.path = r.parent.path
+	}
+	switch {
+	case s.cfg.logger != nil:
+		r.log = s.cfg.logger
+	case parentRun != nil:
+		r.log = parentRun.log
+	default:
+		r.log = zap.NewNop()
+	}
+	r.log = r.log.WithOptions(zap.WithCaller(false), zap.AddStacktrace(zapcore.InvalidLevel))
+	r.logOn = r.log.Core().Enabled(zapcore.FatalLevel)
+	switch {
+	case len(s.cfg.observers) > 0:
+		r.hub = newHub(s.cfg.observers, s.cfg.observerBuffer, r.log)
+		r.ownHub = true
+	case parentRun != nil:
+		r.hub = parentRun.hub
+	}
+	r.jitter = s.cfg.jitter
+	if r.jitter == nil {
+		r.jitter = rand.Float64
+	}
+	r.scope, r.cancelScope = context.WithCancelCause(context.WithoutCancel(ctx))
+	r.window = policy.NewWindow(s.cfg.intensity)
+	r.byName = make(map[string]*child, len(s.cfg.children))
+	for _, spec := range s.cfg.children {
+		c := newChild(r, spec)
+		r.children = append(r.children, c)
+		r.byName[spec.Name] = c
+	}
+	return r
+}
+
+// main starts the children, runs the loop and shuts down; it returns Run's
+// error.
+func (r *run) main() error {
+	r.opMu.Lock()
+	for _, c := range r.startOrder() {
+		err := r.startChild(c)
+		if err == nil {
+			continue
+		}
+		r.opMu.Unlock()
+		if errors.Is(err, errAborted) {
+			return r.shutdown(ErrShutdown, nil)
+		}
+		return r.shutdown(ErrShutdown, err)
+	}
+	r.opMu.Unlock()
+	if init := r.s.cfg.init; init != nil {
+		if err := callInit(init, r.scope, r.s); err != nil {
+			return r.shutdown(ErrShutdown, &StartError{Supervisor: r.path, Child: r.path + PathSeparator + "init", Err: err})
+		}
+	}
+	r.s.mu.Lock()
+	if r.phase == phaseStarting {
+		r.phase = phaseRunning
+		r.ready = true
+	}
+	r.s.mu.Unlock()
+	actor.Ready(r.runCtx)
+	return r.loop()
+}
+
+func (r *run) startOrder() []*child {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	return append([]*child(nil), r.children...)
+}
+
+func callInit(init func(context.Context, *Supervisor) error, ctx context.Context, s *Supervisor) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return init(ctx, s)
+}
+
+// loop processes requests until the run ends, and returns Run's error.
+func (r *run) loop() error {
+	for {
+		select {
+		case <-r.runCtx.Done():
+			return r.shutdown(ErrShutdown, nil)
+		case <-r.wake:
+		}
+		r.s.mu.Lock()
+		reqs := r.pending
+		r.pending = nil
+		r.s.mu.Unlock()
+		for _, q := range reqs {
+			if done, err := r.handle(q); done {
+				return err
+			}
+		}
+	}
+}
+
+// queue hands a request to the loop. Called with s.mu held.
+func (r *run) queue(q request) {
+	r.pending = append(r.pending, q)
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// errAborted reports that a start was interrupted by shutdown.
+var errAborted = errors.New("start aborted by shutdown")
+
+// startChild launches c and, if it must become ready, waits for that. It
+// returns a *StartError if c failed to start, or errAborted if shutdown
+// began meanwhile. Called with opMu held.
+func (r *run) startChild(c *child) error {
+	s := r.s
+	s.mu.Lock()
+	if r.phase >= phaseStopping {
+		s.mu.Unlock()
+		return errAborted
+	}
+	if !c.waitReady {
+		r.launch(c, 0)
+		s.mu.Unlock()
+		return nil
+	}
+	c.starting, c.startExited, c.startErr, c.timedOut = true, false, nil, false
+	ready := make(chan struct{})
+	c.readyCh = ready
+	r.launch(c, 0)
+	done := c.done
+	s.mu.Unlock()
+
+	var timeout <-chan time.Time
+	if d := c.startTimeout(); d != policy.Infinity {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ready:
+		s.mu.Lock()
+		c.starting = false
+		s.mu.Unlock()
+		return nil
+	case <-done:
+	case <-timeout:
+		s.mu.Lock()
+		c.timedOut = true
+		s.mu.Unlock()
+		r.stopChild(c, ErrStartTimeout, c.shutdownTimeout())
+	case <-r.quit:
+		s.mu.Lock()
+		c.starting = false
+		s.mu.Unlock()
+		return errAborted
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.starting = false
+	if c.stuck {
+		return &StartError{Supervisor: r.path, Child: c.path, Err: ErrStartTimeout}
+	}
+	err := c.startErr
+	if c.timedOut {
+		err = ErrStartTimeout
+	}
+	if !c.startExited || (err == nil && !c.timedOut) {
+		// Returned nil before ready: a start followed by a normal exit.
+		r.afterExit(c, policy.Normal, nil, time.Now(), true)
+		return nil
+	}
+	r.emit(EventStartFailed, c, err, 0, 0)
+	return &StartError{Supervisor: r.path, Child: c.path, Err: err}
+}
+
+func (c *child) startTimeout() time.Duration {
+	d := c.spec.StartTimeout
+	if d == 0 {
+		d = c.r.s.cfg.startTimeout
+	}
+	if d == 0 {
+		return policy.Infinity
+	}
+	return d
+}
+
+func (c *child) shutdownTimeout() time.Duration {
+	return policy.ShutdownTimeout(c.spec.ShutdownTimeout, c.isSup || c.sub != nil)
+}
+
+// launch starts a goroutine for a new incarnation of c, after delay.
+// Called with s.mu held.
+func (r *run) launch(c *child, delay time.Duration) {
+	ctx := r.newIncarnation(c, delay)
+	done := make(chan struct{})
+	c.alive, c.done = true, done
+	r.g.Go(func() error {
+		defer close(done)
+		r.childLoop(c, ctx, delay)
+		return nil
+	})
+}
+
+// newIncarnation creates the context of c's next incarnation and records
+// its start (or its backoff). Called with s.mu held.
+func (r *run) newIncarnation(c *child, delay time.Duration) context.Context {
+	ctx, cancel := context.WithCancelCause(c.base)
+	c.cancel = cancel
+	c.gen++
+	c.stopping = false
+	c.ready = false
+	now := time.Now()
+	if delay > 0 {
+		c.setState(StateBackoff, now)
+		return ctx
+	}
+	r.markStarted(c, now)
+	return ctx
+}
+
+// markStarted records that c's incarnation is now running. Called with s.mu
+// held.
+func (r *run) markStarted(c *child, now time.Time) {
+	if c.waitReady {
+		c.setState(StateStarting, now)
+	} else {
+		c.setState(StateRunning, now)
+		c.ready = true
+		c.readyAt = now
+	}
+	r.emit(EventStarted, c, nil, 0, 0)
+}
+
+// childReady is the readiness hook of a WaitReady child.
+func (r *run) childReady(c *child) {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.ready || !c.alive || c.stopping || c.state != StateStarting {
+		return
+	}
+	now := time.Now()
+	c.ready = true
+	c.readyAt = now
+	c.setState(StateRunning, now)
+	r.emit(EventReady, c, nil, 0, 0)
+	if c.readyCh != nil {
+		close(c.readyCh)
+		c.readyCh = nil
+	}
+}
+
+// childAt returns c's index in start order, or -1. Called with s.mu held.
+func (r *run) indexOf(c *child) int {
+	for i, x := range r.children {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// removeChild drops c's record. Called with s.mu held.
+func (r *run) removeChild(c *child) {
+	if i := r.indexOf(c); i >= 0 {
+		r.children = append(r.children[:i], r.children[i+1:]...)
+	}
+	if r.byName[c.spec.Name] == c {
+		delete(r.byName, c.spec.Name)
+	}
+}
