@@ -142,4 +142,3 @@ func isNilSupervisor(a actor.Actor) bool {
 	s, ok := a.(*Supervisor)
 	return ok && s == nil
 }
-

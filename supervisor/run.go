@@ -308,10 +308,9 @@ func (r *run) startChild(c *child) error {
 		s.mu.Unlock()
 		r.stopChild(c, ErrStartTimeout, c.shutdownTimeout())
 	case <-r.quit:
-		s.mu.Lock()
-		c.starting = false
-		s.mu.Unlock()
-		return errAborted
+		return r.abortStart(c)
+	case <-r.runCtx.Done():
+		return r.abortStart(c)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -330,6 +329,15 @@ func (r *run) startChild(c *child) error {
 	}
 	r.emit(EventStartFailed, c, err, 0, 0)
 	return &StartError{Supervisor: r.path, Child: c.path, Err: err}
+}
+
+// abortStart stops waiting for c's readiness because shutdown began; the
+// shutdown stops c with the others.
+func (r *run) abortStart(c *child) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	c.starting = false
+	return errAborted
 }
 
 func (c *child) startTimeout() time.Duration {
