@@ -41,15 +41,15 @@ func (s *Supervisor) Add(spec Child) error {
 	if err == nil {
 		return nil
 	}
+	if err == errAborted {
+		return ErrShuttingDown // the shutdown stops the child with the others
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !c.stuck {
 		r.removeChild(c)
 	} else {
 		c.removed = true
-	}
-	if err == errAborted {
-		return ErrShuttingDown
 	}
 	return err
 }
