@@ -173,15 +173,19 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
 		s.mu.Unlock()
 		return c.stuck
 	}
-	done := r.cancelChild(c, cause)
+	done := r.cancelChild(c, cause, timeout)
 	s.mu.Unlock()
 	return r.awaitStop(c, done, timeout)
 }
 
-// cancelChild records that the supervisor asks c to stop, then cancels its
-// incarnation. Called with s.mu held and c alive.
-func (r *run) cancelChild(c *child, cause error) <-chan struct{} {
+// cancelChild records that the supervisor asks c to stop within timeout,
+// then cancels its incarnation. Called with s.mu held and c alive.
+func (r *run) cancelChild(c *child, cause error, timeout time.Duration) <-chan struct{} {
 	c.stopping = true
+	c.stopBy = time.Time{}
+	if timeout != policy.Infinity {
+		c.stopBy = time.Now().Add(timeout)
+	}
 	if c.state != StateBackoff {
 		c.setState(StateStopping, time.Now())
 	}
@@ -269,7 +273,7 @@ func (r *run) shutdown(cause, result error) error {
 		s.mu.Lock()
 		for i, c := range order {
 			if c.alive && !c.stuck {
-				dones[i] = r.cancelChild(c, cause)
+				dones[i] = r.cancelChild(c, cause, waitFor(c))
 			}
 		}
 		s.mu.Unlock()

@@ -64,6 +64,7 @@ type child struct {
 	alive       bool          // a goroutine of this child is running
 	done        chan struct{} // closed when that goroutine returns
 	stopping    bool          // the supervisor asked the current incarnation to stop
+	stopBy      time.Time     // when the supervisor stops waiting for it; zero: no limit
 	starting    bool          // a starter waits for readiness
 	readyCh     chan struct{} // closed on readiness while starting
 	startErr    error         // exit of an incarnation that ended while starting
@@ -142,6 +143,25 @@ func Logger(ctx context.Context) *zap.Logger {
 		c.logger = c.r.log.With(zap.String("path", c.path))
 	}
 	return c.logger
+}
+
+// StopDeadline returns the time by which the child whose incarnation ctx
+// belongs to must have returned, once its supervisor has asked it to stop,
+// so that it can pass it on (for example to http.Server.Shutdown). ok is
+// false while the child has not been asked to stop, when its shutdown
+// timeout is infinite, and outside a supervisor.
+func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
+	c := childOf(ctx)
+	if c == nil {
+		return time.Time{}, false
+	}
+	s := c.r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !c.stopping || c.stopBy.IsZero() {
+		return time.Time{}, false
+	}
+	return c.stopBy, true
 }
 
 func (c *child) setState(st State, now time.Time) {
