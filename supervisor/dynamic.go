@@ -176,7 +176,7 @@ func (s *Supervisor) Children() []ChildInfo {
 	out := make([]ChildInfo, len(r.children))
 	for i, c := range r.children {
 		kind := KindWorker
-		if c.isSup || c.sub != nil {
+		if c.isSup || c.sub.Load() != nil {
 			kind = KindSupervisor
 		}
 		out[i] = ChildInfo{Name: c.spec.Name, Path: c.path, Kind: kind, Restart: c.spec.Restart,

@@ -95,9 +95,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	if p := childOf(ctx); p != nil {
 		// Run as a child: let the parent know, for its kind and snapshots.
-		p.r.s.mu.Lock()
-		p.sub = s
-		p.r.s.mu.Unlock()
+		p.sub.Store(s)
 	}
 	s.mu.Lock()
 	if s.r != nil {
@@ -304,6 +302,11 @@ func (r *run) startChild(c *child) error {
 	case <-done:
 	case <-timeout:
 		s.mu.Lock()
+		if c.ready { // ready at the last instant
+			c.starting = false
+			s.mu.Unlock()
+			return nil
+		}
 		c.timedOut = true
 		s.mu.Unlock()
 		r.stopChild(c, ErrStartTimeout, c.shutdownTimeout())
@@ -318,17 +321,19 @@ func (r *run) startChild(c *child) error {
 	if c.stuck {
 		return &StartError{Supervisor: r.path, Child: c.path, Err: ErrStartTimeout}
 	}
-	err := c.startErr
-	if c.timedOut {
-		err = ErrStartTimeout
-	}
-	if !c.startExited || (err == nil && !c.timedOut) {
+	switch {
+	case c.timedOut:
+		r.emit(EventStartFailed, c, ErrStartTimeout, 0, 0)
+		return &StartError{Supervisor: r.path, Child: c.path, Err: ErrStartTimeout}
+	case !c.startExited:
+		return nil // it became ready, then ended through the usual path
+	case c.startErr == nil:
 		// Returned nil before ready: a start followed by a normal exit.
-		r.afterExit(c, policy.Normal, nil, time.Now(), true)
+		r.afterExit(c, policy.Normal, nil, time.Now(), false)
 		return nil
 	}
-	r.emit(EventStartFailed, c, err, 0, 0)
-	return &StartError{Supervisor: r.path, Child: c.path, Err: err}
+	r.emit(EventStartFailed, c, c.startErr, 0, 0)
+	return &StartError{Supervisor: r.path, Child: c.path, Err: c.startErr}
 }
 
 // abortStart stops waiting for c's readiness because shutdown began; the
@@ -352,7 +357,7 @@ func (c *child) startTimeout() time.Duration {
 }
 
 func (c *child) shutdownTimeout() time.Duration {
-	return policy.ShutdownTimeout(c.spec.ShutdownTimeout, c.isSup || c.sub != nil)
+	return policy.ShutdownTimeout(c.spec.ShutdownTimeout, c.isSup || c.sub.Load() != nil)
 }
 
 // launch starts a goroutine for a new incarnation of c, after delay.

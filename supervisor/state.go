@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime/pprof"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
@@ -77,8 +78,8 @@ type child struct {
 	consecutive int           // restarts since the last long-enough run
 	lastErr     error
 	stuck       bool
-	removed     bool // removed while stuck: drop the record when it returns
-	sub         *Supervisor
+	removed     bool                       // removed while stuck: drop the record when it returns
+	sub         atomic.Pointer[Supervisor] // set when a supervisor runs as this child
 	logger      *zap.Logger
 	logLim      limiter
 }
