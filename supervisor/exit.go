@@ -107,9 +107,11 @@ func (r *run) exited(c *child, err error, canContinue bool) (context.Context, ti
 	defer s.mu.Unlock()
 	c.cancel(ErrExited) // an incarnation's context never outlives it
 	now := time.Now()
-	var stuckErr *StuckError
-	if errors.As(err, &stuckErr) && stuckErr.Err == nil {
-		r.stuckBelow = append(r.stuckBelow, stuckErr.Stuck...)
+	if err != nil && (c.isSup || c.sub.Load() != nil) {
+		var stuckErr *StuckError
+		if errors.As(err, &stuckErr) && stuckErr.Err == nil {
+			r.stuckBelow = append(r.stuckBelow, stuckErr.Stuck...)
+		}
 	}
 	if c.stuck {
 		r.emitExit(c, err, true)
@@ -136,13 +138,13 @@ func (r *run) exited(c *child, err error, canContinue bool) (context.Context, ti
 
 // emitExit emits the event for an incarnation's end. Called with s.mu held.
 func (r *run) emitExit(c *child, err error, shutdown bool) {
-	var pe *PanicError
+	_, panicked := err.(*PanicError)
 	switch {
 	case shutdown:
 		r.emit(EventStopped, c, err, 0, 0)
 	case err == nil:
 		r.emit(EventExited, c, nil, 0, 0)
-	case errors.As(err, &pe):
+	case panicked:
 		c.lastErr = err
 		r.emit(EventPanicked, c, err, 0, 0)
 	default:
@@ -223,7 +225,7 @@ func (r *run) afterExit(c *child, class policy.ExitClass, err error, now time.Ti
 		c.alive = false
 		return nil, 0
 	}
-	return r.newIncarnation(c, delay), delay
+	return r.newIncarnation(c, delay, now), delay
 }
 
 // leaveStopped records that c ended for good: a Temporary child is removed,

@@ -292,6 +292,12 @@ func (r *run) shutdown(cause, result error) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, c := range r.children {
+		if c.alive && !c.stopping { // a safety net: nothing is left running
+			c.stopping = true
+			c.cancel(cause)
+		}
+	}
 	stuck := append(append([]StuckChild(nil), r.stuck...), r.stuckBelow...)
 	if len(stuck) == 0 {
 		return result

@@ -31,6 +31,7 @@ type run struct {
 	path        string
 	runCtx      context.Context
 	scope       context.Context
+	detached    context.Context // scope's values without its cancellation
 	cancelScope context.CancelCauseFunc
 	g           errgroup.Group
 	log         *zap.Logger
@@ -177,6 +178,7 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 		r.jitter = rand.Float64
 	}
 	r.scope, r.cancelScope = context.WithCancelCause(context.WithoutCancel(ctx))
+	r.detached = context.WithoutCancel(r.scope)
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.byName = make(map[string]*child, len(s.cfg.children))
 	for _, spec := range s.cfg.children {
@@ -363,7 +365,7 @@ func (c *child) shutdownTimeout() time.Duration {
 // launch starts a goroutine for a new incarnation of c, after delay.
 // Called with s.mu held.
 func (r *run) launch(c *child, delay time.Duration) {
-	ctx := r.newIncarnation(c, delay)
+	ctx := r.newIncarnation(c, delay, time.Now())
 	done := make(chan struct{})
 	c.alive, c.done = true, done
 	r.g.Go(func() error {
@@ -375,13 +377,12 @@ func (r *run) launch(c *child, delay time.Duration) {
 
 // newIncarnation creates the context of c's next incarnation and records
 // its start (or its backoff). Called with s.mu held.
-func (r *run) newIncarnation(c *child, delay time.Duration) context.Context {
+func (r *run) newIncarnation(c *child, delay time.Duration, now time.Time) context.Context {
 	ctx, cancel := context.WithCancelCause(c.base)
 	c.cancel = cancel
 	c.gen++
 	c.stopping = false
 	c.ready = false
-	now := time.Now()
 	if delay > 0 {
 		c.setState(StateBackoff, now)
 		return ctx

@@ -43,8 +43,12 @@ const pathLabel = "supervisor.path"
 
 // child is the run-time record of one child in one run. It is also the
 // context every incarnation of the child derives from: it carries the
-// supervisor's scope (its Done and Err), and answers Value for childKey so
-// that Logger and Path find it, at no allocation per incarnation.
+// values of the supervisor's scope, and answers Value for childKey so that
+// Logger and Path find it, at no allocation per incarnation. It does not
+// carry the scope's cancellation: the supervisor cancels every incarnation
+// itself, always with a cause, so an incarnation's context need not be
+// registered with the scope (that registration costs a lock and a map
+// update per restart).
 //
 // Fields below mu are guarded by the supervisor's mutex.
 type child struct {
@@ -95,7 +99,7 @@ func (c *child) Value(key any) any {
 }
 
 func newChild(r *run, spec Child) *child {
-	c := &child{Context: r.scope, r: r, spec: spec}
+	c := &child{Context: r.detached, r: r, spec: spec}
 	c.path = r.path + PathSeparator + spec.Name
 	c.isSup = spec.isSupervisor()
 	c.waitReady = spec.WaitReady || c.isSup
