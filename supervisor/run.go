@@ -177,7 +177,9 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	if r.jitter == nil {
 		r.jitter = rand.Float64
 	}
-	r.scope, r.cancelScope = context.WithCancelCause(context.WithoutCancel(ctx))
+	// The scope hides the readiness hook of Run's own context: a child's
+	// actor.Ready must not count as the supervisor's.
+	r.scope, r.cancelScope = context.WithCancelCause(actor.WithReady(context.WithoutCancel(ctx), nil))
 	r.detached = context.WithoutCancel(r.scope)
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.byName = make(map[string]*child, len(s.cfg.children))

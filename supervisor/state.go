@@ -112,8 +112,6 @@ func newChild(r *run, spec Child) *child {
 	if c.waitReady {
 		c.readyFn = func() { r.childReady(c) }
 		c.base = actor.WithReady(c.base, c.readyFn)
-	} else {
-		c.base = actor.WithReady(c.base, nil) // hide the parent's readiness hook
 	}
 	c.state = StateStopped
 	return c
