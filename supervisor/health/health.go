@@ -1,0 +1,133 @@
+// Package health serves the state of a supervision tree over HTTP: the live
+// tree as text or JSON, a liveness probe and a readiness probe, in the shape
+// Kubernetes and load balancers expect.
+//
+// The handler is read-only: it never starts, stops or restarts anything.
+package health
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/arbor-go/arbor/supervisor"
+)
+
+// Handler returns an http.Handler that reports on s and its tree. It serves
+// GET and HEAD (other methods get 405 Method Not Allowed) on these paths:
+//
+//   - "/" and "/tree": the live tree (Supervisor.Snapshot) as indented text,
+//     text/plain; with "?format=json", as JSON.
+//   - "/tree.json": the live tree as JSON, application/json.
+//   - "/healthz": liveness. 200 "ok" unless a child in the tree is stuck
+//     (it did not stop within its shutdown timeout and still runs); then
+//     503, "stuck" and the stuck paths, one a line. A graceful shutdown in
+//     progress is alive: restarting the process would not help it.
+//   - "/readyz": readiness. 200 "ok" when s is running, past its start
+//     phase, not shutting down, and every WaitReady child in the tree is
+//     running and ready; otherwise 503, "not ready", the reason when s
+//     itself is not ready (": starting", ": shutting down" or
+//     ": not running"), then the paths of the WaitReady children that are
+//     not ready, one a line. Readiness turns off as soon as shutdown begins,
+//     before any child is stopped (see supervisor.WithDrainDelay).
+//
+// Other paths get 404. Responses are not cached. Paths are matched exactly:
+// to serve the handler under a prefix, strip it with http.StripPrefix.
+// Handler panics if s is nil.
+func Handler(s *supervisor.Supervisor) http.Handler {
+	if s == nil {
+		panic("health: Handler of a nil *supervisor.Supervisor")
+	}
+	return &handler{s: s}
+}
+
+type handler struct{ s *supervisor.Supervisor }
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var serve func(http.ResponseWriter, *http.Request)
+	switch req.URL.Path {
+	case "", "/", "/tree":
+		serve = h.tree
+	case "/tree.json":
+		serve = h.treeJSON
+	case "/healthz":
+		serve = h.healthz
+	case "/readyz":
+		serve = h.readyz
+	default:
+		http.NotFound(w, req)
+		return
+	}
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	serve(w, req)
+}
+
+func (h *handler) tree(w http.ResponseWriter, req *http.Request) {
+	switch req.URL.Query().Get("format") {
+	case "", "text":
+		text(w, http.StatusOK, h.s.Snapshot().String()+"\n")
+	case "json":
+		h.treeJSON(w, req)
+	default:
+		http.Error(w, `unknown format: want "text" or "json"`, http.StatusBadRequest)
+	}
+}
+
+func (h *handler) treeJSON(w http.ResponseWriter, _ *http.Request) {
+	body, err := json.MarshalIndent(h.s.Snapshot(), "", "  ")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	w.Write(append(body, '\n'))
+}
+
+func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
+	alive, stuck := h.s.Liveness()
+	if alive {
+		text(w, http.StatusOK, "ok\n")
+		return
+	}
+	text(w, http.StatusServiceUnavailable, lines("stuck", stuck))
+}
+
+func (h *handler) readyz(w http.ResponseWriter, _ *http.Request) {
+	hl := h.s.Health()
+	if hl.Ready {
+		text(w, http.StatusOK, "ok\n")
+		return
+	}
+	head := "not ready"
+	if hl.Reason != "" {
+		head += ": " + hl.Reason
+	}
+	text(w, http.StatusServiceUnavailable, lines(head, hl.NotReady))
+}
+
+// lines returns head and paths, one a line.
+func lines(head string, paths []string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteByte('\n')
+	for _, p := range paths {
+		b.WriteString(p)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func text(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	io.WriteString(w, body)
+}

@@ -1,0 +1,348 @@
+package supervisor
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Snapshot is a picture of one node of a live supervision tree, a worker or
+// a supervisor with its children, taken by Supervisor.Snapshot. It is a
+// plain value: it can be printed as an indented tree (String) or encoded as
+// JSON with stable snake_case field names, and decoded back.
+//
+// The picture of each supervisor is taken under its own lock, one
+// supervisor after another, so a tree that changes meanwhile may show a
+// child supervisor a moment later than its parent.
+type Snapshot struct {
+	// Path is the node's tree path, such as "root/db/pool-3".
+	Path string `json:"path"`
+	// Name is the node's path segment: its Child.Name in its parent, or the
+	// root's name.
+	Name string `json:"name"`
+	// Kind is KindWorker or KindSupervisor; a child that runs a *Supervisor,
+	// even wrapped, is a supervisor.
+	Kind Kind `json:"kind"`
+	// State is a child's state in its parent. The top node of a snapshot,
+	// when it has no parent, gets its state from its run: StateStarting,
+	// StateRunning, StateStopping, or StateStopped when not running. A
+	// running child supervisor that has begun its own shutdown shows
+	// StateStopping.
+	State State `json:"state"`
+	// Restarts counts the child's restarts in its parent's current run.
+	Restarts int `json:"restarts"`
+	// LastError is the text of the child's last failure, if any.
+	LastError string `json:"last_error,omitempty"`
+	// Since is when the child entered its state, in UTC; zero (and omitted
+	// from JSON) for a child that never started and for a root.
+	Since time.Time `json:"since,omitzero"`
+	// Ready reports that the node is running and ready: a worker that
+	// called actor.Ready (or does not wait for readiness), a supervisor past
+	// its start phase and not shutting down.
+	Ready bool `json:"ready"`
+	// WaitReady reports that the parent waits for the child's readiness,
+	// and that the tree's readiness depends on it (always true for a child
+	// supervisor).
+	WaitReady bool `json:"wait_ready"`
+	// Incarnation numbers the child's incarnations in its parent's current
+	// run, from 1; zero if it never started.
+	Incarnation uint64 `json:"incarnation"`
+	// Children are a running supervisor's children, in start order.
+	Children []Snapshot `json:"children,omitempty"`
+}
+
+// Health is the readiness and liveness of a tree, read in one walk through
+// it (see Supervisor.Readiness and Supervisor.Liveness).
+type Health struct {
+	// Ready reports that the supervisor is running, past its start phase,
+	// not shutting down, and that every WaitReady child in its tree is
+	// running and ready.
+	Ready bool `json:"ready"`
+	// Reason says why the supervisor itself is not ready: ReasonStarting,
+	// ReasonShuttingDown or ReasonNotRunning; empty when it is.
+	Reason string `json:"reason,omitempty"`
+	// NotReady lists the paths of the WaitReady children (child supervisors
+	// included) anywhere in the tree that are not running and ready.
+	NotReady []string `json:"not_ready,omitempty"`
+	// Alive is false only when a child in the tree is stuck: it did not stop
+	// within its shutdown timeout and its goroutine is still running.
+	Alive bool `json:"alive"`
+	// Stuck lists the paths of the stuck children.
+	Stuck []string `json:"stuck,omitempty"`
+}
+
+// Reasons a supervisor itself is not ready, as Health.Reason.
+const (
+	ReasonStarting     = "starting"
+	ReasonShuttingDown = "shutting down"
+	ReasonNotRunning   = "not running"
+)
+
+// Snapshot returns a picture of the supervisor's live tree, recursive
+// through child supervisors (also those wrapped in another actor). A
+// supervisor that is not running is a node in StateStopped without
+// children. Taking a snapshot changes nothing in the tree; it is safe for
+// concurrent use, also from the tree's own children.
+func (s *Supervisor) Snapshot() Snapshot {
+	// Run as a child: the top node tells its parent's record of it.
+	s.mu.Lock()
+	var p *child
+	if s.r != nil {
+		p = s.r.parent
+	}
+	s.mu.Unlock()
+	var h Health
+	if p == nil {
+		return s.walk(nil, &h)
+	}
+	ps := p.r.s
+	ps.mu.Lock()
+	rec := copyChild(p)
+	ps.mu.Unlock()
+	return s.walk(&rec, &h)
+}
+
+// Health returns the readiness and liveness of the supervisor's tree.
+func (s *Supervisor) Health() Health {
+	h := Health{Reason: ReasonNotRunning}
+	s.walk(nil, &h)
+	h.Ready = h.Reason == "" && len(h.NotReady) == 0
+	h.Alive = len(h.Stuck) == 0
+	return h
+}
+
+// Readiness reports whether the tree is ready to serve: false while the
+// supervisor is starting, from the moment its shutdown begins (before any
+// child is stopped), and when it is not running; otherwise true when every
+// child marked WaitReady, child supervisors included, is running and ready,
+// recursively. A child without WaitReady never makes the tree unready, not
+// even in backoff. notReady lists the paths of the WaitReady children that
+// are not ready; it may be empty when only the supervisor itself is not
+// ready (Health says why).
+func (s *Supervisor) Readiness() (ready bool, notReady []string) {
+	h := s.Health()
+	return h.Ready, h.NotReady
+}
+
+// Liveness reports whether the process is healthy in the sense that
+// restarting it would not help: it is false only when a child somewhere in
+// the tree is stuck (it did not stop within its shutdown timeout and its
+// goroutine still runs), and stuck lists their paths. A graceful shutdown in
+// progress does not make it false; the abandoned goroutines of an earlier
+// run of a supervisor that are still running do.
+func (s *Supervisor) Liveness() (alive bool, stuck []string) {
+	h := s.Health()
+	return h.Alive, h.Stuck
+}
+
+// nodeCopy holds what a snapshot needs from a child record, copied under
+// its supervisor's lock.
+type nodeCopy struct {
+	rec       *child // identity only: not read without its supervisor's lock
+	sub       *Supervisor
+	name      string
+	path      string
+	kind      Kind
+	state     State
+	restarts  int
+	lastErr   error
+	since     time.Time
+	ready     bool
+	waitReady bool
+	stuck     bool
+	gen       uint64
+}
+
+// copyChild copies c. Called with c's supervisor's mutex held.
+func copyChild(c *child) nodeCopy {
+	kind := KindWorker
+	if c.isSup || c.sub.Load() != nil {
+		kind = KindSupervisor
+	}
+	return nodeCopy{
+		rec: c, sub: c.sub.Load(), name: c.spec.Name, path: c.path, kind: kind,
+		state: c.state, restarts: c.restarts, lastErr: c.lastErr, since: c.since,
+		ready: c.ready && c.state == StateRunning, waitReady: c.waitReady,
+		stuck: c.stuck, gen: c.gen,
+	}
+}
+
+func (k *nodeCopy) node() Snapshot {
+	n := Snapshot{
+		Path: k.path, Name: k.name, Kind: k.kind, State: k.state,
+		Restarts: k.restarts, LastError: errText(k.lastErr), Ready: k.ready,
+		WaitReady: k.waitReady, Incarnation: k.gen,
+	}
+	if !k.since.IsZero() {
+		n.Since = k.since.UTC()
+	}
+	return n
+}
+
+// walk returns the snapshot of s, seen as the child rec of its parent (nil
+// for a top node without one), and adds the readiness and liveness of its
+// children to h; for a top node it also sets h.Reason. It holds s.mu only
+// to copy: never while it calls into a child supervisor, whose Run takes
+// s.mu.
+func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
+	s.mu.Lock()
+	r := s.r
+	if r != nil && rec != nil && r.parent != rec.rec {
+		r = nil // running under another parent: not this child's tree
+	}
+	if r == nil {
+		if s.r == nil && s.stuckAlive > 0 {
+			h.Stuck = append(h.Stuck, s.stuckPaths...)
+		}
+		s.mu.Unlock()
+		if rec != nil {
+			return rec.node()
+		}
+		return Snapshot{Path: s.name, Name: s.name, Kind: KindSupervisor, State: StateStopped}
+	}
+	ph, path := r.phase, r.path
+	selfReady := ph == phaseRunning && r.ready
+	kids := make([]nodeCopy, len(r.children))
+	for i, c := range r.children {
+		kids[i] = copyChild(c)
+	}
+	s.mu.Unlock()
+
+	var n Snapshot
+	if rec != nil {
+		n = rec.node()
+		if !selfReady {
+			n.Ready = false
+			if n.State == StateRunning && ph >= phaseStopping {
+				n.State = StateStopping
+			}
+		}
+	} else {
+		n = Snapshot{Path: path, Name: path[strings.LastIndex(path, PathSeparator)+1:], Kind: KindSupervisor, State: phaseState(ph), Ready: selfReady}
+		switch {
+		case selfReady:
+			h.Reason = ""
+		case ph == phaseStarting:
+			h.Reason = ReasonStarting
+		default:
+			h.Reason = ReasonShuttingDown
+		}
+	}
+	if len(kids) > 0 {
+		n.Children = make([]Snapshot, 0, len(kids))
+	}
+	for i := range kids {
+		k := &kids[i]
+		if k.stuck {
+			h.Stuck = append(h.Stuck, k.path)
+		}
+		at := len(h.NotReady)
+		var kn Snapshot
+		if k.sub != nil {
+			kn = k.sub.walk(k, h)
+		} else {
+			kn = k.node()
+		}
+		if k.waitReady && !(kn.State == StateRunning && kn.Ready) {
+			h.NotReady = slices.Insert(h.NotReady, at, k.path)
+		}
+		n.Children = append(n.Children, kn)
+	}
+	return n
+}
+
+func phaseState(ph phase) State {
+	switch ph {
+	case phaseStarting:
+		return StateStarting
+	case phaseRunning:
+		return StateRunning
+	case phaseStopping:
+		return StateStopping
+	}
+	return StateStopped
+}
+
+// errText returns err's text, surviving a panic in its Error method.
+func errText(err error) (text string) {
+	if err == nil {
+		return ""
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			text = fmt.Sprintf("(Error method panicked: %v)", v)
+		}
+	}()
+	return err.Error()
+}
+
+// String prints the tree as indented text, one line per node, two spaces of
+// indentation per level:
+//
+//	root [supervisor running ready]
+//	  http [worker running ready restarts=0]
+//	  db [supervisor running ready restarts=0]
+//	    pool-3 [worker backoff restarts=4 last_error="dial tcp: refused"]
+//
+// A line shows the name, kind, state, "ready" when ready, the restarts of a
+// node that has run as a child (incarnation above zero) and the last error,
+// quoted.
+func (n Snapshot) String() string {
+	var b strings.Builder
+	n.write(&b, 0)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func (n *Snapshot) write(b *strings.Builder, depth int) {
+	for range depth {
+		b.WriteString("  ")
+	}
+	b.WriteString(n.Name)
+	b.WriteString(" [")
+	b.WriteString(n.Kind.String())
+	b.WriteByte(' ')
+	b.WriteString(n.State.String())
+	if n.Ready {
+		b.WriteString(" ready")
+	}
+	if n.Incarnation > 0 {
+		b.WriteString(" restarts=")
+		b.WriteString(strconv.Itoa(n.Restarts))
+	}
+	if n.LastError != "" {
+		b.WriteString(" last_error=")
+		b.WriteString(strconv.Quote(n.LastError))
+	}
+	b.WriteString("]\n")
+	for i := range n.Children {
+		n.Children[i].write(b, depth+1)
+	}
+}
+
+// UnmarshalText decodes a state from its name, as MarshalText encodes it.
+func (s *State) UnmarshalText(text []byte) error {
+	for i, name := range stateNames {
+		if string(text) == name {
+			*s = State(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("supervisor: unknown state %q", text)
+}
+
+// MarshalText encodes the kind as its name: "auto", "worker" or
+// "supervisor".
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText decodes a kind from its name, as MarshalText encodes it.
+func (k *Kind) UnmarshalText(text []byte) error {
+	for _, v := range []Kind{KindAuto, KindWorker, KindSupervisor} {
+		if string(text) == v.String() {
+			*k = v
+			return nil
+		}
+	}
+	return fmt.Errorf("supervisor: unknown kind %q", text)
+}
