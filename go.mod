@@ -8,4 +8,7 @@ require (
 	golang.org/x/sync v0.25.0
 )
 
-require go.uber.org/multierr v1.10.0 // indirect
+require (
+	go.uber.org/multierr v1.10.0 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
+)

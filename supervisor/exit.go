@@ -162,6 +162,12 @@ func (r *run) stuckReturned(c *child) {
 	r.emit(EventStuckExited, c, nil, 0, 0)
 	if r.phase == phaseDone {
 		r.s.stuckAlive--
+		for i, p := range r.s.stuckPaths {
+			if p == c.path {
+				r.s.stuckPaths = append(r.s.stuckPaths[:i], r.s.stuckPaths[i+1:]...)
+				break
+			}
+		}
 	} else {
 		r.stuckLive--
 	}
