@@ -41,9 +41,12 @@ func (a runActor) Run(ctx context.Context) error {
 		defer close(done)
 		a.interrupt(context.Cause(ctx))
 	})
-	err := a.execute()
-	if !stop() {
-		<-done // interrupt was started: wait for it to finish
-	}
-	return err
+	// Deferred, so that a panic or Goexit in execute also disarms interrupt:
+	// no interrupt may run after Run has returned.
+	defer func() {
+		if !stop() {
+			<-done // interrupt was started: wait for it to finish
+		}
+	}()
+	return a.execute()
 }

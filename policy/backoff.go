@@ -74,25 +74,31 @@ func (b Backoff) Delay(k int, r float64) time.Duration {
 		mult = 2
 	}
 	limit := b.max()
-	d := float64(b.Initial) * math.Pow(mult, float64(max(k, 0)))
-	if math.IsNaN(d) || d > float64(limit) {
-		d = float64(limit)
+	// The growth is computed in floating point, but the result is clamped
+	// in integers, so rounding can never leave [Initial, Max].
+	d := limit
+	if f := float64(b.Initial) * math.Pow(mult, float64(max(k, 0))); f < float64(limit) {
+		d = max(b.Initial, min(limit, time.Duration(f)))
+	}
+	if b.Jitter == 0 {
+		return d
 	}
 	if !(r >= 0) { // also catches NaN
 		r = 0
 	}
-	if r >= 1 {
-		r = math.Nextafter(1, 0)
+	r = min(r, math.Nextafter(1, 0))
+	span := float64(d) * b.Jitter // the jitter adds [0, span)
+	x := span * r
+	if x >= float64(math.MaxInt64-d) {
+		return math.MaxInt64 // saturate; still below d*(1+Jitter)
 	}
-	j := d * b.Jitter * r
-	if d+j >= float64(math.MaxInt64) {
-		return time.Duration(math.MaxInt64 - 1)
+	extra := time.Duration(x)
+	if span < float64(math.MaxInt64) {
+		if whole := time.Duration(span); extra >= whole && whole > 0 {
+			extra = whole - 1 // keep the upper bound exclusive despite rounding
+		}
 	}
-	out := time.Duration(d + j)
-	if b.Jitter > 0 && out >= time.Duration(d*(1+b.Jitter)) && out > time.Duration(d) {
-		out-- // keep the upper bound exclusive despite rounding
-	}
-	return out
+	return d + extra
 }
 
 // ResetsAfter reports whether an incarnation that ran (from ready) for ran

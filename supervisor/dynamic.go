@@ -76,6 +76,7 @@ func (s *Supervisor) Remove(name string) error {
 		s.mu.Unlock()
 		return ErrChildBusy
 	}
+	r.kickGroup(c)
 	s.mu.Unlock()
 	stuck := r.stopChild(c, ErrRemoved, c.shutdownTimeout())
 	s.mu.Lock()
@@ -111,6 +112,7 @@ func (s *Supervisor) Restart(name string) error {
 		s.mu.Unlock()
 		return ErrChildBusy
 	}
+	r.kickGroup(c)
 	s.mu.Unlock()
 	if r.stopChild(c, ErrManualStop, c.shutdownTimeout()) {
 		s.mu.Lock()
@@ -125,6 +127,18 @@ func (s *Supervisor) Restart(name string) error {
 		return ErrShuttingDown
 	}
 	return err
+}
+
+// kickGroup ends the delay of a group restart that c waits in: a manual
+// Restart starts at once, and Remove cancels the delay. Called with s.mu
+// held.
+func (r *run) kickGroup(c *child) {
+	if c.inGroup {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // lockOps returns the current run with its opMu held, or why there is none.

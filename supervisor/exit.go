@@ -130,7 +130,11 @@ func (r *run) exited(c *child, err error, canContinue bool) (context.Context, ti
 	r.emitExit(c, err, class == policy.Shutdown)
 	if class == policy.Shutdown || r.phase >= phaseStopping {
 		c.alive = false
-		c.setState(StateStopped, now)
+		if c.inGroup && r.phase < phaseStopping {
+			c.setState(StateRestarting, now)
+		} else {
+			c.setState(StateStopped, now)
+		}
 		return nil, 0
 	}
 	return r.afterExit(c, class, err, now, canContinue)
@@ -170,6 +174,15 @@ func (r *run) stuckReturned(c *child) {
 		}
 	} else {
 		r.stuckLive--
+	}
+	if r.phase < phaseStopping {
+		// It stopped before any shutdown: the shutdown does not report it.
+		for i, st := range r.stuck {
+			if st.Path == c.path {
+				r.stuck = append(r.stuck[:i], r.stuck[i+1:]...)
+				break
+			}
+		}
 	}
 	if c.removed {
 		r.removeChild(c)
@@ -253,7 +266,7 @@ func (r *run) leaveStopped(c *child, class policy.ExitClass, err error, now time
 		r.queue(request{kind: reqAutoShutdown, c: c, at: now})
 	case policy.AllSignificant:
 		for _, x := range r.children {
-			if x.spec.Significant && (x.alive || x.state == StateRestarting) {
+			if x.spec.Significant && (x.alive || x.inGroup || x.state == StateRestarting || x.state == StateBackoff) {
 				return
 			}
 		}

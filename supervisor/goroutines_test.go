@@ -10,6 +10,7 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/goleak"
 )
 
 // TestOneGoroutinePerChild measures the goroutines a running tree costs:
@@ -38,6 +39,7 @@ func TestOneGoroutinePerChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	goleak.VerifyNone(t) // goroutines of earlier tests have ended
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

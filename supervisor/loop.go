@@ -46,9 +46,18 @@ func (r *run) handle(q request) (bool, error) {
 // groupRestart restarts failed and the siblings its strategy names: it stops
 // them newest-first, waits delay, then starts them in order. A start failure
 // counts as a failure of that child and restarts its group again. Called in
-// the loop with opMu held.
+// the loop with opMu held; opMu is released during the delay, so that Remove
+// and a manual Restart (which ends the delay) are not held up by it.
 func (r *run) groupRestart(failed *child, delay time.Duration) {
 	s := r.s
+	var start []*child
+	defer func() { // whatever happened, nothing waits for this group any more
+		s.mu.Lock()
+		for _, x := range start {
+			x.inGroup = false
+		}
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		idx := r.indexOf(failed)
@@ -68,14 +77,17 @@ func (r *run) groupRestart(failed *child, delay time.Duration) {
 			}
 			return out
 		}
-		stop, remove, start := pick(plan.Stop), pick(plan.Remove), pick(plan.Start)
+		stop, remove := pick(plan.Stop), pick(plan.Remove)
+		start = pick(plan.Start)
+		now := time.Now()
 		for _, x := range start {
+			x.inGroup = true // its stop is part of a restart, not an end
 			if x != failed && !x.alive {
-				x.setState(StateRestarting, time.Now())
+				x.setState(StateRestarting, now)
 			}
 		}
 		if delay > 0 {
-			failed.setState(StateBackoff, time.Now())
+			failed.setState(StateBackoff, now)
 		}
 		s.mu.Unlock()
 
@@ -95,21 +107,15 @@ func (r *run) groupRestart(failed *child, delay time.Duration) {
 			}
 		}
 		s.mu.Unlock()
-		if delay > 0 {
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-r.runCtx.Done():
-				t.Stop()
-				return
-			}
+		if delay > 0 && !r.groupDelay(delay) {
+			return
 		}
 		next, err := r.startGroup(start)
 		if next == nil {
 			return
 		}
 		s.mu.Lock()
-		now := time.Now()
+		now = time.Now()
 		next.setState(StateRestarting, now)
 		var ok bool
 		delay, ok = r.admit(next, err, now)
@@ -121,10 +127,37 @@ func (r *run) groupRestart(failed *child, delay time.Duration) {
 	}
 }
 
+// groupDelay waits out a group restart's backoff with opMu released. It
+// ends early when a member is restarted or removed by request, and reports
+// false if the run is ending.
+func (r *run) groupDelay(delay time.Duration) bool {
+	select { // forget a kick meant for an earlier group
+	case <-r.kick:
+	default:
+	}
+	r.opMu.Unlock()
+	defer r.opMu.Lock()
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.kick:
+	case <-r.runCtx.Done():
+		return false
+	}
+	return true
+}
+
 // startGroup starts children in order. It returns the child that failed to
 // start, with its error, or nil.
 func (r *run) startGroup(start []*child) (*child, error) {
 	for _, x := range start {
+		r.s.mu.Lock()
+		skip := x.alive || r.indexOf(x) < 0 // restarted or removed by request meanwhile
+		r.s.mu.Unlock()
+		if skip {
+			continue
+		}
 		err := r.startChild(x)
 		if errors.Is(err, errAborted) {
 			return nil, nil
@@ -175,7 +208,7 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
 	}
 	done := r.cancelChild(c, cause, timeout)
 	s.mu.Unlock()
-	return r.awaitStop(c, done, timeout)
+	return r.awaitStop(c, done, timeout, timeout)
 }
 
 // cancelChild records that the supervisor asks c to stop within timeout,
@@ -193,8 +226,9 @@ func (r *run) cancelChild(c *child, cause error, timeout time.Duration) <-chan s
 	return c.done
 }
 
-// awaitStop waits up to timeout for done; past it, c is reported stuck.
-func (r *run) awaitStop(c *child, done <-chan struct{}, timeout time.Duration) bool {
+// awaitStop waits up to timeout for done; past it, c is reported stuck,
+// having been given waited in all.
+func (r *run) awaitStop(c *child, done <-chan struct{}, timeout, waited time.Duration) bool {
 	if timeout == policy.Infinity {
 		<-done
 		return false
@@ -224,8 +258,8 @@ func (r *run) awaitStop(c *child, done <-chan struct{}, timeout time.Duration) b
 	c.stuck = true
 	c.setState(StateStuck, time.Now())
 	r.stuckLive++
-	r.stuck = append(r.stuck, StuckChild{Path: c.path, Waited: timeout, Stack: stack})
-	r.emit(EventStopTimeout, c, nil, timeout, 0)
+	r.stuck = append(r.stuck, StuckChild{Path: c.path, Waited: waited, Stack: stack})
+	r.emit(EventStopTimeout, c, nil, waited, 0)
 	return true
 }
 
@@ -269,18 +303,28 @@ func (r *run) shutdown(cause, result error) error {
 		return d
 	}
 	if s.cfg.concurrentShutdown {
+		// All are cancelled at once; each is waited for under its own
+		// timeout, counted from that common instant.
 		dones := make([]<-chan struct{}, len(order))
+		waits := make([]time.Duration, len(order))
+		start := time.Now()
 		s.mu.Lock()
 		for i, c := range order {
 			if c.alive && !c.stuck {
-				dones[i] = r.cancelChild(c, cause, waitFor(c))
+				waits[i] = waitFor(c)
+				dones[i] = r.cancelChild(c, cause, waits[i])
 			}
 		}
 		s.mu.Unlock()
 		for i, c := range order {
-			if dones[i] != nil {
-				r.awaitStop(c, dones[i], waitFor(c))
+			if dones[i] == nil {
+				continue
 			}
+			left := waits[i]
+			if left != policy.Infinity {
+				left -= time.Since(start)
+			}
+			r.awaitStop(c, dones[i], left, waits[i])
 		}
 	} else {
 		for _, c := range order {

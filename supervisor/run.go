@@ -42,6 +42,7 @@ type run struct {
 	jitter      func() float64
 	quit        chan struct{} // closed when shutdown begins
 	wake        chan struct{} // one-slot signal: pending has work
+	kick        chan struct{} // one-slot signal: end a group restart's delay
 
 	opMu sync.Mutex
 
@@ -149,7 +150,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 }
 
 func (s *Supervisor) newRun(ctx context.Context) *run {
-	r := &run{s: s, runCtx: ctx, path: s.name, quit: make(chan struct{}), wake: make(chan struct{}, 1)}
+	r := &run{s: s, runCtx: ctx, path: s.name, quit: make(chan struct{}),
+		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 	r.parent = childOf(ctx)
 	var parentRun *run
 	if r.parent != nil {
@@ -382,6 +384,7 @@ func (r *run) launch(c *child, delay time.Duration) {
 func (r *run) newIncarnation(c *child, delay time.Duration, now time.Time) context.Context {
 	ctx, cancel := context.WithCancelCause(c.base)
 	c.cancel = cancel
+	c.inGroup = false
 	c.gen++
 	c.stopping = false
 	c.ready = false

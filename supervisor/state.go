@@ -82,6 +82,7 @@ type child struct {
 	consecutive int           // restarts since the last long-enough run
 	lastErr     error
 	stuck       bool
+	inGroup     bool                       // stopped or waiting as part of a pending group restart
 	removed     bool                       // removed while stuck: drop the record when it returns
 	sub         atomic.Pointer[Supervisor] // set when a supervisor runs as this child
 	logger      *zap.Logger
