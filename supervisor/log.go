@@ -113,7 +113,7 @@ func (r *run) logEvent(e *Event, c *child) {
 		}
 		msg = "failed; restarting"
 		if e.Delay > 0 {
-			msg = "failed; restarting in " + e.Delay.String()
+			msg = "failed; restarting in " + roundDelay(e.Delay).String()
 		}
 		if e.Err == nil {
 			msg = "exited; restarting"
@@ -155,4 +155,12 @@ func (r *run) logProblem(c *child, msg string, err error) {
 		zap.Uint64("incarnation", c.gen), zap.Int("restarts", c.restarts), zap.Error(err)}
 	fields = r.appendStack(fields, c, err)
 	r.log.Warn(msg, fields...)
+}
+
+// roundDelay rounds a delay for reading: to the millisecond above one.
+func roundDelay(d time.Duration) time.Duration {
+	if d > time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return d
 }

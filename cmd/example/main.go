@@ -119,7 +119,7 @@ func run(args []string, stderr io.Writer) int {
 	log.Info("starting", zap.String("addr", cfg.addr), zap.Float64("chaos", cfg.chaos),
 		zap.Bool("crash_loop", cfg.crashLoop), zap.Duration("duration", *duration))
 	if err := root.Run(ctx); err != nil {
-		log.Error("the tree gave up", zap.Error(err))
+		log.Error("the tree failed", zap.Error(err))
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
 	}

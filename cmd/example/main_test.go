@@ -1,0 +1,216 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// runTimeout bounds each run of the example, start to exit.
+const runTimeout = 30 * time.Second
+
+// TestEndToEnd builds the example and runs it three ways: stopped by
+// SIGTERM, crash-looping until the tree gives up, and stopping by itself
+// after -duration.
+func TestEndToEnd(t *testing.T) {
+	bin := buildExample(t)
+
+	t.Run("sigterm", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		defer cancel()
+		// No chaos: nothing restarts, so readiness and the stop order are
+		// exact.
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0")
+		addr := p.field(t, p.waitFor(ctx, t, msgIs("listening")), "addr")
+		p.waitFor(ctx, t, msgPrefix("tree is up"))
+		base := "http://" + addr
+
+		if code, body := get(ctx, t, base+"/healthz"); code != http.StatusOK {
+			t.Errorf("/healthz: %d %q, want 200", code, body)
+		}
+		if code, body := get(ctx, t, base+"/readyz"); code != http.StatusOK {
+			t.Errorf("/readyz after ready: %d %q, want 200", code, body)
+		}
+		code, body := get(ctx, t, base+"/tree.json")
+		if code != http.StatusOK {
+			t.Fatalf("/tree.json: %d %q", code, body)
+		}
+		var snap supervisor.Snapshot
+		if err := json.Unmarshal([]byte(body), &snap); err != nil {
+			t.Fatalf("/tree.json: %v in %q", err, body)
+		}
+		paths := treePaths(snap)
+		for _, want := range []string{"example", "example/http", "example/pool", "example/pool/worker-1",
+			"example/pool/worker-3", "example/flaky", "example/pipeline", "example/pipeline/producer",
+			"example/pipeline/consumer"} {
+			if !slices.Contains(paths, want) {
+				t.Errorf("/tree.json lacks %s; has %v", want, paths)
+			}
+		}
+		code, body = get(ctx, t, base+"/tree")
+		if code != http.StatusOK || !strings.Contains(body, "worker-1") || !strings.Contains(body, "consumer") {
+			t.Errorf("/tree: %d %q, want 200 and the children's names", code, body)
+		}
+
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := p.wait(ctx, t); code != 0 {
+			t.Fatalf("exit status %d after SIGTERM, want 0; output:\n%s", code, p.output())
+		}
+		// Newest first: the root's children stop in reverse start order,
+		// the HTTP server (started first) last; in the pipeline the
+		// consumer goes before the producer, and both before the pipeline.
+		stopped := p.stops(t)
+		var rootStops []string
+		for _, s := range stopped {
+			if s.sup == "example" {
+				rootStops = append(rootStops, s.path)
+			}
+		}
+		wantRoot := []string{"example/pipeline", "example/flaky", "example/pool", "example/http"}
+		if !slices.Equal(rootStops, wantRoot) {
+			t.Errorf("root's children stopped in order %v, want %v", rootStops, wantRoot)
+		}
+		order := make([]string, len(stopped))
+		for i, s := range stopped {
+			order[i] = s.path
+		}
+		ci, pi, si := slices.Index(order, "example/pipeline/consumer"), slices.Index(order, "example/pipeline/producer"),
+			slices.Index(order, "example/pipeline")
+		if ci < 0 || pi < 0 || !(ci < pi && pi < si) {
+			t.Errorf("pipeline stop order %v: want consumer, producer, then pipeline", order)
+		}
+		if !strings.Contains(p.output(), "stopped cleanly") {
+			t.Errorf("no \"stopped cleanly\" line in:\n%s", p.output())
+		}
+	})
+
+	t.Run("crash-loop", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		defer cancel()
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-crash-loop")
+		code := p.wait(ctx, t)
+		if code == 0 {
+			t.Fatalf("exit status 0 with -crash-loop, want non-zero; output:\n%s", p.output())
+		}
+		last := p.lines[len(p.lines)-1]
+		if !strings.HasPrefix(last, "example: example gave up") || !strings.Contains(last, "example/pool/worker-1") {
+			t.Errorf("last line %q: want the root's escalation naming example/pool/worker-1", last)
+		}
+	})
+
+	t.Run("second-signal", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		defer cancel()
+		// A long drain keeps the shutdown waiting, unready, until the
+		// second signal comes.
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0", "-drain", "1m")
+		addr := p.field(t, p.waitFor(ctx, t, msgIs("listening")), "addr")
+		p.waitFor(ctx, t, msgPrefix("tree is up"))
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		p.waitFor(ctx, t, func(line string) bool {
+			return msgIs("shutting down")(line) && strings.Contains(line, `"supervisor": "example"}`)
+		})
+		if code, body := get(ctx, t, "http://"+addr+"/readyz"); code != http.StatusServiceUnavailable {
+			t.Errorf("/readyz while draining: %d %q, want 503", code, body)
+		}
+		if code, body := get(ctx, t, "http://"+addr+"/healthz"); code != http.StatusOK {
+			t.Errorf("/healthz while draining: %d %q, want 200", code, body)
+		}
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := p.wait(ctx, t); code != 130 {
+			t.Fatalf("exit status %d after a second SIGTERM, want 130; output:\n%s", code, p.output())
+		}
+	})
+
+	t.Run("duration", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		defer cancel()
+		start := time.Now()
+		// The default chaos: a few restarts, never enough to give up in 2s.
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-duration", "2s")
+		if code := p.wait(ctx, t); code != 0 {
+			t.Fatalf("exit status %d with -duration 2s, want 0; output:\n%s", code, p.output())
+		}
+		if took := time.Since(start); took < 2*time.Second {
+			t.Errorf("stopped after %v, before its -duration of 2s", took)
+		}
+		if !strings.Contains(p.output(), `"reason": "duration elapsed"`) {
+			t.Errorf("no \"stopped cleanly\" line for the elapsed duration in:\n%s", p.output())
+		}
+	})
+}
+
+// buildExample builds the example into a temporary directory, with the
+// race detector when the test runs under it.
+func buildExample(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the example: %v", err)
+	}
+	bin := t.TempDir() + "/example"
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, goTool, append(args, ".")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// get fetches url and returns the status code and the body.
+func get(ctx context.Context, t *testing.T, url string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// treePaths lists the paths of every node of a snapshot.
+func treePaths(n supervisor.Snapshot) []string {
+	out := []string{n.Path}
+	for _, c := range n.Children {
+		out = append(out, treePaths(c)...)
+	}
+	return out
+}
