@@ -189,6 +189,8 @@ func (r *run) stuckReturned(c *child) {
 	}
 }
 
+func restartDecider(error) policy.Directive { return policy.Restart }
+
 type action uint8
 
 const (
@@ -200,7 +202,13 @@ const (
 // decide applies the child's decider and restart type to an exit.
 func (r *run) decide(c *child, class policy.ExitClass, err error) action {
 	if class == policy.Abnormal {
-		dir, problem := policy.Decide(c.spec.Decider, err)
+		decider := c.spec.Decider
+		if _, nested := err.(*EscalationError); nested && decider == nil {
+			// A child supervisor gave up: this supervisor applies its own
+			// policy, whatever sentinel the leaf's error wraps.
+			decider = restartDecider
+		}
+		dir, problem := policy.Decide(decider, err)
 		if problem != nil {
 			r.logProblem(c, "decider failed; escalating", problem)
 		}

@@ -142,6 +142,8 @@ func (r *run) groupDelay(delay time.Duration) bool {
 	select {
 	case <-t.C:
 	case <-r.kick:
+	case <-r.urgent: // an escalation or auto-shutdown cannot wait
+		return false
 	case <-r.runCtx.Done():
 		return false
 	}

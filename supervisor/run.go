@@ -43,6 +43,7 @@ type run struct {
 	quit        chan struct{} // closed when shutdown begins
 	wake        chan struct{} // one-slot signal: pending has work
 	kick        chan struct{} // one-slot signal: end a group restart's delay
+	urgent      chan struct{} // one-slot signal: an escalation or auto-shutdown is queued
 
 	opMu sync.Mutex
 
@@ -151,7 +152,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 
 func (s *Supervisor) newRun(ctx context.Context) *run {
 	r := &run{s: s, runCtx: ctx, path: s.name, quit: make(chan struct{}),
-		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 	r.parent = childOf(ctx)
 	var parentRun *run
 	if r.parent != nil {
@@ -262,8 +263,16 @@ func (r *run) loop() error {
 // queue hands a request to the loop. Called with s.mu held.
 func (r *run) queue(q request) {
 	r.pending = append(r.pending, q)
+	signal(r.wake)
+	if q.kind != reqRestart {
+		signal(r.urgent)
+	}
+}
+
+// signal posts to a one-slot channel without blocking.
+func signal(ch chan struct{}) {
 	select {
-	case r.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
