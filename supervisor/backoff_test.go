@@ -21,7 +21,7 @@ func rsFailFirst(n int, runFor ...time.Duration) func(context.Context, int) (err
 		if i <= len(runFor) {
 			time.Sleep(runFor[i-1])
 		}
-		return rsErrBoom, true
+		return errRsBoom, true
 	}
 }
 
@@ -112,7 +112,7 @@ func TestBackoffMaxAttemptsEscalates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
 		w := rsNewActor(new(rsLog), "W")
-		w.onStart = rsFailAtOnce(rsErrBoom)
+		w.onStart = rsFailAtOnce(errRsBoom)
 		sup := rsNew(t, "root",
 			supervisor.WithIntensity(policy.Intensity{MaxRestarts: policy.Unlimited}),
 			supervisor.WithBackoff(policy.Backoff{Initial: time.Second, Max: 10 * time.Second, MaxAttempts: 3}),
@@ -121,7 +121,7 @@ func TestBackoffMaxAttemptsEscalates(t *testing.T) {
 		run := rsStart(t, sup)
 		err := run.wait()
 		esc := rsEscalation(t, err)
-		if esc.Reason != "backoff" || esc.Restarts != 3 || !errors.Is(err, rsErrBoom) {
+		if esc.Reason != "backoff" || esc.Restarts != 3 || !errors.Is(err, errRsBoom) {
 			t.Errorf("escalation %+v, want reason backoff after 3 restarts, wrapping boom", esc)
 		}
 		if want := "root gave up after 3 consecutive restarts: root/W: boom"; err.Error() != want {
@@ -190,7 +190,7 @@ func TestBackoffInterrupted(t *testing.T) {
 						supervisor.WithJitter(func() float64 { return 0 }),
 						supervisor.WithChildren(supervisor.Child{Name: "W", Actor: w}, supervisor.Child{Name: "X", Actor: x}))
 					run := rsStart(t, sup)
-					w.fail(rsErrBoom)
+					w.fail(errRsBoom)
 					time.Sleep(time.Second)
 					synctest.Wait()
 					c, ok := rsInfo(sup, "W")
@@ -267,7 +267,7 @@ func TestBackoffGroupWaitsFailedChildDelay(t *testing.T) {
 			supervisor.WithBackoff(policy.Backoff{Initial: time.Hour}),
 			supervisor.WithChildren(specs...))
 		run := rsStart(t, sup)
-		actors["B"].fail(rsErrBoom)
+		actors["B"].fail(errRsBoom)
 		rsEqual(t, "log at once", log.from(3), []string{"fail B#1", "stop C#1", "stop A#1"})
 		time.Sleep(time.Minute)
 		rsEqual(t, "log", log.from(3), []string{"fail B#1", "stop C#1", "stop A#1", "start A#2", "start B#2", "start C#2"})
@@ -294,7 +294,7 @@ func TestBackoffGroupBystanderState(t *testing.T) {
 					supervisor.WithBackoff(policy.Backoff{Initial: 10 * time.Second}),
 					supervisor.WithChildren(specs...))
 				run := rsStart(t, sup)
-				actors["W"].fail(rsErrBoom)
+				actors["W"].fail(errRsBoom)
 				rsEqual(t, "log", log.from(2), []string{"fail W#1", "stop X#1"})
 				var states []supervisor.State
 				for _, c := range sup.Children() {
@@ -359,7 +359,7 @@ func TestBackoffGroupBystanderAliveForAllSignificant(t *testing.T) {
 			supervisor.WithBackoff(policy.Backoff{Initial: 10 * time.Second}),
 			supervisor.WithChildren(specs...))
 		run := rsStart(t, sup)
-		actors["W"].fail(rsErrBoom) // stops B, then waits 10s
+		actors["W"].fail(errRsBoom) // stops B, then waits 10s
 		actors["C"].fail(nil)       // C ends for good; B is still to be restarted
 		time.Sleep(time.Minute)
 		if done, err := run.returned(); done {

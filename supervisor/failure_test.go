@@ -29,17 +29,17 @@ func TestFailureDirectives(t *testing.T) {
 		err     error
 		want    string
 	}{
-		{"decider_restart", policy.Permanent, func(error) policy.Directive { return policy.Restart }, rsErrBoom, restarted},
-		{"decider_stop", policy.Permanent, func(error) policy.Directive { return policy.Stop }, rsErrBoom, stopped},
-		{"decider_escalate", policy.Permanent, func(error) policy.Directive { return policy.Escalate }, rsErrBoom, escalated},
-		{"decider_panics", policy.Permanent, func(error) policy.Directive { panic("decider bug") }, rsErrBoom, escalated},
-		{"decider_unknown_directive", policy.Permanent, func(error) policy.Directive { return policy.Directive(42) }, rsErrBoom, escalated},
-		{"decider_restart_on_temporary", policy.Temporary, func(error) policy.Directive { return policy.Restart }, rsErrBoom, removed},
+		{"decider_restart", policy.Permanent, func(error) policy.Directive { return policy.Restart }, errRsBoom, restarted},
+		{"decider_stop", policy.Permanent, func(error) policy.Directive { return policy.Stop }, errRsBoom, stopped},
+		{"decider_escalate", policy.Permanent, func(error) policy.Directive { return policy.Escalate }, errRsBoom, escalated},
+		{"decider_panics", policy.Permanent, func(error) policy.Directive { panic("decider bug") }, errRsBoom, escalated},
+		{"decider_unknown_directive", policy.Permanent, func(error) policy.Directive { return policy.Directive(42) }, errRsBoom, escalated},
+		{"decider_restart_on_temporary", policy.Temporary, func(error) policy.Directive { return policy.Restart }, errRsBoom, removed},
 		{"decider_overrides_sentinel", policy.Permanent, func(error) policy.Directive { return policy.Restart }, fmt.Errorf("w: %w", policy.ErrDoNotRestart), restarted},
 		{"default_do_not_restart", policy.Permanent, nil, fmt.Errorf("w: %w", policy.ErrDoNotRestart), stopped},
 		{"default_do_not_restart_transient", policy.Transient, nil, fmt.Errorf("w: %w", policy.ErrDoNotRestart), stopped},
 		{"default_escalate", policy.Permanent, nil, fmt.Errorf("w: %w", policy.ErrEscalate), escalated},
-		{"default_plain_error", policy.Permanent, nil, rsErrBoom, restarted},
+		{"default_plain_error", policy.Permanent, nil, errRsBoom, restarted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestFailureDeciderOnlyForAbnormalExits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := new(rsLog)
 		w := rsNewActor(log, "W")
-		w.stopErr = rsErrOther // even an error returned when asked to stop is no failure
+		w.stopErr = errRsOther // even an error returned when asked to stop is no failure
 		var calls atomic.Int32
 		sup := rsNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "W", Actor: w,
 			Decider: func(error) policy.Directive { calls.Add(1); return policy.Stop }}))
@@ -126,12 +126,12 @@ func TestFailureDeciderOnlyForAbnormalExits(t *testing.T) {
 		if got := calls.Load(); got != 0 {
 			t.Fatalf("decider called %d times for a normal exit and a manual restart, want 0", got)
 		}
-		w.fail(rsErrBoom)
+		w.fail(errRsBoom)
 		if got := calls.Load(); got != 1 {
 			t.Fatalf("decider called %d times for one abnormal exit, want 1", got)
 		}
 		w2 := rsNewActor(log, "V")
-		w2.stopErr = rsErrOther
+		w2.stopErr = errRsOther
 		if err := sup.Add(supervisor.Child{Name: "V", Actor: w2,
 			Decider: func(error) policy.Directive { calls.Add(1); return policy.Escalate }}); err != nil {
 			t.Fatalf("Add: %v", err)
@@ -179,10 +179,10 @@ func TestFailurePanicRecovered(t *testing.T) {
 		if got := rec.count(supervisor.EventRestarting, "W"); got != 1 {
 			t.Errorf("%d restarting events, want 1", got)
 		}
-		w.do(func(context.Context) error { panic(rsErrBoom) }) // the second counted failure escalates
+		w.do(func(context.Context) error { panic(errRsBoom) }) // the second counted failure escalates
 		err := run.wait()
 		rsEscalation(t, err)
-		if !errors.As(err, &pe) || pe.Value != rsErrBoom || !errors.Is(err, rsErrBoom) {
+		if !errors.As(err, &pe) || pe.Value != errRsBoom || !errors.Is(err, errRsBoom) {
 			t.Errorf("escalation %v does not reach the *PanicError wrapping boom", err)
 		}
 	})
@@ -265,7 +265,7 @@ func TestFailureEscalationDuringGroupDelay(t *testing.T) {
 			supervisor.WithBackoff(policy.Backoff{Initial: 10 * time.Second}),
 			supervisor.WithChildren(specs...))
 		run := rsStart(t, sup)
-		actors["W"].fail(rsErrBoom) // stops X, then waits 10s
+		actors["W"].fail(errRsBoom) // stops X, then waits 10s
 		actors["A"].fail(fmt.Errorf("a: %w", policy.ErrEscalate))
 		err := run.wait()
 		esc := rsEscalation(t, err)

@@ -28,7 +28,7 @@ func TestIntensityExactlyMaxRestarts(t *testing.T) {
 					run := rsStart(t, sup)
 					x := actors["X"]
 					for i := 1; i <= max; i++ {
-						x.fail(rsErrBoom)
+						x.fail(errRsBoom)
 						if done, err := run.returned(); done {
 							t.Fatalf("Run returned %v after failure %d of %d tolerated", err, i, max)
 						}
@@ -41,7 +41,7 @@ func TestIntensityExactlyMaxRestarts(t *testing.T) {
 						n = max + 1
 					}
 					mark := log.len()
-					x.fail(rsErrBoom)
+					x.fail(errRsBoom)
 					err := run.wait()
 					rsEqual(t, "log of the escalation", log.from(mark),
 						[]string{fmt.Sprintf("fail X#%d", max+1), fmt.Sprintf("stop Z#%d", n), fmt.Sprintf("stop Y#%d", n)})
@@ -50,7 +50,7 @@ func TestIntensityExactlyMaxRestarts(t *testing.T) {
 						esc.Supervisor != "root" || esc.Child != "root/X" || esc.Origin != "root/X" {
 						t.Errorf("escalation %+v, want reason intensity, %d restarts in 5s, root, child and origin root/X", esc, max+1)
 					}
-					if !errors.Is(err, rsErrBoom) {
+					if !errors.Is(err, errRsBoom) {
 						t.Errorf("errors.Is(%v, boom) = false", err)
 					}
 					if want := fmt.Sprintf("root gave up after %d restarts in 5s: root/X: boom", max+1); err.Error() != want {
@@ -81,7 +81,7 @@ func TestIntensityUnlimitedNeverEscalates(t *testing.T) {
 			supervisor.WithChildren(supervisor.Child{Name: "W", Actor: w}))
 		run := rsStart(t, sup)
 		for range 300 {
-			w.do(func(context.Context) error { return rsErrBoom })
+			w.do(func(context.Context) error { return errRsBoom })
 		}
 		if done, err := run.returned(); done {
 			t.Fatalf("Run returned %v under unlimited intensity", err)
@@ -122,7 +122,7 @@ func TestIntensityWindowBoundary(t *testing.T) {
 					if n <= len(sleeps) {
 						time.Sleep(sleeps[n-1])
 					}
-					return rsErrBoom, true
+					return errRsBoom, true
 				}
 				sup := rsNew(t, "root", supervisor.WithIntensity(policy.Intensity{MaxRestarts: 3, Period: 5 * time.Second}),
 					supervisor.WithChildren(supervisor.Child{Name: "W", Actor: w}))
@@ -155,8 +155,8 @@ func TestIntensityGroupRestartCountsOnce(t *testing.T) {
 			supervisor.WithIntensity(policy.Intensity{MaxRestarts: 2, Period: 5 * time.Second}),
 			supervisor.WithChildren(specs...))
 		run := rsStart(t, sup)
-		actors["A"].fail(rsErrBoom)
-		actors["B"].fail(rsErrBoom)
+		actors["A"].fail(errRsBoom)
+		actors["B"].fail(errRsBoom)
 		if done, err := run.returned(); done {
 			t.Fatalf("Run returned %v after 2 group restarts with MaxRestarts 2", err)
 		}
@@ -168,7 +168,7 @@ func TestIntensityGroupRestartCountsOnce(t *testing.T) {
 				t.Errorf("%s ran %d incarnations, want 3", name, got)
 			}
 		}
-		actors["C"].fail(rsErrBoom)
+		actors["C"].fail(errRsBoom)
 		esc := rsEscalation(t, run.wait())
 		if esc.Restarts != 3 || esc.Child != "root/C" {
 			t.Errorf("escalation %+v, want 3 restarts caused by root/C", esc)
@@ -187,7 +187,7 @@ func TestIntensityFailedRestartAttemptCounts(t *testing.T) {
 				a.ready = true
 				a.onStart = func(_ context.Context, n int) (error, bool) {
 					if n == 2 {
-						return rsErrOther, true // fails before Ready
+						return errRsOther, true // fails before Ready
 					}
 					return nil, false
 				}
@@ -196,7 +196,7 @@ func TestIntensityFailedRestartAttemptCounts(t *testing.T) {
 					supervisor.WithChildren(supervisor.Child{Name: "A", Actor: a, WaitReady: true}, supervisor.Child{Name: "B", Actor: b}))
 				run := rsStart(t, sup)
 				mark := log.len()
-				b.fail(rsErrBoom)
+				b.fail(errRsBoom)
 				done, err := run.returned()
 				if got := rec.count(supervisor.EventStartFailed, "A"); got != 1 {
 					t.Errorf("%d start_failed events for A, want 1", got)
@@ -207,7 +207,7 @@ func TestIntensityFailedRestartAttemptCounts(t *testing.T) {
 						t.Fatal("Run still running: the failed restart attempt was not counted")
 					}
 					esc := rsEscalation(t, err)
-					if esc.Restarts != 2 || esc.Child != "root/A" || !errors.Is(err, rsErrOther) {
+					if esc.Restarts != 2 || esc.Child != "root/A" || !errors.Is(err, errRsOther) {
 						t.Errorf("escalation %+v, want 2 restarts caused by root/A's start error", esc)
 					}
 					return
@@ -219,7 +219,7 @@ func TestIntensityFailedRestartAttemptCounts(t *testing.T) {
 				if got := rec.count(supervisor.EventRestarting, ""); got != 2 {
 					t.Errorf("%d restarting events, want 2 (B's failure, A's failed start)", got)
 				}
-				b.fail(rsErrBoom) // a third failure in the window
+				b.fail(errRsBoom) // a third failure in the window
 				rsEscalation(t, run.wait())
 			})
 		})
@@ -250,16 +250,16 @@ func TestIntensityFailureDuringGroupRestartAbsorbed(t *testing.T) {
 				actors, specs := rsGroup(log, true, "A", "B", "C", "D")
 				actors["D"].stopDelay = time.Second
 				if !tt.byItself {
-					actors["C"].stopErr = rsErrOther
+					actors["C"].stopErr = errRsOther
 				}
 				sup := rsNew(t, "root", supervisor.WithStrategy(tt.strategy), supervisor.WithObserver(rec),
 					supervisor.WithIntensity(policy.Intensity{MaxRestarts: 1, Period: time.Minute}),
 					supervisor.WithChildren(specs...))
 				run := rsStart(t, sup)
 				mark := log.len()
-				actors["B"].fail(rsErrBoom) // the loop is now stopping D, which takes 1s
+				actors["B"].fail(errRsBoom) // the loop is now stopping D, which takes 1s
 				if tt.byItself {
-					actors["C"].fail(rsErrOther)
+					actors["C"].fail(errRsOther)
 				}
 				time.Sleep(2 * time.Second)
 				synctest.Wait()
@@ -275,7 +275,7 @@ func TestIntensityFailureDuringGroupRestartAbsorbed(t *testing.T) {
 						t.Errorf("child %+v, want running (incarnation 2 from B on)", c)
 					}
 				}
-				actors["A"].fail(rsErrBoom) // the second counted failure exceeds MaxRestarts 1
+				actors["A"].fail(errRsBoom) // the second counted failure exceeds MaxRestarts 1
 				esc := rsEscalation(t, run.wait())
 				if esc.Restarts != 2 {
 					t.Errorf("escalation counts %d restarts, want 2", esc.Restarts)

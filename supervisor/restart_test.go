@@ -23,11 +23,11 @@ func TestRestartTypeAfterOwnExit(t *testing.T) {
 		wantState supervisor.State // of W afterwards; StateStuck means "removed"
 	}{
 		{policy.Permanent, nil, []string{"exit W#1", "start W#2"}, supervisor.StateRunning},
-		{policy.Permanent, rsErrBoom, []string{"fail W#1", "start W#2"}, supervisor.StateRunning},
+		{policy.Permanent, errRsBoom, []string{"fail W#1", "start W#2"}, supervisor.StateRunning},
 		{policy.Transient, nil, []string{"exit W#1"}, supervisor.StateStopped},
-		{policy.Transient, rsErrBoom, []string{"fail W#1", "start W#2"}, supervisor.StateRunning},
+		{policy.Transient, errRsBoom, []string{"fail W#1", "start W#2"}, supervisor.StateRunning},
 		{policy.Temporary, nil, []string{"exit W#1"}, supervisor.StateStuck},
-		{policy.Temporary, rsErrBoom, []string{"fail W#1"}, supervisor.StateStuck},
+		{policy.Temporary, errRsBoom, []string{"fail W#1"}, supervisor.StateStuck},
 	}
 	for _, tt := range tests {
 		name := fmt.Sprintf("%v/%s", tt.typ, map[bool]string{true: "normal", false: "abnormal"}[tt.err == nil])
@@ -140,7 +140,7 @@ func TestRestartTypeAfterShutdownExit(t *testing.T) {
 // next incarnation starts, whatever path the restart takes.
 func TestRestartPreviousContextCancelledFirst(t *testing.T) {
 	exits := map[string]func(context.Context) error{
-		"error":  func(context.Context) error { return rsErrBoom },
+		"error":  func(context.Context) error { return errRsBoom },
 		"nil":    func(context.Context) error { return nil },
 		"panic":  func(context.Context) error { panic("kaboom") },
 		"goexit": func(context.Context) error { runtime.Goexit(); return nil },
@@ -204,7 +204,7 @@ func TestRestartNeverTwoLiveIncarnations(t *testing.T) {
 					for i := range 60 {
 						switch i % 4 {
 						case 0:
-							w.do(func(context.Context) error { return rsErrBoom })
+							w.do(func(context.Context) error { return errRsBoom })
 						case 1:
 							w.do(func(context.Context) error { return nil })
 						case 2:

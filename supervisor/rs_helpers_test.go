@@ -20,8 +20,8 @@ import (
 )
 
 var (
-	rsErrBoom  = errors.New("boom")
-	rsErrOther = errors.New("other failure")
+	errRsBoom  = errors.New("boom")
+	errRsOther = errors.New("other failure")
 )
 
 // rsLog is an ordered, mutex-guarded record of what rsActors did.

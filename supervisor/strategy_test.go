@@ -53,7 +53,7 @@ func TestStrategyStopAndStartOrder(t *testing.T) {
 				rsEqual(t, "initial starts", log.all(), []string{"start A#1", "start B#1", "start C#1", "start D#1"})
 
 				mark := log.len()
-				actors[tt.fail].fail(rsErrBoom)
+				actors[tt.fail].fail(errRsBoom)
 				rsEqual(t, "log after the failure", log.from(mark), tt.want)
 
 				for _, c := range sup.Children() {
@@ -96,7 +96,7 @@ func TestStrategyEventOrderWithoutReadiness(t *testing.T) {
 		actors, specs := rsGroup(log, false, "A", "B", "C", "D")
 		sup := rsNew(t, "root", supervisor.WithStrategy(policy.OneForAll), supervisor.WithObserver(rec), supervisor.WithChildren(specs...))
 		run := rsStart(t, sup)
-		actors["B"].fail(rsErrBoom)
+		actors["B"].fail(errRsBoom)
 		if err := run.stop(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
@@ -143,7 +143,7 @@ func TestStrategyGroupRemovesTemporaryBystanders(t *testing.T) {
 				sup := rsNew(t, "root", supervisor.WithStrategy(tt.strategy), supervisor.WithObserver(rec), supervisor.WithChildren(specs...))
 				run := rsStart(t, sup)
 				mark := log.len()
-				actors[tt.fail].fail(rsErrBoom)
+				actors[tt.fail].fail(errRsBoom)
 				rsEqual(t, "log after the failure", log.from(mark), tt.want)
 				rsEqual(t, "children", rsNames(sup.Children()), tt.children)
 				wantRemoved := 1
@@ -199,7 +199,7 @@ func TestStrategyGroupRestartsStoppedTransient(t *testing.T) {
 				}
 
 				mark = log.len()
-				actors[tt.fail].fail(rsErrBoom)
+				actors[tt.fail].fail(errRsBoom)
 				rsEqual(t, "log after the failure", log.from(mark), tt.want)
 				if err := run.stop(); err != nil {
 					t.Fatalf("Run: %v", err)
@@ -231,14 +231,14 @@ func TestStrategyFailedStartRetriesGroup(t *testing.T) {
 				actors, specs := rsGroup(log, true, "A", "B", "C")
 				actors["B"].onStart = func(_ context.Context, n int) (error, bool) {
 					if n == 2 {
-						return rsErrOther, true // before Ready: a start failure
+						return errRsOther, true // before Ready: a start failure
 					}
 					return nil, false
 				}
 				sup := rsNew(t, "root", supervisor.WithStrategy(tt.strategy), supervisor.WithObserver(rec),
 					supervisor.WithChildren(specs...))
 				run := rsStart(t, sup)
-				actors[tt.fail].fail(rsErrBoom)
+				actors[tt.fail].fail(errRsBoom)
 				rsEqual(t, "log", log.from(3), tt.want)
 				if got := rec.count(supervisor.EventRestarting, ""); got != 2 {
 					t.Errorf("%d restarting events, want 2 (the failure and the failed start)", got)
