@@ -6,9 +6,7 @@ require (
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 	golang.org/x/sync v0.25.0
+	pgregory.net/rapid v1.3.0
 )
 
-require (
-	go.uber.org/multierr v1.10.0 // indirect
-	pgregory.net/rapid v1.3.0 // indirect
-)
+require go.uber.org/multierr v1.10.0 // indirect

@@ -129,15 +129,12 @@ func (s *Supervisor) Restart(name string) error {
 	return err
 }
 
-// kickGroup ends the delay of a group restart that c waits in: a manual
-// Restart starts at once, and Remove cancels the delay. Called with s.mu
-// held.
+// kickGroup ends the delay of a group restart that waits out c's backoff:
+// a manual Restart of c starts it at once, and Remove cancels its delay.
+// Requests on bystanders leave the delay alone. Called with s.mu held.
 func (r *run) kickGroup(c *child) {
-	if c.inGroup {
-		select {
-		case r.kick <- struct{}{}:
-		default:
-		}
+	if c == r.delayed {
+		signal(r.kick)
 	}
 }
 

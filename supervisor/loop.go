@@ -107,8 +107,11 @@ func (r *run) groupRestart(failed *child, delay time.Duration) {
 			}
 		}
 		s.mu.Unlock()
-		if delay > 0 && !r.groupDelay(delay) {
+		if delay > 0 && !r.groupDelay(failed, delay) {
 			return
+		}
+		if r.runCtx.Err() != nil || r.urgentPending() {
+			return // stopping or failing now: the group stays stopped
 		}
 		next, err := r.startGroup(start)
 		if next == nil {
@@ -127,16 +130,37 @@ func (r *run) groupRestart(failed *child, delay time.Duration) {
 	}
 }
 
+// urgentPending reports whether an escalation or auto-shutdown is queued.
+func (r *run) urgentPending() bool {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	for _, q := range r.pending {
+		if q.kind != reqRestart {
+			return true
+		}
+	}
+	return false
+}
+
 // groupDelay waits out a group restart's backoff with opMu released. It
-// ends early when a member is restarted or removed by request, and reports
-// false if the run is ending.
-func (r *run) groupDelay(delay time.Duration) bool {
+// ends early when the failed child is restarted or removed by request (its
+// delay is cancelled; the rest of the group then starts at once), and
+// reports false if the run is ending or failing.
+func (r *run) groupDelay(failed *child, delay time.Duration) bool {
 	select { // forget a kick meant for an earlier group
 	case <-r.kick:
 	default:
 	}
+	r.s.mu.Lock()
+	r.delayed = failed
+	r.s.mu.Unlock()
 	r.opMu.Unlock()
-	defer r.opMu.Lock()
+	defer func() {
+		r.opMu.Lock()
+		r.s.mu.Lock()
+		r.delayed = nil
+		r.s.mu.Unlock()
+	}()
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	select {

@@ -44,6 +44,7 @@ type run struct {
 	wake        chan struct{} // one-slot signal: pending has work
 	kick        chan struct{} // one-slot signal: end a group restart's delay
 	urgent      chan struct{} // one-slot signal: an escalation or auto-shutdown is queued
+	delayed     *child        // the failed child whose group waits out its delay
 
 	opMu sync.Mutex
 
@@ -241,23 +242,48 @@ func callInit(init func(context.Context, *Supervisor) error, ctx context.Context
 }
 
 // loop processes requests until the run ends, and returns Run's error.
+//
+// Requests are handled one at a time, in the order they were queued, except
+// that an escalation or auto-shutdown goes before any restart still waiting:
+// the supervisor fails (or stops) now, not after more restarts. Once Run's
+// context is done, nothing queued is handled: the supervisor shuts down.
 func (r *run) loop() error {
 	for {
-		select {
-		case <-r.runCtx.Done():
+		if r.runCtx.Err() != nil {
 			return r.shutdown(ErrShutdown, nil)
-		case <-r.wake:
 		}
-		r.s.mu.Lock()
-		reqs := r.pending
-		r.pending = nil
-		r.s.mu.Unlock()
-		for _, q := range reqs {
-			if done, err := r.handle(q); done {
-				return err
+		q, ok := r.next()
+		if !ok {
+			select {
+			case <-r.runCtx.Done():
+			case <-r.wake:
 			}
+			continue
+		}
+		if done, err := r.handle(q); done {
+			return err
 		}
 	}
+}
+
+// next takes the request to handle next: the first urgent one if any, else
+// the oldest.
+func (r *run) next() (request, bool) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if len(r.pending) == 0 {
+		return request{}, false
+	}
+	i := 0
+	for j, q := range r.pending {
+		if q.kind != reqRestart {
+			i = j
+			break
+		}
+	}
+	q := r.pending[i]
+	r.pending = append(r.pending[:i], r.pending[i+1:]...)
+	return q, true
 }
 
 // queue hands a request to the loop. Called with s.mu held.

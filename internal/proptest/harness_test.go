@@ -1,0 +1,304 @@
+package proptest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing/synctest"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/policy"
+	"github.com/arbor-go/arbor/supervisor"
+)
+
+// registry knows the live incarnation of every leaf: the test tells exactly
+// that incarnation how to end. It records a violation if a leaf ever has two
+// live incarnations.
+type registry struct {
+	mu         sync.Mutex
+	live       map[string]chan Exit
+	violations []string
+}
+
+func newRegistry() *registry { return &registry{live: make(map[string]chan Exit)} }
+
+func (r *registry) enter(path string) chan Exit {
+	ch := make(chan Exit, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.live[path] != nil {
+		r.violations = append(r.violations, "two live incarnations of "+path)
+	}
+	r.live[path] = ch
+	return ch
+}
+
+func (r *registry) leave(path string, ch chan Exit) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.live[path] == ch {
+		delete(r.live, path)
+	}
+}
+
+// send tells the live incarnation of path to end; false if there is none.
+func (r *registry) send(path string, how Exit) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := r.live[path]
+	if ch == nil {
+		return false
+	}
+	ch <- how
+	return true
+}
+
+func (r *registry) paths() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.live))
+	for p := range r.live {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var errBoom = errors.New("boom")
+
+func exitErr(how Exit) error {
+	switch how {
+	case ExitFail:
+		return errBoom
+	case ExitNoRestart:
+		return fmt.Errorf("done: %w", policy.ErrDoNotRestart)
+	case ExitEscalate:
+		return fmt.Errorf("fatal: %w", policy.ErrEscalate)
+	}
+	return nil
+}
+
+// leaf is a scripted actor: it registers its incarnation, says it is ready,
+// and blocks until it is stopped or told how to end.
+type leaf struct{ reg *registry }
+
+func (l *leaf) Run(ctx context.Context) error {
+	path := supervisor.Path(ctx)
+	ch := l.reg.enter(path)
+	defer l.reg.leave(path, ch)
+	actor.Ready(ctx)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case how := <-ch:
+		if how == ExitPanic {
+			panic("scripted panic in " + path)
+		}
+		return exitErr(how)
+	}
+}
+
+// tracer turns the events of the whole tree into the model's trace lines.
+type tracer struct {
+	mu      sync.Mutex
+	lines   []string
+	started map[string]uint64 // last started incarnation per path
+	bad     []string
+}
+
+func (tr *tracer) Observe(e supervisor.Event) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	id := fmt.Sprintf("%s#%d", e.Path, e.Incarnation)
+	switch e.Kind {
+	case supervisor.EventStarted:
+		tr.started[e.Path] = e.Incarnation
+		tr.lines = append(tr.lines, "start "+id)
+	case supervisor.EventStopped:
+		if tr.started[e.Path] == e.Incarnation {
+			tr.lines = append(tr.lines, "stop "+id)
+		} else {
+			tr.lines = append(tr.lines, "cancel "+id) // a backoff that never ran
+		}
+	case supervisor.EventExited:
+		tr.lines = append(tr.lines, "exit "+id)
+	case supervisor.EventFailed:
+		tr.lines = append(tr.lines, "fail "+id)
+	case supervisor.EventPanicked:
+		tr.lines = append(tr.lines, "panic "+id)
+	case supervisor.EventRemoved:
+		tr.lines = append(tr.lines, "remove "+e.Path)
+	case supervisor.EventAutoShutdown:
+		tr.lines = append(tr.lines, "autoshutdown "+e.Supervisor)
+	case supervisor.EventEscalated:
+		var esc *supervisor.EscalationError
+		if !errors.As(e.Err, &esc) {
+			tr.bad = append(tr.bad, fmt.Sprintf("escalated event without *EscalationError: %v", e.Err))
+			return
+		}
+		tr.lines = append(tr.lines, fmt.Sprintf("escalate %s child=%s origin=%s reason=%s", esc.Supervisor, esc.Child, esc.Origin, esc.Reason))
+	case supervisor.EventObserverDropped, supervisor.EventStartFailed, supervisor.EventStopTimeout, supervisor.EventStuckExited:
+		tr.bad = append(tr.bad, fmt.Sprintf("unexpected event %v %s: %v", e.Kind, id, e.Err))
+	}
+}
+
+func (tr *tracer) snapshot() (lines, bad []string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return slices.Clone(tr.lines), slices.Clone(tr.bad)
+}
+
+var zeroJitter = func() float64 { return 0 }
+
+// harness runs the real tree in the current synctest bubble next to its
+// model, and compares them.
+type harness struct {
+	m       *Model
+	tree    *Node
+	sups    map[string]*supervisor.Supervisor
+	reg     *registry
+	tr      *tracer
+	cancel  context.CancelFunc
+	result  chan error
+	runErr  error
+	ran     bool // Run returned
+	checked int  // trace lines already compared
+}
+
+func childSpec(n *Node, actorOf supervisor.Child) supervisor.Child {
+	c := actorOf
+	c.Name, c.Restart, c.Significant, c.Backoff = n.Name, n.Restart, n.Significant, n.Backoff
+	return c
+}
+
+func (h *harness) build(n *Node, path string, extra ...supervisor.Option) (*supervisor.Supervisor, error) {
+	var kids []supervisor.Child
+	for _, k := range n.Children {
+		if !k.Sup {
+			kids = append(kids, childSpec(k, supervisor.Child{Actor: &leaf{reg: h.reg}, WaitReady: k.WaitReady}))
+			continue
+		}
+		sub, err := h.build(k, path+"/"+k.Name)
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, childSpec(k, supervisor.Child{Actor: sub}))
+	}
+	opts := append([]supervisor.Option{
+		supervisor.WithStrategy(n.Strategy),
+		supervisor.WithIntensity(n.Intensity),
+		supervisor.WithBackoff(n.SupBackoff),
+		supervisor.WithAutoShutdown(n.Auto),
+		supervisor.WithJitter(zeroJitter),
+		supervisor.WithChildren(kids...),
+	}, extra...)
+	s, err := supervisor.New(n.Name, opts...)
+	if err != nil {
+		return nil, err
+	}
+	h.sups[path] = s
+	return s, nil
+}
+
+// startHarness builds and runs tree; call it inside a synctest bubble.
+func startHarness(tree *Node) (*harness, error) {
+	h := &harness{tree: tree, sups: make(map[string]*supervisor.Supervisor), reg: newRegistry(),
+		tr: &tracer{started: make(map[string]uint64)}, result: make(chan error, 1)}
+	root, err := h.build(tree, tree.Name, supervisor.WithObserver(h.tr), supervisor.WithObserverBuffer(4096))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.m = NewModel(tree, time.Now())
+	go func() { h.result <- root.Run(ctx) }()
+	synctest.Wait()
+	return h, nil
+}
+
+// tick moves both clocks to a fresh instant, so that no two events of a case
+// share one and no two timers can fire together.
+func (h *harness) tick() {
+	time.Sleep(time.Microsecond)
+	h.m.Advance(time.Microsecond)
+}
+
+func (h *harness) exit(path string, how Exit) error {
+	h.tick()
+	if !h.reg.send(path, how) {
+		return fmt.Errorf("model says %s is running, but it has no live incarnation", path)
+	}
+	synctest.Wait()
+	h.m.Exit(path, how)
+	return nil
+}
+
+func (h *harness) advance(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+	h.m.Advance(d)
+}
+
+func leafChild(h *harness, n *Node) supervisor.Child {
+	return childSpec(n, supervisor.Child{Actor: &leaf{reg: h.reg}, WaitReady: n.WaitReady})
+}
+
+func (h *harness) add(path string, n *Node) error {
+	h.tick()
+	if err := h.sups[path].Add(leafChild(h, n)); err != nil {
+		return fmt.Errorf("Add(%s/%s): %w", path, n.Name, err)
+	}
+	synctest.Wait()
+	h.m.Add(path, n)
+	return nil
+}
+
+func (h *harness) remove(path, name string) error {
+	h.tick()
+	if err := h.sups[path].Remove(name); err != nil {
+		return fmt.Errorf("Remove(%s/%s): %w", path, name, err)
+	}
+	synctest.Wait()
+	h.m.Remove(path, name)
+	return nil
+}
+
+func (h *harness) restart(path, name string) error {
+	h.tick()
+	if err := h.sups[path].Restart(name); err != nil {
+		return fmt.Errorf("Restart(%s/%s): %w", path, name, err)
+	}
+	synctest.Wait()
+	h.m.Restart(path, name)
+	return nil
+}
+
+// stop cancels the root (if still running) and waits for Run to return.
+func (h *harness) stop() {
+	h.tick()
+	h.cancel()
+	synctest.Wait()
+	h.m.Cancel()
+	h.poll()
+	if !h.ran {
+		select {
+		case h.runErr = <-h.result:
+			h.ran = true
+		case <-time.After(24 * time.Hour):
+		}
+	}
+}
+
+func (h *harness) poll() {
+	if h.ran {
+		return
+	}
+	select {
+	case h.runErr = <-h.result:
+		h.ran = true
+	default:
+	}
+}

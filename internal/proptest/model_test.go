@@ -1,0 +1,144 @@
+package proptest
+
+import (
+	"flag"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+var (
+	userChecksOnce sync.Once
+	userChecks     bool // -rapid.checks or RAPID_CHECKS was given: leave it alone
+)
+
+// setChecks sets rapid's number of cases for the next rapid.Check, unless
+// the user chose one; under the race detector it uses raceN.
+func setChecks(n, raceN int) {
+	userChecksOnce.Do(func() {
+		userChecks = os.Getenv("RAPID_CHECKS") != ""
+		flag.Visit(func(f *flag.Flag) { userChecks = userChecks || f.Name == "rapid.checks" })
+	})
+	if userChecks {
+		return
+	}
+	if raceEnabled {
+		n = raceN
+	}
+	if err := flag.Set("rapid.checks", strconv.Itoa(n)); err != nil {
+		panic(err)
+	}
+}
+
+// runCase generates a tree and a sequence of events, runs them against the
+// real supervisor and the model, and compares them after every event.
+func runCase(t *rapid.T, cfg genCfg, st *stats) {
+	tree := genTree(t, cfg)
+	h, err := startHarness(tree)
+	if err != nil {
+		t.Fatalf("building the tree: %v", err)
+	}
+	var history []string
+	fail := func(what string, diffs []string) {
+		t.Fatalf("after %s:\n%s\nevents:\n  %s\nreal trace:\n  %s", what, strings.Join(diffs, "\n"),
+			strings.Join(history, "\n  "), strings.Join(h.tr.lines, "\n  "))
+	}
+	defer func() {
+		if !h.ran {
+			h.stop()
+		}
+		st.add(h)
+	}()
+	if d := h.compare(); len(d) > 0 {
+		fail("start", d)
+	}
+	serial := 0
+	n := rapid.IntRange(1, cfg.steps).Draw(t, "steps")
+	for i := 0; i < n && !h.m.Done; i++ {
+		what, err := step(t, h, cfg, &serial)
+		history = append(history, what)
+		st.events++
+		if abandoned(h.m) {
+			return // the real outcome is random from here on
+		}
+		if err != nil {
+			fail(what, []string{err.Error()})
+		}
+		if d := h.compare(); len(d) > 0 {
+			fail(what, d)
+		}
+	}
+	h.stop()
+	history = append(history, "cancel root")
+	if abandoned(h.m) {
+		return
+	}
+	if d := h.compare(); len(d) > 0 {
+		fail("cancel root", d)
+	}
+}
+
+func check(t *testing.T, cfg genCfg) {
+	st := new(stats)
+	rapid.Check(t, func(t *rapid.T) {
+		rapid.SyncTest(t, func(t *rapid.T) { runCase(t, cfg, st) })
+	})
+	t.Logf("cases %d, events %d, abandoned (known bugs) %d %v, root escalated %d, lines with escalate %d, autoshutdown %d, nested restarts %d, cancels %d",
+		st.cases, st.events, st.abandoned, st.flags, st.rootEscalated, st.escalations, st.autos, st.nestedStarts, st.cancels)
+}
+
+// stats counts what the generated cases exercised.
+type stats struct {
+	cases, events, abandoned, rootEscalated, escalations, autos, nestedStarts, cancels int
+	flags                                                                              map[string]int // known-bug situations met
+}
+
+func (st *stats) add(h *harness) {
+	st.cases++
+	if abandoned(h.m) {
+		st.abandoned++
+	}
+	for name := range h.m.Flags {
+		if st.flags == nil {
+			st.flags = make(map[string]int)
+		}
+		st.flags[name]++
+	}
+	if h.m.Result.Escalated {
+		st.rootEscalated++
+	}
+	for _, l := range h.m.Trace {
+		switch {
+		case strings.HasPrefix(l, "escalate "):
+			st.escalations++
+		case strings.HasPrefix(l, "autoshutdown "):
+			st.autos++
+		case strings.HasPrefix(l, "cancel "):
+			st.cancels++
+		case strings.HasPrefix(l, "start ") && strings.Count(l, "/") > 1 && !strings.HasSuffix(l, "#1"):
+			st.nestedStarts++
+		}
+	}
+}
+
+// TestModelFlat: one supervisor, up to 5 leaves, long event sequences.
+func TestModelFlat(t *testing.T) {
+	setChecks(8000, 4000)
+	check(t, genCfg{depth: 0, fan: 5, nodes: 5, steps: 40, dynamics: 0})
+}
+
+// TestModelNested: trees up to 4 levels deep.
+func TestModelNested(t *testing.T) {
+	setChecks(8000, 4000)
+	check(t, genCfg{depth: 3, fan: 5, nodes: 16, steps: 30, dynamics: 5})
+}
+
+// TestModelDynamic: many Add and Remove calls among the failures.
+func TestModelDynamic(t *testing.T) {
+	setChecks(6000, 3000)
+	check(t, genCfg{depth: 2, fan: 4, nodes: 8, steps: 30, dynamics: 30})
+}
