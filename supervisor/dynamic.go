@@ -32,7 +32,7 @@ func (s *Supervisor) Add(spec Child) error {
 		s.mu.Unlock()
 		return ErrMaxChildren
 	}
-	c := newChild(r, spec)
+	c := newChild(r, &spec) // spec is Add's own copy
 	r.children = append(r.children, c)
 	r.byName[spec.Name] = c
 	s.mu.Unlock()
@@ -192,7 +192,7 @@ func (s *Supervisor) Children() []ChildInfo {
 		}
 		out[i] = ChildInfo{Name: c.spec.Name, Path: c.path, Kind: kind, Restart: c.spec.Restart,
 			State: c.state, Ready: c.ready && c.state == StateRunning, WaitReady: c.waitReady,
-			Incarnation: c.gen, Restarts: c.restarts, LastError: c.lastErr, Since: c.since}
+			Incarnation: c.gen, Restarts: int(c.restarts), LastError: c.lastErr, Since: c.since}
 	}
 	return out
 }

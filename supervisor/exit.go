@@ -55,7 +55,7 @@ func (r *run) waitBackoff(c *child, ctx context.Context, delay time.Duration) bo
 		if c.stuck {
 			r.stuckReturned(c)
 		}
-		c.alive = false
+		c.gone()
 		c.setState(StateStopped, time.Now())
 		r.emit(EventStopped, c, nil, 0, 0)
 		return false
@@ -121,15 +121,15 @@ func (r *run) exited(c *child, err error, canContinue bool) (context.Context, ti
 	class := policy.Classify(err, c.stopping)
 	if c.starting && !c.ready {
 		// A starter waits on this incarnation: it decides what follows.
-		c.startExited, c.startErr = true, err
-		c.alive = false
+		c.startExited, c.extra().startErr = true, err
+		c.gone()
 		c.setState(StateStopped, now)
 		r.emitExit(c, err, class == policy.Shutdown)
 		return nil, 0
 	}
 	r.emitExit(c, err, class == policy.Shutdown)
 	if class == policy.Shutdown || r.phase >= phaseStopping {
-		c.alive = false
+		c.gone()
 		if c.inGroup && r.phase < phaseStopping {
 			c.setState(StateRestarting, now)
 		} else {
@@ -161,7 +161,7 @@ func (r *run) emitExit(c *child, err error, shutdown bool) {
 // Called with s.mu held.
 func (r *run) stuckReturned(c *child) {
 	c.stuck = false
-	c.alive = false
+	c.gone()
 	c.setState(StateStopped, time.Now())
 	r.emit(EventStuckExited, c, nil, 0, 0)
 	if r.phase == phaseDone {
@@ -232,24 +232,24 @@ func (r *run) decide(c *child, class policy.ExitClass, err error) action {
 func (r *run) afterExit(c *child, class policy.ExitClass, err error, now time.Time, canContinue bool) (context.Context, time.Duration) {
 	switch r.decide(c, class, err) {
 	case actStop:
-		c.alive = false
+		c.gone()
 		r.leaveStopped(c, class, err, now)
 		return nil, 0
 	case actEscalate:
-		c.alive = false
+		c.gone()
 		c.setState(StateStopped, now)
 		r.queue(request{kind: reqEscalate, c: c, err: err, at: now, reason: "decider"})
 		return nil, 0
 	}
 	if !canContinue || r.s.cfg.strategy != policy.OneForOne {
-		c.alive = false
+		c.gone()
 		c.setState(StateRestarting, now)
 		r.queue(request{kind: reqRestart, c: c, gen: c.gen, err: err, at: now})
 		return nil, 0
 	}
 	delay, ok := r.admit(c, err, now)
 	if !ok {
-		c.alive = false
+		c.gone()
 		return nil, 0
 	}
 	return r.newIncarnation(c, delay, now), delay
@@ -292,22 +292,22 @@ func (r *run) admit(c *child, err error, now time.Time) (time.Duration, bool) {
 		r.queue(request{kind: reqEscalate, c: c, err: err, at: now, reason: "intensity"})
 		return 0, false
 	}
-	b := c.backoff
-	if c.ready && b.ResetsAfter(now.Sub(c.readyAt)) {
+	b := c.backoff()
+	if c.ready && b.ResetsAfter(time.Duration(r.mono(now)-c.readyAt)) {
 		c.consecutive = 0
 	}
-	if b.Exhausted(c.consecutive + 1) {
+	if b.Exhausted(int(c.consecutive) + 1) {
 		c.setState(StateStopped, now)
 		r.queue(request{kind: reqEscalate, c: c, err: err, at: now, reason: "backoff"})
 		return 0, false
 	}
 	var delay time.Duration
 	if b.Enabled() {
-		delay = b.Delay(c.consecutive, r.randomFraction())
+		delay = b.Delay(int(c.consecutive), r.randomFraction())
 	}
 	c.consecutive++
 	c.restarts++
-	r.emit(EventRestarting, c, err, delay, c.consecutive)
+	r.emit(EventRestarting, c, err, delay, int(c.consecutive))
 	return delay, true
 }
 

@@ -74,7 +74,7 @@ func (r *run) emit(kind EventKind, c *child, err error, delay time.Duration, att
 	e := Event{Kind: kind, Seq: r.seq, Time: time.Now(), Supervisor: r.path, Path: r.path,
 		Err: err, Delay: delay, Attempt: attempt}
 	if c != nil {
-		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, c.restarts
+		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
 	}
 	if r.hub != nil {
 		r.hub.publish(e)
@@ -104,7 +104,7 @@ func (r *run) logEvent(e *Event, c *child) {
 	}
 	switch e.Kind {
 	case EventRestarting:
-		ok, suppressed := c.logLim.allow(e.Time, r.s.cfg.logBurst, r.s.cfg.logPer)
+		ok, suppressed := c.extra().logLim.allow(e.Time, r.s.cfg.logBurst, r.s.cfg.logPer)
 		if suppressed > 0 {
 			r.log.Warn("failure entries suppressed", zap.String("path", c.path), zap.Int("suppressed", suppressed))
 		}
@@ -134,10 +134,11 @@ func (r *run) logEvent(e *Event, c *child) {
 // appendStack adds a panic's stack, once per rate-limit period per child.
 func (r *run) appendStack(fields []zap.Field, c *child, err error) []zap.Field {
 	var pe *PanicError
-	if !errors.As(err, &pe) || c.logLim.stackShown {
+	lim := &c.extra().logLim
+	if !errors.As(err, &pe) || lim.stackShown {
 		return fields
 	}
-	c.logLim.stackShown = r.s.cfg.logBurst > 0
+	lim.stackShown = r.s.cfg.logBurst > 0
 	return append(fields, zap.ByteString("stack", pe.Stack))
 }
 
@@ -148,11 +149,11 @@ func (r *run) logProblem(c *child, msg string, err error) {
 	if !r.logOn || !r.log.Core().Enabled(zapcore.WarnLevel) {
 		return
 	}
-	if ok, _ := c.logLim.allow(time.Now(), r.s.cfg.logBurst, r.s.cfg.logPer); !ok {
+	if ok, _ := c.extra().logLim.allow(time.Now(), r.s.cfg.logBurst, r.s.cfg.logPer); !ok {
 		return
 	}
 	fields := []zap.Field{zap.String("supervisor", r.path), zap.String("path", c.path), zap.String("child", c.spec.Name),
-		zap.Uint64("incarnation", c.gen), zap.Int("restarts", c.restarts), zap.Error(err)}
+		zap.Uint64("incarnation", c.gen), zap.Int32("restarts", c.restarts), zap.Error(err)}
 	fields = r.appendStack(fields, c, err)
 	r.log.Warn(msg, fields...)
 }

@@ -215,7 +215,7 @@ func (r *run) escalate(q request) error {
 		Err:        err,
 	}
 	if q.reason == "backoff" {
-		esc.Restarts = q.c.consecutive
+		esc.Restarts = int(q.c.consecutive)
 	}
 	r.result = esc
 	r.emit(EventEscalated, nil, esc, 0, 0)
@@ -241,38 +241,32 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
 // then cancels its incarnation. Called with s.mu held and c alive.
 func (r *run) cancelChild(c *child, cause error, timeout time.Duration) <-chan struct{} {
 	c.stopping = true
-	c.stopBy = time.Time{}
 	if timeout != policy.Infinity {
-		c.stopBy = time.Now().Add(timeout)
+		c.extra().stopBy = time.Now().Add(timeout)
+	} else if c.x != nil {
+		c.x.stopBy = time.Time{}
 	}
 	if c.state != StateBackoff {
 		c.setState(StateStopping, time.Now())
 	}
 	c.cancel(cause)
-	return c.done
+	return c.doneChan()
 }
 
 // awaitStop waits up to timeout for done; past it, c is reported stuck,
 // having been given waited in all.
 func (r *run) awaitStop(c *child, done <-chan struct{}, timeout, waited time.Duration) bool {
-	if timeout == policy.Infinity {
+	select {
+	case <-done:
+		return false
+	default:
+	}
+	switch {
+	case timeout == policy.Infinity:
 		<-done
 		return false
-	}
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		select {
-		case <-done:
-			t.Stop()
-			return false
-		case <-t.C:
-		}
-	} else {
-		select {
-		case <-done:
-			return false
-		default:
-		}
+	case timeout > 0 && r.waitFor(done, timeout):
+		return false
 	}
 	stack := stackOf(c.path)
 	s := r.s
@@ -287,6 +281,24 @@ func (r *run) awaitStop(c *child, done <-chan struct{}, timeout, waited time.Dur
 	r.stuck = append(r.stuck, StuckChild{Path: c.path, Waited: waited, Stack: stack})
 	r.emit(EventStopTimeout, c, nil, waited, 0)
 	return true
+}
+
+// waitFor waits up to d for done and reports whether it was closed. It
+// reuses one timer for the run: every stop is made with opMu held, so no
+// two waits overlap.
+func (r *run) waitFor(done <-chan struct{}, d time.Duration) bool {
+	if r.timer == nil {
+		r.timer = time.NewTimer(d)
+	} else {
+		r.timer.Reset(d)
+	}
+	select {
+	case <-done:
+		r.timer.Stop()
+		return true
+	case <-r.timer.C:
+		return false
+	}
 }
 
 // shutdown stops every child newest-first (or all at once with concurrent

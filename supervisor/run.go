@@ -39,6 +39,7 @@ type run struct {
 	hub         *hub
 	ownHub      bool
 	parent      *child
+	start       time.Time // when the run began
 	jitter      func() float64
 	quit        chan struct{} // closed when shutdown begins
 	wake        chan struct{} // one-slot signal: pending has work
@@ -46,7 +47,8 @@ type run struct {
 	urgent      chan struct{} // one-slot signal: an escalation or auto-shutdown is queued
 	delayed     *child        // the failed child whose group waits out its delay
 
-	opMu sync.Mutex
+	opMu  sync.Mutex
+	timer *time.Timer // for stop timeouts; guarded by opMu
 
 	phase      phase
 	children   []*child
@@ -152,7 +154,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 }
 
 func (s *Supervisor) newRun(ctx context.Context) *run {
-	r := &run{s: s, runCtx: ctx, path: s.name, quit: make(chan struct{}),
+	r := &run{s: s, runCtx: ctx, path: s.name, start: time.Now(), quit: make(chan struct{}),
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 	r.parent = childOf(ctx)
 	var parentRun *run
@@ -187,7 +189,9 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	r.detached = context.WithoutCancel(r.scope)
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.byName = make(map[string]*child, len(s.cfg.children))
-	for _, spec := range s.cfg.children {
+	r.children = make([]*child, 0, len(s.cfg.children))
+	for i := range s.cfg.children {
+		spec := &s.cfg.children[i]
 		c := newChild(r, spec)
 		r.children = append(r.children, c)
 		r.byName[spec.Name] = c
@@ -225,6 +229,9 @@ func (r *run) main() error {
 	actor.Ready(r.runCtx)
 	return r.loop()
 }
+
+// mono returns now as nanoseconds since the run began (monotonic).
+func (r *run) mono(now time.Time) int64 { return int64(now.Sub(r.start)) }
 
 func (r *run) startOrder() []*child {
 	r.s.mu.Lock()
@@ -321,11 +328,13 @@ func (r *run) startChild(c *child) error {
 		s.mu.Unlock()
 		return nil
 	}
-	c.starting, c.startExited, c.startErr, c.timedOut = true, false, nil, false
+	c.starting, c.startExited, c.timedOut = true, false, false
+	x := c.extra()
+	x.startErr = nil
 	ready := make(chan struct{})
-	c.readyCh = ready
+	x.readyCh = ready
 	r.launch(c, 0)
-	done := c.done
+	done := c.doneChan()
 	s.mu.Unlock()
 
 	var timeout <-chan time.Time
@@ -368,13 +377,13 @@ func (r *run) startChild(c *child) error {
 		return &StartError{Supervisor: r.path, Child: c.path, Err: ErrStartTimeout}
 	case !c.startExited:
 		return nil // it became ready, then ended through the usual path
-	case c.startErr == nil:
+	case x.startErr == nil:
 		// Returned nil before ready: a start followed by a normal exit.
 		r.afterExit(c, policy.Normal, nil, time.Now(), false)
 		return nil
 	}
-	r.emit(EventStartFailed, c, c.startErr, 0, 0)
-	return &StartError{Supervisor: r.path, Child: c.path, Err: c.startErr}
+	r.emit(EventStartFailed, c, x.startErr, 0, 0)
+	return &StartError{Supervisor: r.path, Child: c.path, Err: x.startErr}
 }
 
 // abortStart stops waiting for c's readiness because shutdown began; the
@@ -405,10 +414,8 @@ func (c *child) shutdownTimeout() time.Duration {
 // Called with s.mu held.
 func (r *run) launch(c *child, delay time.Duration) {
 	ctx := r.newIncarnation(c, delay, time.Now())
-	done := make(chan struct{})
-	c.alive, c.done = true, done
+	c.alive = true
 	r.g.Go(func() error {
-		defer close(done)
 		r.childLoop(c, ctx, delay)
 		return nil
 	})
@@ -439,7 +446,7 @@ func (r *run) markStarted(c *child, now time.Time) {
 	} else {
 		c.setState(StateRunning, now)
 		c.ready = true
-		c.readyAt = now
+		c.readyAt = r.mono(now)
 	}
 	r.emit(EventStarted, c, nil, 0, 0)
 }
@@ -454,12 +461,12 @@ func (r *run) childReady(c *child) {
 	}
 	now := time.Now()
 	c.ready = true
-	c.readyAt = now
+	c.readyAt = r.mono(now)
 	c.setState(StateRunning, now)
 	r.emit(EventReady, c, nil, 0, 0)
-	if c.readyCh != nil {
-		close(c.readyCh)
-		c.readyCh = nil
+	if x := c.x; x != nil && x.readyCh != nil {
+		close(x.readyCh)
+		x.readyCh = nil
 	}
 }
 

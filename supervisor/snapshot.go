@@ -163,7 +163,7 @@ func copyChild(c *child) nodeCopy {
 	}
 	return nodeCopy{
 		rec: c, sub: c.sub.Load(), name: c.spec.Name, path: c.path, kind: kind,
-		state: c.state, restarts: c.restarts, lastErr: c.lastErr, since: c.since,
+		state: c.state, restarts: int(c.restarts), lastErr: c.lastErr, since: c.since,
 		ready: c.ready && c.state == StateRunning, waitReady: c.waitReady,
 		stuck: c.stuck, gen: c.gen,
 	}

@@ -52,41 +52,80 @@ const pathLabel = "supervisor.path"
 //
 // Fields below mu are guarded by the supervisor's mutex.
 type child struct {
-	context.Context // the run's scope
-	r               *run
-	spec            Child
-	path            string
-	isSup           bool
-	waitReady       bool
-	backoff         *policy.Backoff
+	context.Context                 // the run's scope, without its cancellation
+	r               *run            // the run the record belongs to
+	spec            *Child          // the specification; never modified
+	path            string          // tree path
 	base            context.Context // this, with pprof labels (and readiness hook)
-	readyFn         func()
 
 	// guarded by r.s.mu
-	state       State
-	gen         uint64 // incarnation number, from 1
-	cancel      context.CancelCauseFunc
-	alive       bool          // a goroutine of this child is running
-	done        chan struct{} // closed when that goroutine returns
-	stopping    bool          // the supervisor asked the current incarnation to stop
-	stopBy      time.Time     // when the supervisor stops waiting for it; zero: no limit
-	starting    bool          // a starter waits for readiness
-	readyCh     chan struct{} // closed on readiness while starting
-	startErr    error         // exit of an incarnation that ended while starting
-	startExited bool          // the incarnation ended while starting
-	timedOut    bool          // the start timeout cancelled it
-	ready       bool          // the current incarnation is ready
-	readyAt     time.Time     // when it became ready (or started)
-	since       time.Time     // last state change
-	restarts    int           // restarts in this run
-	consecutive int           // restarts since the last long-enough run
-	lastErr     error
-	stuck       bool
-	inGroup     bool                       // stopped or waiting as part of a pending group restart
-	removed     bool                       // removed while stuck: drop the record when it returns
+	cancel      context.CancelCauseFunc    // cancels the current incarnation
+	done        chan struct{}              // made by a stopper; closed when the goroutine returns
+	gen         uint64                     // incarnation number, from 1
+	readyAt     int64                      // when it became ready (or started), in ns since the run began
+	since       time.Time                  // last state change
+	restarts    int32                      // restarts in this run
+	consecutive int32                      // restarts since the last long-enough run
+	lastErr     error                      // the last abnormal exit
 	sub         atomic.Pointer[Supervisor] // set when a supervisor runs as this child
-	logger      *zap.Logger
-	logLim      limiter
+	x           *childExtra                // state few children need, made on first use
+	state       State
+	isSup       bool // declared or recognised as a supervisor
+	waitReady   bool // started only once ready
+	alive       bool // a goroutine of this child is running
+	stopping    bool // the supervisor asked the current incarnation to stop
+	starting    bool // a starter waits for readiness
+	startExited bool // the incarnation ended while starting
+	timedOut    bool // the start timeout cancelled it
+	ready       bool // the current incarnation is ready
+	stuck       bool // did not stop in time; goroutine abandoned
+	inGroup     bool // stopped or waiting as part of a pending group restart
+	removed     bool // removed while stuck: drop the record when it returns
+}
+
+// childExtra holds what only some children need, so that the record of an
+// idle worker stays small.
+type childExtra struct {
+	readyCh  chan struct{} // closed on readiness while starting
+	startErr error         // exit of an incarnation that ended while starting
+	stopBy   time.Time     // when the supervisor stops waiting for it; zero: no limit
+	logger   *zap.Logger   // Logger(ctx), made on first use
+	logLim   limiter       // failure-log rate limit
+}
+
+// extra returns c's rarely needed state. Called with s.mu held.
+func (c *child) extra() *childExtra {
+	if c.x == nil {
+		c.x = new(childExtra)
+	}
+	return c.x
+}
+
+// gone records that c's goroutine is returning: it wakes a stopper that
+// waits. Called with s.mu held.
+func (c *child) gone() {
+	c.alive = false
+	if c.done != nil {
+		close(c.done)
+		c.done = nil
+	}
+}
+
+// doneChan returns a channel closed when c's goroutine returns. Called with
+// s.mu held and c alive.
+func (c *child) doneChan() <-chan struct{} {
+	if c.done == nil {
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
+
+// backoff returns the child's backoff policy.
+func (c *child) backoff() *policy.Backoff {
+	if c.spec.Backoff != nil {
+		return c.spec.Backoff
+	}
+	return &c.r.s.cfg.backoff
 }
 
 type childKey struct{}
@@ -99,20 +138,15 @@ func (c *child) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-func newChild(r *run, spec Child) *child {
+// newChild makes the record of spec, which must not change afterwards.
+func newChild(r *run, spec *Child) *child {
 	c := &child{Context: r.detached, r: r, spec: spec}
 	c.path = r.path + PathSeparator + spec.Name
 	c.isSup = spec.isSupervisor()
 	c.waitReady = spec.WaitReady || c.isSup
-	if spec.Backoff != nil {
-		c.backoff = spec.Backoff
-	} else {
-		c.backoff = &r.s.cfg.backoff
-	}
 	c.base = pprof.WithLabels(c, pprof.Labels(pathLabel, c.path))
 	if c.waitReady {
-		c.readyFn = func() { r.childReady(c) }
-		c.base = actor.WithReady(c.base, c.readyFn)
+		c.base = actor.WithReady(c.base, func() { r.childReady(c) })
 	}
 	c.state = StateStopped
 	return c
@@ -143,10 +177,11 @@ func Logger(ctx context.Context) *zap.Logger {
 	s := c.r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.logger == nil {
-		c.logger = c.r.log.With(zap.String("path", c.path))
+	x := c.extra()
+	if x.logger == nil {
+		x.logger = c.r.log.With(zap.String("path", c.path))
 	}
-	return c.logger
+	return x.logger
 }
 
 // StopDeadline returns the time by which the child whose incarnation ctx
@@ -162,10 +197,10 @@ func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 	s := c.r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !c.stopping || c.stopBy.IsZero() {
+	if !c.stopping || c.x == nil || c.x.stopBy.IsZero() {
 		return time.Time{}, false
 	}
-	return c.stopBy, true
+	return c.x.stopBy, true
 }
 
 func (c *child) setState(st State, now time.Time) {
