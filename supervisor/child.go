@@ -96,44 +96,43 @@ func (c *Child) isSupervisor() bool {
 
 // validate checks the spec against the supervisor's auto-shutdown mode.
 func (c *Child) validate(auto policy.AutoShutdown) error {
-	field := func(f string) string { return "Child[" + c.Name + "]." + f }
 	switch {
 	case c.Name == "":
 		return &ConfigError{Field: "Child.Name", Value: `""`, Reason: "must not be empty"}
 	case strings.Contains(c.Name, PathSeparator):
 		return &ConfigError{Field: "Child.Name", Value: c.Name, Reason: "must not contain " + PathSeparator}
 	case c.Actor == nil || isNilSupervisor(c.Actor):
-		return &ConfigError{Field: field("Actor"), Value: nil, Reason: "must not be nil"}
+		return &ConfigError{Field: c.field("Actor"), Value: nil, Reason: "must not be nil"}
 	}
 	if v, ok := c.Actor.(actor.Validator); ok {
 		if err := v.Validate(); err != nil {
-			return &ConfigError{Field: field("Actor"), Value: c.Actor, Reason: err.Error()}
+			return &ConfigError{Field: c.field("Actor"), Value: c.Actor, Reason: err.Error()}
 		}
 	}
 	if err := c.Restart.Validate(); err != nil {
-		return &ConfigError{Field: field("Restart"), Value: uint8(c.Restart), Reason: "must be Permanent, Transient or Temporary"}
+		return &ConfigError{Field: c.field("Restart"), Value: uint8(c.Restart), Reason: "must be Permanent, Transient or Temporary"}
 	}
 	if err := auto.CheckSignificant(c.Restart, c.Significant); err != nil {
-		return &ConfigError{Field: field("Significant"), Value: true, Reason: err.(*ConfigError).Reason}
+		return &ConfigError{Field: c.field("Significant"), Value: true, Reason: err.(*ConfigError).Reason}
 	}
 	if c.StartTimeout < 0 {
-		return &ConfigError{Field: field("StartTimeout"), Value: c.StartTimeout, Reason: "must be >= 0"}
+		return &ConfigError{Field: c.field("StartTimeout"), Value: c.StartTimeout, Reason: "must be >= 0"}
 	}
-	if err := policy.ValidateShutdownTimeout(field("ShutdownTimeout"), c.ShutdownTimeout); err != nil {
+	if err := policy.ValidateShutdownTimeout(c.field("ShutdownTimeout"), c.ShutdownTimeout); err != nil {
 		return err
 	}
 	if c.Backoff != nil {
 		if err := c.Backoff.Validate(); err != nil {
 			e := *err.(*ConfigError)
-			e.Field = field(e.Field)
+			e.Field = c.field(e.Field)
 			return &e
 		}
 	}
 	if c.Kind > KindSupervisor {
-		return &ConfigError{Field: field("Kind"), Value: uint8(c.Kind), Reason: "must be KindAuto, KindWorker or KindSupervisor"}
+		return &ConfigError{Field: c.field("Kind"), Value: uint8(c.Kind), Reason: "must be KindAuto, KindWorker or KindSupervisor"}
 	}
 	if c.Panics > PanicCrash {
-		return &ConfigError{Field: field("Panics"), Value: uint8(c.Panics), Reason: "must be PanicDefault, PanicRecover or PanicCrash"}
+		return &ConfigError{Field: c.field("Panics"), Value: uint8(c.Panics), Reason: "must be PanicDefault, PanicRecover or PanicCrash"}
 	}
 	return nil
 }
@@ -142,3 +141,6 @@ func isNilSupervisor(a actor.Actor) bool {
 	s, ok := a.(*Supervisor)
 	return ok && s == nil
 }
+
+// field names one of the child's fields in a *ConfigError.
+func (c *Child) field(name string) string { return "Child[" + c.Name + "]." + name }

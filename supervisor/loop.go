@@ -232,40 +232,30 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
 		s.mu.Unlock()
 		return c.stuck
 	}
-	done := r.cancelChild(c, cause, timeout)
+	r.cancelChild(c, cause, timeout)
 	s.mu.Unlock()
-	return r.awaitStop(c, done, timeout, timeout)
+	return r.awaitStop(c, timeout, timeout)
 }
 
 // cancelChild records that the supervisor asks c to stop within timeout,
 // then cancels its incarnation. Called with s.mu held and c alive.
-func (r *run) cancelChild(c *child, cause error, timeout time.Duration) <-chan struct{} {
+func (r *run) cancelChild(c *child, cause error, timeout time.Duration) {
 	c.stopping = true
-	if timeout != policy.Infinity {
-		c.extra().stopBy = time.Now().Add(timeout)
-	} else if c.x != nil {
-		c.x.stopBy = time.Time{}
+	now := time.Now()
+	c.hasStopBy = timeout != policy.Infinity
+	if c.hasStopBy {
+		c.stopBy = r.mono(now.Add(timeout))
 	}
 	if c.state != StateBackoff {
-		c.setState(StateStopping, time.Now())
+		c.setState(StateStopping, now)
 	}
 	c.cancel(cause)
-	return c.doneChan()
 }
 
-// awaitStop waits up to timeout for done; past it, c is reported stuck,
-// having been given waited in all.
-func (r *run) awaitStop(c *child, done <-chan struct{}, timeout, waited time.Duration) bool {
-	select {
-	case <-done:
-		return false
-	default:
-	}
-	switch {
-	case timeout == policy.Infinity:
-		<-done
-		return false
-	case timeout > 0 && r.waitFor(done, timeout):
+// awaitStop waits up to timeout for c's goroutine to return; past it, c is
+// reported stuck, having been given waited in all.
+func (r *run) awaitStop(c *child, timeout, waited time.Duration) bool {
+	if r.waitGone(c, timeout) {
 		return false
 	}
 	stack := stackOf(c.path)
@@ -283,21 +273,41 @@ func (r *run) awaitStop(c *child, done <-chan struct{}, timeout, waited time.Dur
 	return true
 }
 
-// waitFor waits up to d for done and reports whether it was closed. It
-// reuses one timer for the run: every stop is made with opMu held, so no
-// two waits overlap.
-func (r *run) waitFor(done <-chan struct{}, d time.Duration) bool {
-	if r.timer == nil {
-		r.timer = time.NewTimer(d)
-	} else {
-		r.timer.Reset(d)
-	}
-	select {
-	case <-done:
-		r.timer.Stop()
-		return true
-	case <-r.timer.C:
-		return false
+// waitGone waits up to d (policy.Infinity: as long as it takes; zero: not
+// at all) for c's goroutine to return, and reports whether it did. Exits
+// are signalled on one channel per run rather than one per child, and the
+// timer is reused: every stop is made with opMu held, so no two waits
+// overlap.
+func (r *run) waitGone(c *child, d time.Duration) bool {
+	s := r.s
+	var expired <-chan time.Time
+	for {
+		s.mu.Lock()
+		alive := c.alive
+		c.watched = alive
+		s.mu.Unlock()
+		if !alive {
+			if expired != nil {
+				r.timer.Stop()
+			}
+			return true
+		}
+		if d <= 0 {
+			return false
+		}
+		if expired == nil && d != policy.Infinity {
+			if r.timer == nil {
+				r.timer = time.NewTimer(d)
+			} else {
+				r.timer.Reset(d)
+			}
+			expired = r.timer.C
+		}
+		select {
+		case <-r.goneSig:
+		case <-expired:
+			return false
+		}
 	}
 }
 
@@ -343,26 +353,27 @@ func (r *run) shutdown(cause, result error) error {
 	if s.cfg.concurrentShutdown {
 		// All are cancelled at once; each is waited for under its own
 		// timeout, counted from that common instant.
-		dones := make([]<-chan struct{}, len(order))
 		waits := make([]time.Duration, len(order))
 		start := time.Now()
 		s.mu.Lock()
 		for i, c := range order {
 			if c.alive && !c.stuck {
 				waits[i] = waitFor(c)
-				dones[i] = r.cancelChild(c, cause, waits[i])
+				r.cancelChild(c, cause, waits[i])
+			} else {
+				waits[i] = -1
 			}
 		}
 		s.mu.Unlock()
 		for i, c := range order {
-			if dones[i] == nil {
+			if waits[i] < 0 {
 				continue
 			}
 			left := waits[i]
 			if left != policy.Infinity {
 				left -= time.Since(start)
 			}
-			r.awaitStop(c, dones[i], left, waits[i])
+			r.awaitStop(c, left, waits[i])
 		}
 	} else {
 		for _, c := range order {

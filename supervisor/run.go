@@ -31,7 +31,7 @@ type run struct {
 	path        string
 	runCtx      context.Context
 	scope       context.Context
-	detached    context.Context // scope's values without its cancellation
+	goneSig     chan struct{} // one-slot signal: a watched child's goroutine returned
 	cancelScope context.CancelCauseFunc
 	g           errgroup.Group
 	log         *zap.Logger
@@ -155,7 +155,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 
 func (s *Supervisor) newRun(ctx context.Context) *run {
 	r := &run{s: s, runCtx: ctx, path: s.name, start: time.Now(), quit: make(chan struct{}),
-		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), goneSig: make(chan struct{}, 1), kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 	r.parent = childOf(ctx)
 	var parentRun *run
 	if r.parent != nil {
@@ -186,7 +186,6 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	// The scope hides the readiness hook of Run's own context: a child's
 	// actor.Ready must not count as the supervisor's.
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithReady(context.WithoutCancel(ctx), nil))
-	r.detached = context.WithoutCancel(r.scope)
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.byName = make(map[string]*child, len(s.cfg.children))
 	r.children = make([]*child, 0, len(s.cfg.children))

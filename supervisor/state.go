@@ -63,6 +63,7 @@ type child struct {
 	done        chan struct{}              // made by a stopper; closed when the goroutine returns
 	gen         uint64                     // incarnation number, from 1
 	readyAt     int64                      // when it became ready (or started), in ns since the run began
+	stopBy      int64                      // when the supervisor stops waiting for it, likewise
 	since       time.Time                  // last state change
 	restarts    int32                      // restarts in this run
 	consecutive int32                      // restarts since the last long-enough run
@@ -81,6 +82,8 @@ type child struct {
 	stuck       bool // did not stop in time; goroutine abandoned
 	inGroup     bool // stopped or waiting as part of a pending group restart
 	removed     bool // removed while stuck: drop the record when it returns
+	watched     bool // a stopper waits for the goroutine to return
+	hasStopBy   bool // stopBy is set
 }
 
 // childExtra holds what only some children need, so that the record of an
@@ -88,7 +91,6 @@ type child struct {
 type childExtra struct {
 	readyCh  chan struct{} // closed on readiness while starting
 	startErr error         // exit of an incarnation that ended while starting
-	stopBy   time.Time     // when the supervisor stops waiting for it; zero: no limit
 	logger   *zap.Logger   // Logger(ctx), made on first use
 	logLim   limiter       // failure-log rate limit
 }
@@ -105,6 +107,10 @@ func (c *child) extra() *childExtra {
 // waits. Called with s.mu held.
 func (c *child) gone() {
 	c.alive = false
+	if c.watched {
+		c.watched = false
+		signal(c.r.goneSig)
+	}
 	if c.done != nil {
 		close(c.done)
 		c.done = nil
@@ -130,6 +136,18 @@ func (c *child) backoff() *policy.Backoff {
 
 type childKey struct{}
 
+// Deadline, Done and Err hide the scope's cancellation: an incarnation's
+// context is cancelled by the supervisor alone, always with a cause, so it
+// need not be registered with the scope (that registration would cost a
+// lock and a map update per restart).
+func (c *child) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done returns nil: see Deadline.
+func (c *child) Done() <-chan struct{} { return nil }
+
+// Err returns nil: see Deadline.
+func (c *child) Err() error { return nil }
+
 // Value answers childKey with the child record and delegates the rest.
 func (c *child) Value(key any) any {
 	if key == (childKey{}) {
@@ -140,7 +158,7 @@ func (c *child) Value(key any) any {
 
 // newChild makes the record of spec, which must not change afterwards.
 func newChild(r *run, spec *Child) *child {
-	c := &child{Context: r.detached, r: r, spec: spec}
+	c := &child{Context: r.scope, r: r, spec: spec}
 	c.path = r.path + PathSeparator + spec.Name
 	c.isSup = spec.isSupervisor()
 	c.waitReady = spec.WaitReady || c.isSup
@@ -197,10 +215,10 @@ func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 	s := c.r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !c.stopping || c.x == nil || c.x.stopBy.IsZero() {
+	if !c.stopping || !c.hasStopBy {
 		return time.Time{}, false
 	}
-	return c.x.stopBy, true
+	return c.r.start.Add(time.Duration(c.stopBy)), true
 }
 
 func (c *child) setState(st State, now time.Time) {
