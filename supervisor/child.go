@@ -118,8 +118,8 @@ func (c *Child) validate(auto policy.AutoShutdown) error {
 	if c.StartTimeout < 0 {
 		return &ConfigError{Field: c.field("StartTimeout"), Value: c.StartTimeout, Reason: "must be >= 0"}
 	}
-	if err := policy.ValidateShutdownTimeout(c.field("ShutdownTimeout"), c.ShutdownTimeout); err != nil {
-		return err
+	if c.ShutdownTimeout < 0 {
+		return policy.ValidateShutdownTimeout(c.field("ShutdownTimeout"), c.ShutdownTimeout)
 	}
 	if c.Backoff != nil {
 		if err := c.Backoff.Validate(); err != nil {

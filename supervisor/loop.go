@@ -1,7 +1,9 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
+	"runtime"
 	"time"
 
 	"github.com/arbor-go/arbor/policy"
@@ -232,16 +234,20 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
 		s.mu.Unlock()
 		return c.stuck
 	}
-	r.cancelChild(c, cause, timeout)
+	r.markStopping(c, timeout, time.Now())
+	cancel := c.cancel
 	s.mu.Unlock()
+	cancel(cause)
 	return r.awaitStop(c, timeout, timeout)
 }
 
-// cancelChild records that the supervisor asks c to stop within timeout,
-// then cancels its incarnation. Called with s.mu held and c alive.
-func (r *run) cancelChild(c *child, cause error, timeout time.Duration) {
+// markStopping records that the supervisor asks c, alive, to stop within
+// timeout; the caller then cancels c's incarnation, preferably after
+// releasing s.mu (the goroutine it wakes takes s.mu to report its exit).
+// The request is recorded before the cancellation: that is what makes the
+// exit a shutdown, whatever the child returns. Called with s.mu held.
+func (r *run) markStopping(c *child, timeout time.Duration, now time.Time) {
 	c.stopping = true
-	now := time.Now()
 	c.hasStopBy = timeout != policy.Infinity
 	if c.hasStopBy {
 		c.stopBy = r.mono(now.Add(timeout))
@@ -249,7 +255,6 @@ func (r *run) cancelChild(c *child, cause error, timeout time.Duration) {
 	if c.state != StateBackoff {
 		c.setState(StateStopping, now)
 	}
-	c.cancel(cause)
 }
 
 // awaitStop waits up to timeout for c's goroutine to return; past it, c is
@@ -273,41 +278,136 @@ func (r *run) awaitStop(c *child, timeout, waited time.Duration) bool {
 	return true
 }
 
+// stopAllAtOnce cancels every child in order at once, then waits for each
+// under its own timeout, counted from that common instant. It waits for all
+// together: one wake-up when the last one returns, not one per child.
+func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) time.Duration) {
+	s := r.s
+	waits := make([]time.Duration, len(order))
+	cancels := make([]context.CancelCauseFunc, 0, len(order))
+	start := time.Now()
+	s.mu.Lock()
+	for i, c := range order {
+		waits[i] = -1
+		if c.alive && !c.stuck {
+			waits[i] = waitFor(c)
+			r.markStopping(c, waits[i], start)
+			r.watch(c)
+			cancels = append(cancels, c.cancel)
+		}
+	}
+	s.mu.Unlock()
+	for _, cancel := range cancels {
+		cancel(cause)
+	}
+	// Wait for all until the earliest deadline; past it, wait for each in
+	// turn with what is left of its own timeout (reported stuck past it).
+	first := policy.Infinity
+	for _, w := range waits {
+		if w >= 0 {
+			first = min(first, w)
+		}
+	}
+	var deadline time.Time
+	if first != policy.Infinity {
+		deadline = start.Add(first)
+	}
+	if r.waitWatched(deadline) {
+		return
+	}
+	for i, c := range order {
+		if waits[i] < 0 {
+			continue
+		}
+		left := waits[i]
+		if left != policy.Infinity {
+			left -= time.Since(start)
+		}
+		r.awaitStop(c, left, waits[i])
+	}
+}
+
 // waitGone waits up to d (policy.Infinity: as long as it takes; zero: not
-// at all) for c's goroutine to return, and reports whether it did. Exits
-// are signalled on one channel per run rather than one per child, and the
-// timer is reused: every stop is made with opMu held, so no two waits
-// overlap.
+// at all) for c's goroutine to return, and reports whether it did.
 func (r *run) waitGone(c *child, d time.Duration) bool {
 	s := r.s
+	// The cancellation just made c's goroutine runnable, most often next on
+	// this processor: yield once, so that a child that stops at once is seen
+	// gone without a timer or a wake-up.
+	runtime.Gosched()
+	s.mu.Lock()
+	if !c.alive {
+		s.mu.Unlock()
+		return true
+	}
+	r.watch(c)
+	s.mu.Unlock()
+	var deadline time.Time
+	if d != policy.Infinity {
+		deadline = time.Now().Add(d)
+	}
+	return r.waitWatched(deadline)
+}
+
+// watch makes the goroutine of c, alive, signal goneSig when it returns
+// (together with the others watched). Called with s.mu held.
+func (r *run) watch(c *child) {
+	if !c.watched {
+		c.watched = true
+		r.goneLeft++
+	}
+}
+
+// waitWatched waits until every watched goroutine has returned, or until
+// deadline (none if zero), and reports whether they all returned. Whatever
+// it reports, nothing is watched afterwards. Exits are signalled on one
+// channel per run, once the last watched goroutine returns, rather than
+// once per child, and the timer is reused: every stop is made with opMu
+// held, so no two waits overlap.
+func (r *run) waitWatched(deadline time.Time) bool {
+	s := r.s
 	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			d = 0
+		}
+		if r.timer == nil {
+			r.timer = time.NewTimer(d)
+		} else {
+			r.timer.Reset(d)
+		}
+		expired = r.timer.C
+		defer r.timer.Stop()
+	}
 	for {
 		s.mu.Lock()
-		alive := c.alive
-		c.watched = alive
+		left := r.goneLeft
 		s.mu.Unlock()
-		if !alive {
-			if expired != nil {
-				r.timer.Stop()
-			}
+		if left == 0 {
 			return true
-		}
-		if d <= 0 {
-			return false
-		}
-		if expired == nil && d != policy.Infinity {
-			if r.timer == nil {
-				r.timer = time.NewTimer(d)
-			} else {
-				r.timer.Reset(d)
-			}
-			expired = r.timer.C
 		}
 		select {
 		case <-r.goneSig:
 		case <-expired:
-			return false
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			all := r.goneLeft == 0
+			r.unwatchAll()
+			return all
 		}
+	}
+}
+
+// unwatchAll stops watching every child. Called with s.mu held.
+func (r *run) unwatchAll() {
+	for _, c := range r.children {
+		c.watched = false
+	}
+	r.goneLeft = 0
+	select { // forget a signal nobody waits for
+	case <-r.goneSig:
+	default:
 	}
 }
 
@@ -351,30 +451,7 @@ func (r *run) shutdown(cause, result error) error {
 		return d
 	}
 	if s.cfg.concurrentShutdown {
-		// All are cancelled at once; each is waited for under its own
-		// timeout, counted from that common instant.
-		waits := make([]time.Duration, len(order))
-		start := time.Now()
-		s.mu.Lock()
-		for i, c := range order {
-			if c.alive && !c.stuck {
-				waits[i] = waitFor(c)
-				r.cancelChild(c, cause, waits[i])
-			} else {
-				waits[i] = -1
-			}
-		}
-		s.mu.Unlock()
-		for i, c := range order {
-			if waits[i] < 0 {
-				continue
-			}
-			left := waits[i]
-			if left != policy.Infinity {
-				left -= time.Since(start)
-			}
-			r.awaitStop(c, left, waits[i])
-		}
+		r.stopAllAtOnce(order, cause, waitFor)
 	} else {
 		for _, c := range order {
 			if c.stuck {

@@ -31,7 +31,8 @@ type run struct {
 	path        string
 	runCtx      context.Context
 	scope       context.Context
-	goneSig     chan struct{} // one-slot signal: a watched child's goroutine returned
+	goneSig     chan struct{} // one-slot signal: the last watched child's goroutine returned
+	goneLeft    int           // watched children whose goroutines have not returned
 	cancelScope context.CancelCauseFunc
 	g           errgroup.Group
 	log         *zap.Logger

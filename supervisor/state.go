@@ -109,7 +109,9 @@ func (c *child) gone() {
 	c.alive = false
 	if c.watched {
 		c.watched = false
-		signal(c.r.goneSig)
+		if c.r.goneLeft--; c.r.goneLeft == 0 {
+			signal(c.r.goneSig)
+		}
 	}
 	if c.done != nil {
 		close(c.done)

@@ -67,7 +67,8 @@ func New(name string, opts ...Option) (*Supervisor, error) {
 		}
 		seen[c.Name] = true
 	}
-	cfg.children = append([]Child(nil), cfg.children...)
+	// cfg.children is already the supervisor's own copy: WithChildren
+	// appended the caller's specs to it.
 	return &Supervisor{name: name, cfg: cfg}, nil
 }
 

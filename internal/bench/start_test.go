@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/arbor-go/arbor/supervisor"
 )
 
 // flatImpls are the implementations compared by BenchmarkStart and
@@ -18,6 +20,7 @@ var flatImpls = []struct {
 	{"errgroup", startErrgroup},
 	{"suture", startSuture(nil)},
 	{"ours", startOurs()},
+	{"ours-concurrent", startOurs(supervisor.WithConcurrentShutdown(true))},
 }
 
 // BenchmarkStart measures starting N children that block until cancelled,
