@@ -3,6 +3,7 @@ module github.com/arbor-go/arbor
 go 1.26.0
 
 require (
+	github.com/oklog/run v1.2.0
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 	golang.org/x/sync v0.25.0

@@ -50,3 +50,29 @@ func (a runActor) Run(ctx context.Context) error {
 	}()
 	return a.execute()
 }
+
+// ToRun adapts a to the execute and interrupt pair of a
+// github.com/oklog/run.Group, so that an actor (a whole supervision tree, for
+// example) can join an existing group:
+//
+//	execute, interrupt := actor.ToRun(ctx, sup)
+//	g.Add(execute, interrupt)
+//
+// execute runs a with a context derived from ctx; interrupt cancels that
+// context with the error it is given as the cause (or context.Canceled when
+// that error is nil), and makes execute return once a does. interrupt may be
+// called before, during or after execute, any number of times.
+func ToRun(ctx context.Context, a Actor) (execute func() error, interrupt func(error)) {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	execute = func() error {
+		defer cancel(nil)
+		return a.Run(runCtx)
+	}
+	interrupt = func(err error) {
+		if err == nil {
+			err = context.Canceled
+		}
+		cancel(err)
+	}
+	return execute, interrupt
+}
