@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -8,9 +9,15 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// levelOf is the level at which an event kind is logged.
-func levelOf(k EventKind) zapcore.Level {
+// levelOf is the level at which an event is logged. A child that returned
+// an error other than context.Canceled after being asked to stop is worth a
+// warning: it may not have stopped cleanly.
+func levelOf(k EventKind, err error) zapcore.Level {
 	switch k {
+	case EventStopped:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return zapcore.WarnLevel
+		}
 	case EventRestarting, EventStuckExited, EventObserverDropped:
 		return zapcore.WarnLevel
 	case EventIntensityExceeded, EventEscalated, EventStartFailed, EventStopTimeout:
@@ -66,7 +73,7 @@ func (l *limiter) allow(now time.Time, burst int, per time.Duration) (ok bool, s
 // observers and logs it. Nothing is built when nobody listens. Called with
 // s.mu held, so events are numbered and queued in the order they happen.
 func (r *run) emit(kind EventKind, c *child, err error, delay time.Duration, attempt int) {
-	logIt := r.logOn && eventLogged(kind) && r.log.Core().Enabled(levelOf(kind))
+	logIt := r.logOn && eventLogged(kind) && r.log.Core().Enabled(levelOf(kind, err))
 	if r.hub == nil && !logIt {
 		return
 	}
@@ -91,7 +98,7 @@ func eventLogged(k EventKind) bool {
 }
 
 func (r *run) logEvent(e *Event, c *child) {
-	lvl := levelOf(e.Kind)
+	lvl := levelOf(e.Kind, e.Err)
 	fields := make([]zap.Field, 0, 9)
 	fields = append(fields, zap.String("supervisor", e.Supervisor))
 	if c != nil {
@@ -120,6 +127,10 @@ func (r *run) logEvent(e *Event, c *child) {
 		}
 		fields = append(fields, zap.Duration("delay", e.Delay), zap.Int("attempt", e.Attempt))
 		fields = r.appendStack(fields, c, e.Err)
+	case EventStopped:
+		if lvl == zapcore.WarnLevel {
+			msg = "stopped with an error"
+		}
 	case EventStopTimeout:
 		fields = append(fields, zap.Duration("waited", e.Delay))
 	}
