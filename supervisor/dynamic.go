@@ -61,29 +61,16 @@ func (s *Supervisor) Add(spec Child) error {
 // *StuckError. Remove returns ErrUnknownChild, ErrNotRunning or
 // ErrShuttingDown as the case may be.
 func (s *Supervisor) Remove(name string) error {
-	r, err := s.lockOps()
-	if err != nil {
+	r, c, err := s.stopByName(name, ErrRemoved)
+	if r == nil {
 		return err
 	}
 	defer r.opMu.Unlock()
 	s.mu.Lock()
-	c := r.byName[name]
-	switch {
-	case c == nil:
-		s.mu.Unlock()
-		return ErrUnknownChild
-	case c.stuck:
-		s.mu.Unlock()
-		return ErrChildBusy
-	}
-	r.kickGroup(c)
-	s.mu.Unlock()
-	stuck := r.stopChild(c, ErrRemoved, c.shutdownTimeout())
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	if stuck {
+	if err != nil {
 		c.removed = true
-		return &StuckError{Supervisor: r.path, Stuck: []StuckChild{r.stuck[len(r.stuck)-1]}}
+		return err
 	}
 	r.removeChild(c)
 	r.emit(EventRemoved, c, nil, 0, 0)
@@ -97,27 +84,13 @@ func (s *Supervisor) Remove(name string) error {
 // ErrNotRunning, ErrShuttingDown, a *StuckError if the child did not stop in
 // time, or a *StartError if it failed to start again.
 func (s *Supervisor) Restart(name string) error {
-	r, err := s.lockOps()
-	if err != nil {
+	r, c, err := s.stopByName(name, ErrManualStop)
+	if r == nil {
 		return err
 	}
 	defer r.opMu.Unlock()
-	s.mu.Lock()
-	c := r.byName[name]
-	switch {
-	case c == nil:
-		s.mu.Unlock()
-		return ErrUnknownChild
-	case c.stuck:
-		s.mu.Unlock()
-		return ErrChildBusy
-	}
-	r.kickGroup(c)
-	s.mu.Unlock()
-	if r.stopChild(c, ErrManualStop, c.shutdownTimeout()) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return &StuckError{Supervisor: r.path, Stuck: []StuckChild{r.stuck[len(r.stuck)-1]}}
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	c.consecutive = 0
@@ -127,6 +100,37 @@ func (s *Supervisor) Restart(name string) error {
 		return ErrShuttingDown
 	}
 	return err
+}
+
+// stopByName stops the named child for Remove or Restart. When it returns a
+// run, its opMu is held and the child was found; err is then a *StuckError
+// if the child did not stop in time. Without a run, err says why.
+func (s *Supervisor) stopByName(name string, cause error) (*run, *child, error) {
+	r, err := s.lockOps()
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	c := r.byName[name]
+	switch {
+	case c == nil:
+		err = ErrUnknownChild
+	case c.stuck:
+		err = ErrChildBusy
+	}
+	if err != nil {
+		s.mu.Unlock()
+		r.opMu.Unlock()
+		return nil, nil, err
+	}
+	r.kickGroup(c)
+	s.mu.Unlock()
+	if !r.stopChild(c, cause, c.shutdownTimeout()) {
+		return r, c, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return r, c, &StuckError{Supervisor: r.path, Stuck: []StuckChild{r.stuck[len(r.stuck)-1]}}
 }
 
 // kickGroup ends the delay of a group restart that waits out c's backoff:
