@@ -53,8 +53,10 @@ func (i Intensity) String() string {
 // Window is the sliding restart-intensity window of one supervisor. A
 // restart recorded at t counts while now-t <= Period (the boundary is
 // inclusive). It keeps at most MaxRestarts times, in a ring, so its memory is
-// bounded however long the program runs. The zero Window is not usable; make
-// one with NewWindow. A Window is not safe for concurrent use.
+// bounded however long the program runs. The times passed to Allow and
+// Count must never go backwards (time.Now's monotonic readings do not). The
+// zero Window is not usable; make one with NewWindow. A Window is not safe
+// for concurrent use.
 type Window struct {
 	limit  Intensity
 	times  []time.Time // ring of the newest restarts, oldest at head

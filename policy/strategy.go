@@ -54,7 +54,8 @@ type Plan struct {
 // restarted. The failed child is never in Stop (its incarnation has already
 // ended) and always in Start. Temporary bystanders that are stopped are put in
 // Remove and never in Start; a temporary bystander that had already ended is
-// removed too. Plan panics if failed is out of range.
+// removed too. Plan panics if failed is out of range. s must be valid (see
+// Validate); an unknown strategy is treated as OneForAll.
 func (s Strategy) Plan(members []Member, failed int) Plan {
 	_ = members[failed]
 	if s == OneForOne {

@@ -6,6 +6,7 @@ replace github.com/arbor-go/arbor => ../..
 
 require (
 	github.com/arbor-go/arbor v0.0.0
+	github.com/oklog/run v1.2.0
 	github.com/thejerf/suture/v4 v4.0.6
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0

@@ -14,6 +14,7 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/oklog/run"
 	"github.com/thejerf/suture/v4"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
@@ -65,6 +66,22 @@ func startErrgroup(ctx context.Context, n int, w work) func() {
 		g.Go(func() error { return w(gctx, i) })
 	}
 	return func() { _ = g.Wait() }
+}
+
+// startOklog is one run.Group with n actors. The actors stop on the shared
+// ctx, so their interrupt is a no-op: the cheapest correct use of a Group
+// here (Run returns once the first actor returns and all others have).
+func startOklog(ctx context.Context, n int, w work) func() {
+	var g run.Group
+	for i := range n {
+		g.Add(func() error { return w(ctx, i) }, func(error) {})
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = g.Run()
+	}()
+	return func() { <-done }
 }
 
 // sutureSvc is a suture.Service with a name, as suture users write them.

@@ -18,6 +18,7 @@ var flatImpls = []struct {
 }{
 	{"raw", startRaw},
 	{"errgroup", startErrgroup},
+	{"oklog", startOklog},
 	{"suture", startSuture(nil)},
 	{"ours", startOurs()},
 	{"ours-concurrent", startOurs(supervisor.WithConcurrentShutdown(true))},

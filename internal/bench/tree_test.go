@@ -9,6 +9,7 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/oklog/run"
 	"github.com/thejerf/suture/v4"
 	"golang.org/x/sync/errgroup"
 )
@@ -94,6 +95,31 @@ func treeErrgroup(ctx context.Context, fan []int, leaf func(context.Context) err
 	return func() { <-done }
 }
 
+// treeOklog is nested run.Groups: each node is a Group whose actors are its
+// subtrees (execute runs the subtree's Group) or its leaves. The whole tree
+// shares the root's context, so every interrupt is a no-op.
+func treeOklog(ctx context.Context, fan []int, leaf func(context.Context) error) func() {
+	var node func(fan []int) *run.Group
+	node = func(fan []int) *run.Group {
+		g := new(run.Group)
+		for range fan[0] {
+			if len(fan) == 1 {
+				g.Add(func() error { return leaf(ctx) }, func(error) {})
+			} else {
+				g.Add(node(fan[1:]).Run, func(error) {})
+			}
+		}
+		return g
+	}
+	root := node(fan)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = root.Run()
+	}()
+	return func() { <-done }
+}
+
 // treeSuture is nested suture supervisors.
 func treeSuture(ctx context.Context, fan []int, leaf func(context.Context) error) func() {
 	var node func(name string, fan []int) *suture.Supervisor
@@ -163,6 +189,7 @@ func BenchmarkCancelTree(b *testing.B) {
 			}{
 				{"raw", treeRaw},
 				{"errgroup", treeErrgroup},
+				{"oklog", treeOklog},
 				{"suture", treeSuture},
 				{"ours", treeOurs(true)},
 				{"ours-ordered", treeOurs(false)},
