@@ -178,7 +178,8 @@ func TestBadInputPolicyValues(t *testing.T) {
 	if dir, _ := policy.Decide(func(error) policy.Directive { return 42 }, errBoom); dir != policy.Escalate {
 		t.Errorf("unknown directive became %v, want escalate", dir)
 	}
-	actor.Ready(nil) //nolint:staticcheck // a nil context must be harmless
+	//lint:ignore SA1012 a nil context must be harmless
+	actor.Ready(nil)
 	if err := actor.FromRun(nil, nil).Run(context.Background()); !errors.Is(err, actor.ErrNilFunc) {
 		t.Errorf("FromRun(nil, nil).Run = %v, want ErrNilFunc", err)
 	}

@@ -156,16 +156,15 @@ var zeroJitter = func() float64 { return 0 }
 // harness runs the real tree in the current synctest bubble next to its
 // model, and compares them.
 type harness struct {
-	m       *Model
-	tree    *Node
-	sups    map[string]*supervisor.Supervisor
-	reg     *registry
-	tr      *tracer
-	cancel  context.CancelFunc
-	result  chan error
-	runErr  error
-	ran     bool // Run returned
-	checked int  // trace lines already compared
+	m      *Model
+	tree   *Node
+	sups   map[string]*supervisor.Supervisor
+	reg    *registry
+	tr     *tracer
+	cancel context.CancelFunc
+	result chan error
+	runErr error
+	ran    bool // Run returned
 }
 
 func childSpec(n *Node, actorOf supervisor.Child) supervisor.Child {
