@@ -32,6 +32,8 @@ func (a runActor) Validate() error {
 	return nil
 }
 
+// Run calls execute, interrupting it through interrupt when ctx is
+// cancelled; see FromRun.
 func (a runActor) Run(ctx context.Context) error {
 	if err := a.Validate(); err != nil {
 		return err

@@ -44,6 +44,7 @@ func Handler(s *supervisor.Supervisor) http.Handler {
 
 type handler struct{ s *supervisor.Supervisor }
 
+// ServeHTTP routes a read-only request to the tree or a probe.
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var serve func(http.ResponseWriter, *http.Request)
 	switch req.URL.Path {
