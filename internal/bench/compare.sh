@@ -33,9 +33,9 @@ table() { # name, implementations in column order
 		benchstat -filter ".name:$name" -col "/impl@($*)" "$out"
 	fi
 }
-table Start raw errgroup oklog suture ours ours-concurrent
+table Start raw raw-ctx errgroup oklog suture ours ours-concurrent
 table Restart central suture ours
 table RestartLogged suture ours ours-unlimited
 table RestartStorm central suture ours
 table CancelTree raw errgroup oklog suture ours ours-ordered
-table IdleMemory raw errgroup oklog suture ours ours-concurrent
+table IdleMemory raw raw-ctx errgroup oklog suture ours ours-concurrent

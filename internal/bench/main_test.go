@@ -59,6 +59,23 @@ func startRaw(ctx context.Context, n int, w work) func() {
 	return wg.Wait
 }
 
+// startRawCtx is startRaw with a context of its own for each child, as a
+// supervisor gives every incarnation: the floor for any implementation
+// that can cancel children one by one.
+func startRawCtx(ctx context.Context, n int, w work) func() {
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for i := range n {
+		cctx, cancel := context.WithCancel(ctx)
+		go func() {
+			defer wg.Done()
+			defer cancel()
+			_ = w(cctx, i)
+		}()
+	}
+	return wg.Wait
+}
+
 // startErrgroup is one errgroup.WithContext.
 func startErrgroup(ctx context.Context, n int, w work) func() {
 	g, gctx := errgroup.WithContext(ctx)

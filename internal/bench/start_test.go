@@ -17,6 +17,7 @@ var flatImpls = []struct {
 	start impl
 }{
 	{"raw", startRaw},
+	{"raw-ctx", startRawCtx},
 	{"errgroup", startErrgroup},
 	{"oklog", startOklog},
 	{"suture", startSuture(nil)},
