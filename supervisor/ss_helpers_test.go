@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -53,45 +54,17 @@ func ssWant(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// ssRec is an Observer that keeps every event.
-type ssRec struct {
-	mu     sync.Mutex
-	events []supervisor.Event
-}
+// ssRec is an Observer that keeps every event (testutil.Recorder, with the
+// short names these tests use).
+type ssRec struct{ testutil.Recorder }
 
-func (r *ssRec) Observe(e supervisor.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-func (r *ssRec) all() []supervisor.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
-}
+func (r *ssRec) all() []supervisor.Event { return r.Events() }
 
 // kinds returns "kind path" for every event of the given kinds (all kinds
 // when none is given).
-func (r *ssRec) kinds(kinds ...supervisor.EventKind) []string {
-	var out []string
-	for _, e := range r.all() {
-		if len(kinds) == 0 || slices.Contains(kinds, e.Kind) {
-			out = append(out, e.Kind.String()+" "+e.Path)
-		}
-	}
-	return out
-}
+func (r *ssRec) kinds(kinds ...supervisor.EventKind) []string { return r.Kinds(kinds...) }
 
-func (r *ssRec) count(kind supervisor.EventKind, path string) int {
-	n := 0
-	for _, e := range r.all() {
-		if e.Kind == kind && (path == "" || e.Path == path) {
-			n++
-		}
-	}
-	return n
-}
+func (r *ssRec) count(kind supervisor.EventKind, path string) int { return r.Count(kind, path) }
 
 // ssNew calls supervisor.New and fails t on error.
 func ssNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
