@@ -14,6 +14,13 @@ import (
 // (nothing is counted or retried then, and the child is not kept). Add is
 // safe for concurrent use; the child takes part in the strategy like the
 // others. Children added by Add are not carried over to a later run.
+//
+// Add, Remove and Restart wait while the supervisor is starting or
+// stopping other children. A child must therefore not call them on its own
+// supervisor while that supervisor waits for it (before the child calls
+// actor.Ready, or while it is being stopped): as in OTP, a call into your
+// own supervisor from there waits for itself, until the child's start or
+// shutdown timeout ends the wait.
 func (s *Supervisor) Add(spec Child) error {
 	if err := spec.validate(s.cfg.auto); err != nil {
 		return err
