@@ -127,6 +127,11 @@ func (r *run) exited(c *child, err error, canContinue bool) (context.Context, ti
 		r.emitExit(c, err, class == policy.Shutdown)
 		return nil, 0
 	}
+	if c.timedOut && class != policy.Shutdown {
+		// Its start timeout cancelled it: a failure to become ready,
+		// whatever it returned.
+		err, class = ErrStartTimeout, policy.Abnormal
+	}
 	r.emitExit(c, err, class == policy.Shutdown)
 	if class == policy.Shutdown || r.phase >= phaseStopping {
 		c.gone()

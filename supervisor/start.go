@@ -123,6 +123,7 @@ func (r *run) newIncarnation(c *child, delay time.Duration, now time.Time) conte
 	ctx, cancel := context.WithCancelCause(c.base)
 	c.cancel = cancel
 	c.inGroup = false
+	c.timedOut = false
 	c.gen++
 	c.stopping = false
 	c.ready = false
@@ -145,6 +146,35 @@ func (r *run) markStarted(c *child, now time.Time) {
 		c.readyAt = r.mono(now)
 	}
 	r.emit(EventStarted, c, nil, 0, 0)
+	if c.waitReady && !c.starting {
+		r.armStartTimeout(c)
+	}
+}
+
+// armStartTimeout bounds the wait for readiness of an incarnation that no
+// starter waits for (a restart in the child's own goroutine): past the
+// child's start timeout, the incarnation is cancelled with cause
+// ErrStartTimeout and its exit is a failure with that error, counted
+// against the intensity like any other. Called with s.mu held.
+func (r *run) armStartTimeout(c *child) {
+	d := c.startTimeout()
+	if d == policy.Infinity {
+		return
+	}
+	gen := c.gen
+	x := c.extra()
+	x.stopStartTimer()
+	x.startTimer = time.AfterFunc(d, func() {
+		r.s.mu.Lock()
+		if c.gen != gen || c.ready || !c.alive || c.stopping || c.state != StateStarting {
+			r.s.mu.Unlock()
+			return
+		}
+		c.timedOut = true
+		cancel := c.cancel
+		r.s.mu.Unlock()
+		cancel(ErrStartTimeout)
+	})
 }
 
 // childReady is the readiness hook of a WaitReady child.
@@ -159,7 +189,11 @@ func (r *run) childReady(c *child) {
 	c.ready = true
 	c.readyAt = r.mono(now)
 	c.setState(StateRunning, now)
+	if c.x != nil {
+		c.x.stopStartTimer()
+	}
 	r.emit(EventReady, c, nil, 0, 0)
+	c.starting = false // the starter, if any, is done waiting
 	if x := c.x; x != nil && x.readyCh != nil {
 		close(x.readyCh)
 		x.readyCh = nil

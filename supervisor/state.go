@@ -93,6 +93,17 @@ type childExtra struct {
 	startErr error         // exit of an incarnation that ended while starting
 	logger   *zap.Logger   // Logger(ctx), made on first use
 	logLim   limiter       // failure-log rate limit
+	// startTimer bounds the readiness wait of an incarnation no starter
+	// waits for.
+	startTimer *time.Timer
+}
+
+// stopStartTimer disarms the start timeout, if armed. Called with s.mu held.
+func (x *childExtra) stopStartTimer() {
+	if x.startTimer != nil {
+		x.startTimer.Stop()
+		x.startTimer = nil
+	}
 }
 
 // extra returns c's rarely needed state. Called with s.mu held.
@@ -107,6 +118,9 @@ func (c *child) extra() *childExtra {
 // waits. Called with s.mu held.
 func (c *child) gone() {
 	c.alive = false
+	if c.x != nil {
+		c.x.stopStartTimer()
+	}
 	if c.watched {
 		c.watched = false
 		if c.r.goneLeft--; c.r.goneLeft == 0 {
