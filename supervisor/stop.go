@@ -240,11 +240,16 @@ func (r *run) shutdown(cause, result error) error {
 	if s.cfg.concurrentShutdown {
 		r.stopAllAtOnce(order, cause, waitFor)
 	} else {
-		for _, c := range order {
-			if c.stuck {
-				continue
+		for i, c := range order {
+			if budget > 0 && time.Until(deadline) <= 0 {
+				// The budget is spent: the rest are cancelled together,
+				// and those that do not stop at once are reported stuck.
+				r.stopAllAtOnce(order[i:], cause, waitFor)
+				break
 			}
-			r.stopChild(c, cause, waitFor(c))
+			if !c.stuck {
+				r.stopChild(c, cause, waitFor(c))
+			}
 		}
 	}
 	s.mu.Lock()
