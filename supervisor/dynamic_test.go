@@ -131,7 +131,9 @@ func TestRemove(t *testing.T) {
 			t.Errorf("Add(b) after its goroutine returned = %v", err)
 		}
 		cancel()
-		_ = ssDone(t, done) // see TestRemovedStuckChildThatReturnedIsNotReportedByRun
+		if err := ssDone(t, done); err != nil {
+			t.Fatalf("Run = %v, want nil: b returned before the clean shutdown", err)
+		}
 	})
 }
 
