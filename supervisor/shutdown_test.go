@@ -14,31 +14,55 @@ import (
 	"go.uber.org/zap"
 )
 
+// ssStopThree starts children a, b and c (each takes 1s to stop) under the
+// given options, cancels Run, and returns the log and how long the
+// shutdown took, in virtual time.
+func ssStopThree(t *testing.T, opts ...supervisor.Option) ([]string, time.Duration) {
+	t.Helper()
+	log := ssNewLog()
+	sup := ssNew(t, "root", append(opts, supervisor.WithChildren(
+		supervisor.Child{Name: "a", Actor: ssBlocker("a", log, time.Second), WaitReady: true},
+		supervisor.Child{Name: "b", Actor: ssBlocker("b", log, time.Second), WaitReady: true},
+		supervisor.Child{Name: "c", Actor: ssBlocker("c", log, time.Second), WaitReady: true},
+	))...)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := ssGo(ctx, sup)
+	ssRunning(t, done)
+	cancel()
+	t0 := time.Now()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	return log.get(), time.Since(t0)
+}
+
 func TestShutdownNewestFirstOneAtATime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		log := ssNewLog()
-		sup := ssNew(t, "root", supervisor.WithChildren(
-			supervisor.Child{Name: "a", Actor: ssBlocker("a", log, time.Second), WaitReady: true},
-			supervisor.Child{Name: "b", Actor: ssBlocker("b", log, time.Second), WaitReady: true},
-			supervisor.Child{Name: "c", Actor: ssBlocker("c", log, time.Second), WaitReady: true},
-		))
-		ctx, cancel := context.WithCancel(t.Context())
-		done := ssGo(ctx, sup)
-		ssRunning(t, done)
-		cancel()
-		t0 := time.Now()
-		if err := <-done; err != nil {
-			t.Fatalf("Run = %v, want nil", err)
-		}
-		if took := time.Since(t0); took != 3*time.Second {
+		log, took := ssStopThree(t)
+		if took != 3*time.Second {
 			t.Errorf("shutdown took %v, want 3s (one child at a time)", took)
 		}
-		ssWant(t, "log", log.get(), []string{
+		ssWant(t, "log", log, []string{
 			"start a", "start b", "start c",
 			"cancel c supervisor shutting down", "return c",
 			"cancel b supervisor shutting down", "return b",
 			"cancel a supervisor shutting down", "return a",
 		})
+	})
+}
+
+func TestShutdownConcurrent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log, took := ssStopThree(t, supervisor.WithConcurrentShutdown(true))
+		if took != time.Second {
+			t.Errorf("shutdown took %v, want 1s (all at once)", took)
+		}
+		got := log[3:]
+		for i, e := range got {
+			if cancelled := strings.HasPrefix(e, "cancel "); cancelled != (i < 3) {
+				t.Fatalf("log after starts = %q, want three cancels before any return", got)
+			}
+		}
 	})
 }
 
@@ -162,34 +186,6 @@ func TestShutdownChildSupervisorHasNoLimit(t *testing.T) {
 			t.Errorf("shutdown took %v, want 1h", took)
 		}
 		ssWant(t, "log", log.get(), []string{"start w", "cancel w supervisor shutting down", "return w"})
-	})
-}
-
-func TestShutdownConcurrent(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		log := ssNewLog()
-		sup := ssNew(t, "root", supervisor.WithConcurrentShutdown(true), supervisor.WithChildren(
-			supervisor.Child{Name: "a", Actor: ssBlocker("a", log, time.Second), WaitReady: true},
-			supervisor.Child{Name: "b", Actor: ssBlocker("b", log, time.Second), WaitReady: true},
-			supervisor.Child{Name: "c", Actor: ssBlocker("c", log, time.Second), WaitReady: true},
-		))
-		ctx, cancel := context.WithCancel(t.Context())
-		done := ssGo(ctx, sup)
-		ssRunning(t, done)
-		cancel()
-		t0 := time.Now()
-		if err := <-done; err != nil {
-			t.Fatalf("Run = %v, want nil", err)
-		}
-		if took := time.Since(t0); took != time.Second {
-			t.Errorf("shutdown took %v, want 1s (all at once)", took)
-		}
-		got := log.get()[3:]
-		for i, e := range got {
-			if cancelled := strings.HasPrefix(e, "cancel "); cancelled != (i < 3) {
-				t.Fatalf("log after starts = %q, want three cancels before any return", got)
-			}
-		}
 	})
 }
 
