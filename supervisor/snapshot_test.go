@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 )
@@ -29,18 +30,6 @@ func snNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Sup
 		t.Fatalf("New(%q): %v", name, err)
 	}
 	return s
-}
-
-// snRun runs sup in a goroutine; stop cancels it and returns Run's error.
-func snRun(t *testing.T, sup *supervisor.Supervisor) (stop func() error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	return func() error {
-		cancel()
-		return <-done
-	}
 }
 
 // snServe becomes ready after d and then runs until cancelled.
@@ -97,7 +86,7 @@ func TestSnapshotJSONGolden(t *testing.T) {
 			t.Fatalf("synctest clock starts at %v, want %v", got, want)
 		}
 		sup := snGoldenTree(t)
-		stop := snRun(t, sup)
+		stop := testutil.Start(sup)
 		// pool-3 fails at 2s, 4s, 7s; at 7.5s it waits out a 4s backoff.
 		time.Sleep(7500 * time.Millisecond)
 		synctest.Wait()
@@ -135,7 +124,7 @@ func TestSnapshotJSONGolden(t *testing.T) {
 func TestSnapshotString(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sup := snGoldenTree(t)
-		stop := snRun(t, sup)
+		stop := testutil.Start(sup)
 		time.Sleep(7500 * time.Millisecond)
 		synctest.Wait()
 		want := `root [supervisor running ready]
@@ -163,7 +152,7 @@ func TestSnapshotNotRunning(t *testing.T) {
 		if got, want := sup.Snapshot().String(), "root [supervisor stopped]"; got != want {
 			t.Errorf("String() = %q, want %q", got, want)
 		}
-		stop := snRun(t, sup)
+		stop := testutil.Start(sup)
 		synctest.Wait()
 		if got := sup.Snapshot(); len(got.Children) != 3 {
 			t.Errorf("while running: %d children, want 3", len(got.Children))
@@ -191,7 +180,7 @@ func TestSnapshotNested(t *testing.T) {
 			supervisor.Child{Name: "wrapped", Kind: supervisor.KindSupervisor,
 				Actor: actor.Func(func(ctx context.Context) error { return inner.Run(ctx) })},
 		))
-		stop := snRun(t, root)
+		stop := testutil.Start(root)
 		synctest.Wait()
 		want := `root [supervisor running ready]
   wrapped [supervisor running ready restarts=0]
@@ -255,7 +244,7 @@ func TestReadinessNested(t *testing.T) {
 			supervisor.Child{Name: "db", Actor: db},
 			supervisor.Child{Name: "api", Actor: api, StartTimeout: time.Hour},
 		))
-		stop := snRun(t, root)
+		stop := testutil.Start(root)
 		synctest.Wait()
 		if ready, notReady := root.Readiness(); !ready || len(notReady) != 0 {
 			t.Errorf("after start: Readiness() = %v, %q; want true", ready, notReady)
@@ -296,7 +285,7 @@ func TestLivenessAfterRunWithStuckChild(t *testing.T) {
 				return nil
 			})},
 		))
-		stop := snRun(t, sup)
+		stop := testutil.Start(sup)
 		synctest.Wait()
 		if alive, stuck := sup.Liveness(); !alive || stuck != nil {
 			t.Errorf("running: Liveness() = %v, %q", alive, stuck)
@@ -350,7 +339,7 @@ func TestSnapshotConcurrentWithTree(t *testing.T) {
 			})
 		}
 		for range 3 {
-			stop := snRun(t, root)
+			stop := testutil.Start(root)
 			time.Sleep(20 * time.Millisecond)
 			if err := stop(); err != nil {
 				t.Fatalf("Run: %v", err)

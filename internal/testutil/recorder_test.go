@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"go.uber.org/zap/zapcore"
 
@@ -124,4 +125,28 @@ func TestObservedLogger(t *testing.T) {
 	if e := logs.All()[0]; e.Caller.Defined {
 		t.Errorf("logger annotates the caller: %v", e.Caller)
 	}
+}
+
+// TestStart checks that Start runs the supervisor until stop, which returns
+// Run's error after the run has ended.
+func TestStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := NewRecorder()
+		sup, err := supervisor.New("root", supervisor.WithObserver(rec),
+			supervisor.WithChildren(supervisor.Child{Name: "b", Actor: Blocker("b", nil)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := Start(sup)
+		synctest.Wait()
+		if rec.Count(supervisor.EventStarted, "root/b") != 1 {
+			t.Fatalf("events = %v, want b started", rec.Kinds())
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("stop = %v, want nil", err)
+		}
+		if rec.Count(supervisor.EventStopped, "root/b") != 1 {
+			t.Fatalf("events = %v, want b stopped", rec.Kinds())
+		}
+	})
 }

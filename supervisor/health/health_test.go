@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
@@ -28,17 +29,6 @@ func newSup(t *testing.T, opts ...supervisor.Option) *supervisor.Supervisor {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// start runs sup; stop cancels it and returns Run's error.
-func start(sup *supervisor.Supervisor) (stop func() error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	return func() error {
-		cancel()
-		return <-done
-	}
 }
 
 // serve becomes ready after d and runs until cancelled.
@@ -91,7 +81,7 @@ func TestTree(t *testing.T) {
 			supervisor.Child{Name: "db", Actor: newSup(t, supervisor.WithChildren(
 				supervisor.Child{Name: "pool", Actor: serve(0)}))},
 		))
-		stop := start(sup)
+		stop := testutil.Start(sup)
 		synctest.Wait()
 		h := health.Handler(sup)
 		const text = "root [supervisor running ready]\n" +
@@ -146,7 +136,7 @@ func TestTree(t *testing.T) {
 func TestMethods(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sup := newSup(t, supervisor.WithChildren(supervisor.Child{Name: "a", Actor: serve(0)}))
-		stop := start(sup)
+		stop := testutil.Start(sup)
 		synctest.Wait()
 		h := health.Handler(sup)
 		before := sup.Snapshot()
@@ -188,7 +178,7 @@ func TestReadyzStarting(t *testing.T) {
 			supervisor.Child{Name: "after", Actor: serve(0), WaitReady: true},
 		))
 		h := health.Handler(sup)
-		stop := start(sup)
+		stop := testutil.Start(sup)
 		time.Sleep(time.Second)
 		synctest.Wait()
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready: starting\nroot/http\nroot/after\n")
@@ -225,7 +215,7 @@ func TestReadyzBackoff(t *testing.T) {
 						Backoff: &policy.Backoff{Initial: 10 * time.Second}},
 				))
 				h := health.Handler(sup)
-				stop := start(sup)
+				stop := testutil.Start(sup)
 				synctest.Wait()
 				expect(t, h, "/readyz", http.StatusOK, "ok\n")
 				time.Sleep(2 * time.Second) // failed at 1s; restarts at 11s
@@ -351,7 +341,7 @@ func TestReadyzNested(t *testing.T) {
 		))
 		sup := newSup(t, supervisor.WithChildren(supervisor.Child{Name: "db", Actor: db}))
 		h := health.Handler(sup)
-		stop := start(sup)
+		stop := testutil.Start(sup)
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready\nroot/db/conn\n")
