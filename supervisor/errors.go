@@ -52,6 +52,9 @@ var (
 	// goroutines of an earlier run that were reported stuck still have not
 	// returned.
 	ErrStillStuck = errors.New("supervisor: goroutines of an earlier run are still stuck")
+	// ErrNotConstructed is returned by the methods of a nil or zero
+	// Supervisor: a Supervisor must be made by New.
+	ErrNotConstructed = errors.New("supervisor: not made by New (a nil or zero Supervisor); use supervisor.New")
 )
 
 // Causes with which a supervisor cancels an incarnation's context; read them

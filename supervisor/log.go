@@ -73,8 +73,10 @@ func (l *limiter) allow(now time.Time, burst int, per time.Duration) (ok bool, s
 // observers and logs it. Nothing is built when nobody listens. Called with
 // s.mu held, so events are numbered and queued in the order they happen.
 func (r *run) emit(kind EventKind, c *child, err error, delay time.Duration, attempt int) {
+	r.s.counts.count(kind, err)
 	logIt := r.logOn && eventLogged(kind) && r.log.Core().Enabled(levelOf(kind, err))
-	if r.hub == nil && !logIt {
+	subs := r.hasSubscribers()
+	if r.hub == nil && !logIt && !subs {
 		return
 	}
 	r.seq++
@@ -85,6 +87,9 @@ func (r *run) emit(kind EventKind, c *child, err error, delay time.Duration, att
 	}
 	if r.hub != nil {
 		r.hub.publish(e)
+	}
+	if subs {
+		r.publishSubscribers(e)
 	}
 	if logIt {
 		r.logEvent(&e, c)

@@ -73,7 +73,8 @@ func WithObserver(o Observer) Option {
 }
 
 // WithObserverBuffer sets the length of each observer's queue (default
-// 1024). When a queue is full, events are dropped and counted.
+// 1024, at least 1, at most MaxObserverBuffer). When a queue is full,
+// events are dropped and counted.
 func WithObserverBuffer(n int) Option { return func(c *config) { c.observerBuffer = n } }
 
 // WithJitter sets the source of the random fraction in [0, 1) that spreads
@@ -140,9 +141,10 @@ func (c *config) validate() error {
 	if err := c.auto.Validate(); err != nil {
 		return err
 	}
+	if err := validateBuffer("ObserverBuffer", c.observerBuffer); err != nil {
+		return err
+	}
 	switch {
-	case c.observerBuffer < 1:
-		return &ConfigError{Field: "ObserverBuffer", Value: c.observerBuffer, Reason: "must be >= 1"}
 	case c.startTimeout < 0:
 		return &ConfigError{Field: "StartTimeout", Value: c.startTimeout, Reason: "must be >= 0"}
 	case c.shutdownBudget < 0:
@@ -162,6 +164,17 @@ func (c *config) validate() error {
 		if o == nil {
 			return &ConfigError{Field: "Observer[" + strconv.Itoa(i) + "]", Value: nil, Reason: "must not be nil"}
 		}
+	}
+	return nil
+}
+
+// MaxObserverBuffer is the longest queue an observer or a subscription may
+// have: 1<<20 events (a queue's memory is allocated when the run starts).
+const MaxObserverBuffer = 1 << 20
+
+func validateBuffer(field string, n int) error {
+	if n < 1 || n > MaxObserverBuffer {
+		return &ConfigError{Field: field, Value: n, Reason: "must be between 1 and " + strconv.Itoa(MaxObserverBuffer)}
 	}
 	return nil
 }

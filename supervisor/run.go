@@ -224,6 +224,7 @@ func (r *run) main() error {
 	if r.phase == phaseStarting {
 		r.phase = phaseRunning
 		r.ready = true
+		r.s.notifyReadyLocked()
 	}
 	r.s.mu.Unlock()
 	actor.Ready(r.runCtx)

@@ -49,6 +49,9 @@ type Snapshot struct {
 	// Incarnation numbers the child's incarnations in its parent's current
 	// run, from 1; zero if it never started.
 	Incarnation uint64 `json:"incarnation"`
+	// Counters are a supervisor's running totals (Supervisor.Counters);
+	// nil for a worker.
+	Counters *Counters `json:"counters,omitempty"`
 	// Children are a running supervisor's children, in start order.
 	Children []Snapshot `json:"children,omitempty"`
 }
@@ -230,6 +233,8 @@ func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
 			h.Reason = ReasonShuttingDown
 		}
 	}
+	counts := s.Counters()
+	n.Counters = &counts
 	if len(kids) > 0 {
 		n.Children = make([]Snapshot, 0, len(kids))
 	}

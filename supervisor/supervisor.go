@@ -19,6 +19,7 @@ package supervisor
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/arbor-go/arbor/policy"
 )
@@ -31,9 +32,15 @@ type Supervisor struct {
 	cfg  config
 
 	mu         sync.Mutex
-	r          *run // the run in progress, nil between runs
-	stuckAlive int  // goroutines of earlier runs reported stuck and still alive
-	stuckPaths []string
+	r          *run          // the run in progress, nil between runs; guarded by mu
+	stuckAlive int           // goroutines of earlier runs reported stuck and still alive; guarded by mu
+	stuckPaths []string      // their paths; guarded by mu
+	readyCh    chan struct{} // closed when a run becomes ready; guarded by mu
+
+	counts counters // running totals; atomic
+
+	subsMu sync.Mutex                      // serialises changes to subs
+	subs   atomic.Pointer[[]*Subscription] // immutable slice; read without a lock
 }
 
 // New returns a supervisor named name (its path segment, and the root's

@@ -1,0 +1,265 @@
+package supervisor
+
+// Watching a tree from outside: subscriptions to its events, a wait for its
+// readiness, and counters that never miss an event.
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// Subscription receives the events of a supervisor and of every supervisor
+// below it, in every run, until it is closed. It is meant for tools that
+// attach to a tree that is already running (a live page, a metrics
+// collector, a process main); observers set with WithObserver are the way
+// to see a tree from its first event.
+//
+// Events are sent without blocking: when the subscriber's buffer is full,
+// the event is dropped and counted (see Dropped). A slow subscriber never
+// slows supervision.
+type Subscription struct {
+	owner   *Supervisor
+	dropped atomic.Uint64
+
+	mu     sync.RWMutex // guards closed and sends on ch against Close
+	closed bool
+	ch     chan Event
+}
+
+// Subscribe returns a subscription to the events of s and of its whole
+// subtree, with a buffer of the given length. buffer must be at least 1 and
+// at most MaxObserverBuffer; otherwise Subscribe returns a *ConfigError.
+// Close the subscription when done with it.
+func (s *Supervisor) Subscribe(buffer int) (*Subscription, error) {
+	if s == nil {
+		return nil, ErrNotConstructed
+	}
+	if err := validateBuffer("Subscribe.buffer", buffer); err != nil {
+		return nil, err
+	}
+	sub := &Subscription{owner: s, ch: make(chan Event, buffer)}
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	old := s.subs.Load()
+	var next []*Subscription
+	if old != nil {
+		next = append(next, (*old)...)
+	}
+	next = append(next, sub)
+	s.subs.Store(&next)
+	return sub, nil
+}
+
+// Events returns the channel the events arrive on. It is closed by Close.
+func (sub *Subscription) Events() <-chan Event { return sub.ch }
+
+// Dropped returns how many events were dropped so far because the buffer
+// was full.
+func (sub *Subscription) Dropped() uint64 { return sub.dropped.Load() }
+
+// Close ends the subscription and closes its channel. It is safe to call
+// more than once and concurrently with the tree's events.
+func (sub *Subscription) Close() {
+	s := sub.owner
+	s.subsMu.Lock()
+	if old := s.subs.Load(); old != nil {
+		next := make([]*Subscription, 0, len(*old))
+		for _, x := range *old {
+			if x != sub {
+				next = append(next, x)
+			}
+		}
+		s.subs.Store(&next)
+	}
+	s.subsMu.Unlock()
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if !sub.closed {
+		sub.closed = true
+		close(sub.ch)
+	}
+}
+
+// send queues e without blocking, or counts it as dropped.
+func (sub *Subscription) send(e Event) {
+	sub.mu.RLock()
+	defer sub.mu.RUnlock()
+	if sub.closed {
+		return
+	}
+	select {
+	case sub.ch <- e:
+	default:
+		sub.dropped.Add(1)
+	}
+}
+
+// hasSubscribers reports whether s or a supervisor above it in the current
+// run has a subscription. It reads only atomics and immutable links, so it
+// needs no lock.
+func (r *run) hasSubscribers() bool {
+	for x := r; x != nil; x = x.parentRun() {
+		if p := x.s.subs.Load(); p != nil && len(*p) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// publishSubscribers sends e to the subscriptions of r's supervisor and of
+// every supervisor above it. Subscriptions never run user code.
+func (r *run) publishSubscribers(e Event) {
+	for x := r; x != nil; x = x.parentRun() {
+		if p := x.s.subs.Load(); p != nil {
+			for _, sub := range *p {
+				sub.send(e)
+			}
+		}
+	}
+}
+
+// parentRun returns the run of the supervisor r runs under, or nil for a
+// root.
+func (r *run) parentRun() *run {
+	if r.parent == nil {
+		return nil
+	}
+	return r.parent.r
+}
+
+// WaitReady blocks until s is running and ready (its start phase is done
+// and its shutdown has not begun; since a parent waits for every child that
+// must become ready, a root's readiness is the whole tree's first
+// readiness), and returns nil. If s is not running, it waits for a run to
+// become ready. It returns context.Cause(ctx) if ctx ends first. Use it to
+// learn when a tree is up (to notify systemd, print a bound address or
+// start a test) without polling Readiness.
+func (s *Supervisor) WaitReady(ctx context.Context) error {
+	if s == nil {
+		return ErrNotConstructed
+	}
+	if ctx == nil {
+		return &ConfigError{Field: "WaitReady.ctx", Value: nil, Reason: "must not be nil"}
+	}
+	for {
+		s.mu.Lock()
+		if s.r != nil && s.r.phase == phaseRunning && s.r.ready {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.readyCh == nil {
+			s.readyCh = make(chan struct{})
+		}
+		ch := s.readyCh
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// notifyReadyLocked wakes the callers of WaitReady. Called with s.mu held
+// when a run becomes ready.
+func (s *Supervisor) notifyReadyLocked() {
+	if s.readyCh != nil {
+		close(s.readyCh)
+		s.readyCh = nil
+	}
+}
+
+// Counters are running totals of a supervisor's lifecycle events, over all
+// its runs since New. They are counted where the events happen, before any
+// queue, so they never miss one, even when an observer's queue is full.
+// They cover the supervisor's own children, not the supervisors below it
+// (each has its own; Snapshot carries every supervisor's).
+type Counters struct {
+	Starts        uint64 `json:"starts"`         // incarnations launched
+	Restarts      uint64 `json:"restarts"`       // restarts decided (also those by strategy)
+	ExitsNormal   uint64 `json:"exits_normal"`   // incarnations that returned nil by themselves
+	ExitsShutdown uint64 `json:"exits_shutdown"` // incarnations that stopped when asked to
+	ExitsAbnormal uint64 `json:"exits_abnormal"` // incarnations that failed: error, panic or Goexit
+	Errors        uint64 `json:"errors"`         // failures by returning an error (start timeouts included)
+	Panics        uint64 `json:"panics"`         // failures by panicking
+	StartTimeouts uint64 `json:"start_timeouts"` // incarnations not ready within their start timeout
+	StartFailures uint64 `json:"start_failures"` // children that failed to start when a start was waited for
+	StopTimeouts  uint64 `json:"stop_timeouts"`  // children that did not stop in time (reported stuck)
+	// Escalations counts the times the supervisor gave up, by reason:
+	// "intensity", "decider", "backoff" or "stuck".
+	EscalationsIntensity uint64 `json:"escalations_intensity"`
+	EscalationsDecider   uint64 `json:"escalations_decider"`
+	EscalationsBackoff   uint64 `json:"escalations_backoff"`
+	EscalationsStuck     uint64 `json:"escalations_stuck"`
+}
+
+// counters is the live, atomic form of Counters.
+type counters struct {
+	starts, restarts                     atomic.Uint64
+	exitsNormal, exitsShutdown, exitsAbn atomic.Uint64
+	errors, panics, startTimeouts        atomic.Uint64
+	startFailures, stopTimeouts          atomic.Uint64
+	escIntensity, escDecider             atomic.Uint64
+	escBackoff, escStuck                 atomic.Uint64
+}
+
+// Counters returns the supervisor's running totals.
+func (s *Supervisor) Counters() Counters {
+	if s == nil {
+		return Counters{}
+	}
+	c := &s.counts
+	return Counters{
+		Starts: c.starts.Load(), Restarts: c.restarts.Load(),
+		ExitsNormal: c.exitsNormal.Load(), ExitsShutdown: c.exitsShutdown.Load(), ExitsAbnormal: c.exitsAbn.Load(),
+		Errors: c.errors.Load(), Panics: c.panics.Load(), StartTimeouts: c.startTimeouts.Load(),
+		StartFailures: c.startFailures.Load(), StopTimeouts: c.stopTimeouts.Load(),
+		EscalationsIntensity: c.escIntensity.Load(), EscalationsDecider: c.escDecider.Load(),
+		EscalationsBackoff: c.escBackoff.Load(), EscalationsStuck: c.escStuck.Load(),
+	}
+}
+
+// count adds one event of kind to the counters; err is the event's error
+// (compared by identity only: no method of a user's error runs here).
+func (c *counters) count(kind EventKind, err error) {
+	switch kind {
+	case EventStarted:
+		c.starts.Add(1)
+	case EventRestarting:
+		c.restarts.Add(1)
+	case EventExited:
+		c.exitsNormal.Add(1)
+	case EventStopped:
+		c.exitsShutdown.Add(1)
+	case EventFailed:
+		c.exitsAbn.Add(1)
+		c.errors.Add(1)
+		if err == ErrStartTimeout {
+			c.startTimeouts.Add(1)
+		}
+	case EventPanicked:
+		c.exitsAbn.Add(1)
+		c.panics.Add(1)
+	case EventStartFailed:
+		c.startFailures.Add(1)
+		if err == ErrStartTimeout {
+			c.startTimeouts.Add(1)
+		}
+	case EventStopTimeout:
+		c.stopTimeouts.Add(1)
+	case EventEscalated:
+		if esc, ok := err.(*EscalationError); ok {
+			switch esc.Reason {
+			case "intensity":
+				c.escIntensity.Add(1)
+			case "decider":
+				c.escDecider.Add(1)
+			case "backoff":
+				c.escBackoff.Add(1)
+			case "stuck":
+				c.escStuck.Add(1)
+			}
+		}
+	}
+}
