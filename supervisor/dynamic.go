@@ -10,10 +10,11 @@ import (
 // ones in start order, and waits for it to become ready if it must. It
 // returns a *ConfigError for an invalid spec, an error wrapping
 // ErrDuplicateName, ErrMaxChildren, ErrNotRunning (before Run, or after it
-// returned), ErrShuttingDown, or a *StartError if the child failed to start
-// (nothing is counted or retried then, and the child is not kept). Add is
-// safe for concurrent use; the child takes part in the strategy like the
-// others. Children added by Add are not carried over to a later run.
+// returned), ErrShuttingDown (at once, once shutdown has begun), or a
+// *StartError if the child failed to start (nothing is counted or retried
+// then, and the child is not kept). Add is safe for concurrent use; the
+// child takes part in the strategy like the others. Children added by Add
+// are not carried over to a later run.
 //
 // Add, Remove and Restart wait while the supervisor is starting or
 // stopping other children. A child must therefore not call them on its own
@@ -22,6 +23,9 @@ import (
 // own supervisor from there waits for itself, until the child's start or
 // shutdown timeout ends the wait.
 func (s *Supervisor) Add(spec Child) error {
+	if !s.made() {
+		return ErrNotConstructed
+	}
 	if err := spec.validate(s.cfg.auto); err != nil {
 		return err
 	}
@@ -29,19 +33,18 @@ func (s *Supervisor) Add(spec Child) error {
 	if err != nil {
 		return err
 	}
-	defer r.opMu.Unlock()
+	defer r.releaseOps()
 	s.mu.Lock()
 	switch {
 	case r.byName[spec.Name] != nil:
 		s.mu.Unlock()
 		return &ConfigError{Field: "Child.Name", Value: spec.Name, Reason: "is already taken", Err: ErrDuplicateName}
-	case s.cfg.maxChildren > 0 && len(r.children) >= s.cfg.maxChildren:
+	case s.cfg.maxChildren > 0 && r.count >= s.cfg.maxChildren:
 		s.mu.Unlock()
 		return ErrMaxChildren
 	}
 	c := newChild(r, &spec) // spec is Add's own copy
-	r.children = append(r.children, c)
-	r.byName[spec.Name] = c
+	r.linkLocked(c)
 	s.mu.Unlock()
 
 	err = r.startChild(c)
@@ -53,10 +56,10 @@ func (s *Supervisor) Add(spec Child) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !c.stuck {
-		r.removeChild(c)
-	} else {
-		c.removed = true
+	if c.st == lsStuck || c.st == lsStopping {
+		c.then = thenRemoved // its name stays taken until it returns
+	} else if c.moveLocked(evDrop, lsRemoved, time.Now()) {
+		r.unlinkLocked(c)
 	}
 	return err
 }
@@ -68,19 +71,20 @@ func (s *Supervisor) Add(spec Child) error {
 // *StuckError. Remove returns ErrUnknownChild, ErrNotRunning or
 // ErrShuttingDown as the case may be.
 func (s *Supervisor) Remove(name string) error {
-	r, c, err := s.stopByName(name, ErrRemoved)
+	r, c, stuck, err := s.stopByName(name, ErrRemoved, thenRemoved)
 	if r == nil {
 		return err
 	}
-	defer r.opMu.Unlock()
+	defer r.releaseOps()
+	if stuck != nil {
+		return stuckReport(r.path, *stuck)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil {
-		c.removed = true
-		return err
+	if c.st != lsRemoved && c.moveLocked(evDrop, lsRemoved, time.Now()) {
+		r.unlinkLocked(c)
 	}
-	r.removeChild(c)
-	r.emit(EventRemoved, c, nil, 0, 0)
+	r.emitLocked(EventRemoved, c, nil, 0, 0)
 	return nil
 }
 
@@ -88,16 +92,18 @@ func (s *Supervisor) Remove(name string) error {
 // backoff or after it stopped for good (a Transient child that exited
 // normally). The restart is not counted against the intensity and runs no
 // strategy on its siblings. It returns ErrUnknownChild, ErrChildBusy (stuck),
-// ErrNotRunning, ErrShuttingDown, a *StuckError if the child did not stop in
-// time, or a *StartError if it failed to start again.
+// ErrNotRunning, ErrShuttingDown, a *StartError if it failed to start
+// again, or a *StuckError if the child did not stop in time: the child then
+// stays visible as stuck (not alive, not ready) and is started again as
+// soon as its goroutine returns, as the Restart asked.
 func (s *Supervisor) Restart(name string) error {
-	r, c, err := s.stopByName(name, ErrManualStop)
+	r, c, stuck, err := s.stopByName(name, ErrManualStop, thenRestart)
 	if r == nil {
 		return err
 	}
-	defer r.opMu.Unlock()
-	if err != nil {
-		return err
+	defer r.releaseOps()
+	if stuck != nil {
+		return stuckReport(r.path, *stuck)
 	}
 	s.mu.Lock()
 	c.consecutive = 0
@@ -110,46 +116,40 @@ func (s *Supervisor) Restart(name string) error {
 }
 
 // stopByName stops the named child for Remove or Restart. When it returns a
-// run, its opMu is held and the child was found; err is then a *StuckError
-// if the child did not stop in time. Without a run, err says why.
-func (s *Supervisor) stopByName(name string, cause error) (*run, *child, error) {
+// run, the operations token is held and the child was found; stuck is then
+// the child's report if it did not stop in time, made under the same lock
+// that found it stuck. Without a run, err says why.
+func (s *Supervisor) stopByName(name string, cause error, then afterStop) (*run, *child, *StuckChild, error) {
+	if !s.made() {
+		return nil, nil, nil, ErrNotConstructed
+	}
 	r, err := s.lockOps()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s.mu.Lock()
 	c := r.byName[name]
 	switch {
 	case c == nil:
 		err = ErrUnknownChild
-	case c.stuck:
+	case c.st == lsStuck:
 		err = ErrChildBusy
 	}
 	if err != nil {
 		s.mu.Unlock()
-		r.opMu.Unlock()
-		return nil, nil, err
+		r.releaseOps()
+		return nil, nil, nil, err
 	}
-	r.kickGroup(c)
-	s.mu.Unlock()
-	if !r.stopChild(c, cause, c.shutdownTimeout()) {
-		return r, c, nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return r, c, &StuckError{Supervisor: r.path, Stuck: []StuckChild{r.stuck[len(r.stuck)-1]}}
-}
-
-// kickGroup ends the delay of a group restart that waits out c's backoff:
-// a manual Restart of c starts it at once, and Remove cancels its delay.
-// Requests on bystanders leave the delay alone. Called with s.mu held.
-func (r *run) kickGroup(c *child) {
 	if c == r.delayed {
-		signal(r.kick)
+		signal(r.kick) // a manual Restart starts it at once; Remove cancels its delay
 	}
+	s.mu.Unlock()
+	return r, c, r.stopChild(c, cause, c.shutdownTimeout(), then), nil
 }
 
-// lockOps returns the current run with its opMu held, or why there is none.
+// lockOps returns the current run with the operations token held, or why
+// there is none. Once shutdown has begun it returns ErrShuttingDown at
+// once, without waiting for the token.
 func (s *Supervisor) lockOps() (*run, error) {
 	s.mu.Lock()
 	r := s.r
@@ -157,16 +157,14 @@ func (s *Supervisor) lockOps() (*run, error) {
 	if r == nil {
 		return nil, ErrNotRunning
 	}
-	r.opMu.Lock()
+	if !r.tryOps() {
+		return nil, ErrShuttingDown
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.r != r {
-		r.opMu.Unlock()
+		r.releaseOps()
 		return nil, ErrNotRunning
-	}
-	if r.phase >= phaseStopping {
-		r.opMu.Unlock()
-		return nil, ErrShuttingDown
 	}
 	return r, nil
 }
@@ -187,23 +185,38 @@ type ChildInfo struct {
 }
 
 // Children returns a snapshot of the children of the run in progress, in
-// start order, or nil when the supervisor is not running.
+// start order, or nil when the supervisor is not running. It never waits
+// on user code.
 func (s *Supervisor) Children() []ChildInfo {
+	if !s.made() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.r
 	if r == nil {
 		return nil
 	}
-	out := make([]ChildInfo, len(r.children))
-	for i, c := range r.children {
-		kind := KindWorker
-		if c.isSup || c.sub.Load() != nil {
-			kind = KindSupervisor
-		}
-		out[i] = ChildInfo{Name: c.spec.Name, Path: c.path, Kind: kind, Restart: c.spec.Restart,
-			State: c.state, Ready: c.ready && c.state == StateRunning, WaitReady: c.waitReady,
-			Incarnation: c.gen, Restarts: int(c.restarts), LastError: c.lastErr, Since: c.since}
+	out := make([]ChildInfo, 0, r.count)
+	for c := r.first; c != nil; c = c.next {
+		out = append(out, ChildInfo{Name: c.spec.Name, Path: c.path, Kind: c.kind(), Restart: c.spec.Restart,
+			State: c.publicLocked(), Ready: c.readyLocked(), WaitReady: c.waitReady,
+			Incarnation: c.gen, Restarts: int(c.restarts), LastError: c.lastErr, Since: c.since})
 	}
 	return out
+}
+
+// kind is the child's kind as its spec says.
+func (c *child) kind() Kind {
+	if c.isSup {
+		return KindSupervisor
+	}
+	return KindWorker
+}
+
+// stuckReport is the error of a Remove or Restart whose child did not stop.
+func stuckReport(path string, st StuckChild) error {
+	report := []StuckChild{st}
+	fillStacks(report)
+	return &StuckError{Supervisor: path, Stuck: report}
 }

@@ -1,11 +1,13 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/errwalk"
 	"github.com/arbor-go/arbor/policy"
 )
 
@@ -85,19 +87,22 @@ func (e *PanicError) Unwrap() error {
 }
 
 // EscalationError is what a supervisor returns when it gives up: its
-// restart intensity was exceeded, a decider said escalate, a backoff ran out
-// of attempts or a restart needed the slot of a stuck child. Unwrap returns
-// the error of the child whose exit triggered it, which may itself be an
-// *EscalationError of a nested supervisor; errors.Is and errors.As reach the
-// leaf's error through every level.
+// restart intensity was exceeded, a decider said escalate (or failed), a
+// backoff ran out of attempts or a restart needed the slot of a stuck
+// child. Unwrap returns the error of the child whose exit triggered it,
+// which may itself be an *EscalationError of a nested supervisor; errors.Is
+// and errors.As reach the leaf's error through every level.
 type EscalationError struct {
 	Supervisor string        // path of the supervisor that gave up
 	Child      string        // path of its child whose exit triggered it
 	Origin     string        // path of the leaf where the failure began
-	Reason     string        // "intensity", "decider", "backoff" or "stuck"
+	Reason     string        // "intensity", "decider", "decider-failed", "backoff" or "stuck"
 	Restarts   int           // restarts in the window when it gave up
 	Period     time.Duration // the intensity window
+	Blocked    string        // for Reason "stuck": the stuck child whose slot the restart needed
 	Err        error         // the triggering child's error, never nil
+
+	leaf string // the leaf error's text, taken by the child's goroutine
 }
 
 // Error reads, on one line, as
@@ -112,42 +117,47 @@ func (e *EscalationError) Error() string {
 		fmt.Fprintf(&b, " gave up after %d restarts in %v", e.Restarts, e.Period)
 	case "decider":
 		b.WriteString(" gave up: decider said escalate")
+	case "decider-failed":
+		b.WriteString(" gave up: decider failed")
 	case "backoff":
 		fmt.Fprintf(&b, " gave up after %d consecutive restarts", e.Restarts)
 	case "stuck":
-		b.WriteString(" gave up: restart needs a stuck child's slot")
+		b.WriteString(" gave up: restart needs the slot of stuck child ")
+		b.WriteString(e.Blocked)
 	default:
 		b.WriteString(" gave up")
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Origin)
 	b.WriteString(": ")
-	b.WriteString(leafText(e.Err))
+	b.WriteString(e.leafText())
 	return b.String()
 }
 
 // Unwrap returns the triggering child's error.
 func (e *EscalationError) Unwrap() error { return e.Err }
 
-// leafText returns the text of the error below any nested escalations.
-func leafText(err error) string {
+// leafText returns the text of the error below any nested escalations
+// (also one joined with a *StuckError), without repeating them.
+func (e *EscalationError) leafText() string {
 	for {
-		esc, ok := err.(*EscalationError)
-		if !ok {
-			return err.Error()
+		if e.leaf != "" {
+			return e.leaf
 		}
-		err = esc.Err
+		switch x := e.Err.(type) {
+		case *EscalationError:
+			e = x
+			continue
+		case *joinedError:
+			if inner, ok := x.errs[0].(*EscalationError); ok {
+				e = inner
+				continue
+			}
+		case nil:
+			return ErrUnexpectedExit.Error()
+		}
+		return errwalk.Message(e.Err)
 	}
-}
-
-// originOf returns the origin path of err if it is an escalation of a nested
-// supervisor, else path.
-func originOf(err error, path string) string {
-	var esc *EscalationError
-	if errors.As(err, &esc) {
-		return esc.Origin
-	}
-	return path
 }
 
 // StartError is returned by Run when a child failed to start during the
@@ -202,3 +212,103 @@ func (e *StuckError) Error() string {
 
 // Unwrap returns Err.
 func (e *StuckError) Unwrap() error { return e.Err }
+
+// startTimeoutError is the error of an incarnation that did not become
+// ready within its start timeout. errors.Is finds both ErrStartTimeout and
+// what the child returned.
+type startTimeoutError struct{ err error }
+
+func (e *startTimeoutError) Error() string {
+	if e.err == nil {
+		return ErrStartTimeout.Error()
+	}
+	return ErrStartTimeout.Error() + " (then returned: " + e.err.Error() + ")"
+}
+
+func (e *startTimeoutError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrStartTimeout}
+	}
+	return []error{ErrStartTimeout, e.err}
+}
+
+// timeoutText is the text of a startTimeoutError whose child's error reads
+// text, computed without calling the error's methods again.
+func timeoutText(text string) string {
+	if text == "" {
+		return ErrStartTimeout.Error()
+	}
+	return ErrStartTimeout.Error() + " (then returned: " + text + ")"
+}
+
+// deciderError is the error of an escalation because the decider failed
+// (panicked, called runtime.Goexit or returned an unknown directive): it
+// wraps both the child's error and the decider's problem.
+type deciderError struct{ err, problem error }
+
+func (e *deciderError) Error() string {
+	s := "decider failed: " + e.problem.Error()
+	if e.err != nil {
+		s += " (deciding on: " + e.err.Error() + ")"
+	}
+	return s
+}
+
+func (e *deciderError) Unwrap() []error { return []error{e.err, e.problem} }
+
+// joinedError is Run's error when it is both an escalation (or a start
+// error) and a *StuckError: errors.Is and errors.As reach both, and its text
+// is one line.
+type joinedError struct{ errs []error }
+
+func (e *joinedError) Error() string {
+	var b strings.Builder
+	for i, err := range e.errs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+func (e *joinedError) Unwrap() []error { return e.errs }
+
+// errInfo is what a child's goroutine learns about the error its
+// incarnation returned, by calling the error's methods (user code) before
+// it takes the supervisor's lock. The chain is walked with a depth limit
+// and a cycle check (see internal/errwalk).
+type errInfo struct {
+	text         string           // err.Error(), or a note if it panicked
+	panicked     bool             // err is a *PanicError
+	nested       *EscalationError // a child supervisor's escalation in the chain
+	escalate     bool             // policy.ErrEscalate is in the chain
+	doNotRestart bool             // policy.ErrDoNotRestart is in the chain
+	canceled     bool             // context.Canceled is in the chain
+}
+
+// examine learns what the supervisor needs to know about err. It calls the
+// error's methods, guarded against panics: call it only where user code
+// may run (a child's goroutine), never with s.mu held.
+func examine(err error) errInfo {
+	info := errInfo{text: errText(err)}
+	_, info.panicked = err.(*PanicError)
+	errwalk.Walk(err, func(e error) bool {
+		if x, ok := e.(*EscalationError); ok && info.nested == nil {
+			info.nested = x
+		}
+		info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)
+		info.doNotRestart = info.doNotRestart || errwalk.Matches(e, policy.ErrDoNotRestart)
+		info.canceled = info.canceled || errwalk.Matches(e, context.Canceled)
+		return true
+	})
+	return info
+}
+
+// errText returns err's text, surviving a panic in its Error method.
+func errText(err error) (text string) {
+	if err == nil {
+		return ""
+	}
+	return errwalk.Message(err)
+}

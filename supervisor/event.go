@@ -70,7 +70,18 @@ type Event struct {
 	Delay       time.Duration // backoff before a restart; how long a stop waited
 	Attempt     int           // consecutive restarts of the child, this one included
 	Dropped     uint64        // events an observer missed (EventObserverDropped)
+
+	text  string    // Err's text, when the child's goroutine took it already
+	note  string    // the log message of an internal event
+	cause EventKind // eventSinkPanicked: the event being delivered
+	cfg   *config   // the emitting supervisor's configuration (log rate limit)
 }
+
+// Internal event kinds, seen only by the log sink.
+const (
+	eventProblem      EventKind = 200 + iota // a failure no other entry covers
+	eventSinkPanicked                        // an observer panicked
+)
 
 // Observer receives events as values, for example to feed metrics. Each
 // observer gets its own bounded queue and delivery goroutine: a slow one

@@ -1,8 +1,10 @@
 package supervisor
 
+// The end of an incarnation: its goroutine examines what it returned, asks
+// the decider, and applies the exit transition of the state table.
+
 import (
 	"context"
-	"errors"
 	"runtime"
 	"runtime/pprof"
 	"time"
@@ -18,74 +20,65 @@ func newPanicError(v any) *PanicError {
 	return &PanicError{Value: v, Stack: buf[:runtime.Stack(buf, false)]}
 }
 
-// childLoop is the body of a child's goroutine. It runs incarnations one
+// stage says where a child goroutine is, so that a runtime.Goexit in user
+// code, which cannot be stopped, still ends the incarnation by a stated
+// rule (see goexitEnd).
+type stage uint8
+
+const (
+	stageDone    stage = iota // between incarnations, or returned normally
+	stageRun                  // in the actor's Run
+	stageExamine              // in the methods of the returned error
+	stageDecide               // in the decider or the jitter source
+)
+
+// childMain is the body of a child's goroutine. It runs incarnations one
 // after another for as long as restarts need no coordination with siblings
-// (OneForOne, within the intensity window), with no hand-off to the
-// supervisor's loop.
-func (r *run) childLoop(c *child, ctx context.Context, delay time.Duration) {
+// (OneForOne, within the intensity window): a restart in place is the same
+// exit transition as any other, run in this goroutine.
+func (r *run) childMain(c *child, ctx context.Context, gen uint64, delay time.Duration) {
 	pprof.SetGoroutineLabels(c.base)
-	for {
-		if delay > 0 && !r.waitBackoff(c, ctx, delay) {
-			return
-		}
-		err := r.invoke(c, ctx)
-		ctx, delay = r.exited(c, err, true)
-		if ctx == nil {
-			return
-		}
-	}
-}
-
-// waitBackoff waits out delay before the incarnation of ctx starts. It
-// reports false if the child was stopped meanwhile.
-func (r *run) waitBackoff(c *child, ctx context.Context, delay time.Duration) bool {
-	t := time.NewTimer(delay)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		t.Stop()
-	}
-	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ctx.Err() != nil || c.stopping {
-		// Stopped, removed or restarted by request during the delay: no
-		// incarnation ran.
-		c.cancel(ErrExited)
-		if c.stuck {
-			r.stuckReturned(c)
-		}
-		c.gone()
-		c.setState(StateStopped, time.Now())
-		r.emit(EventStopped, c, nil, 0, 0)
-		return false
-	}
-	r.markStarted(c, time.Now())
-	return true
-}
-
-// invoke runs one incarnation, turning a panic into a *PanicError. If the
-// actor calls runtime.Goexit, invoke handles the exit itself (the goroutine
-// is unwinding and cannot run another incarnation) and never returns.
-func (r *run) invoke(c *child, ctx context.Context) (err error) {
-	finished := false
+	var err error
+	st := stageDone
 	defer func() {
-		if finished {
+		if st != stageDone {
+			r.goexitEnd(c, gen, err, st)
+		}
+	}()
+	for {
+		if delay > 0 && !r.waitBackoff(c, ctx, gen, delay) {
+			return
+		}
+		st = stageRun
+		r.invoke(c, ctx, &err)
+		var ok bool
+		ctx, gen, delay, ok = r.exit(c, gen, err, &st)
+		st = stageDone
+		if !ok {
+			return
+		}
+	}
+}
+
+// invoke runs one incarnation and stores its result in *out, turning a panic
+// into a *PanicError. A panic(nil) under GODEBUG=panicnil=1 arrives here as
+// a nil recovered value and returns normally with a *PanicError of a nil
+// Value; a runtime.Goexit also recovers nil but keeps unwinding the
+// goroutine, and childMain's deferred goexitEnd takes over.
+func (r *run) invoke(c *child, ctx context.Context, out *error) {
+	done := false
+	defer func() {
+		if done {
 			return
 		}
 		v := recover()
-		if v == nil { // runtime.Goexit
-			r.exited(c, ErrGoexit, false)
-			return
-		}
-		if c.crashOnPanic() {
+		if v != nil && c.crashOnPanic() {
 			panic(v)
 		}
-		err = newPanicError(v)
+		*out = newPanicError(v)
 	}()
-	err = c.spec.Actor.Run(ctx)
-	finished = true
-	return err
+	*out = c.spec.Actor.Run(ctx)
+	done = true
 }
 
 func (c *child) crashOnPanic() bool {
@@ -98,103 +91,168 @@ func (c *child) crashOnPanic() bool {
 	return c.r.s.cfg.crashOnPanic
 }
 
-// exited handles the end of c's current incarnation, which returned err.
-// If the child is to run again in this goroutine (canContinue), it returns
-// the next incarnation's context and backoff delay; otherwise nil.
-func (r *run) exited(c *child, err error, canContinue bool) (context.Context, time.Duration) {
+// verdict is what an exiting goroutine learns about its incarnation's end
+// before it takes the lock: everything that needs user code (the error's
+// methods, the decider, the jitter source).
+type verdict struct {
+	info    errInfo
+	dir     policy.Directive // what the decider says about an abnormal exit
+	decided bool             // dir is known
+	problem error            // the decider failed: why (escalate then)
+	jitter  float64          // a fresh random fraction, when backoff is on
+}
+
+// exit handles the end of c's incarnation gen, which returned err. If the
+// child runs again in this goroutine, it returns the next incarnation's
+// context, number and delay, and true.
+func (r *run) exit(c *child, gen uint64, err error, st *stage) (context.Context, uint64, time.Duration, bool) {
+	var v verdict
+	*st = stageExamine
+	if err != nil {
+		v.info = examine(err)
+	}
+	*st = stageDecide
+	b := c.backoffSpec()
+	if b.Enabled() {
+		v.jitter = r.randomFraction()
+	}
+	if c.spec.Decider == nil || err == nil {
+		r.defaultDirective(c, err, &v)
+	}
 	s := r.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.cancel(ErrExited) // an incarnation's context never outlives it
+	if c.gen != gen || c.st == lsStopping || c.st == lsStuck {
+		r.returnedLocked(c, err, v.info)
+		s.mu.Unlock()
+		return nil, 0, 0, false
+	}
 	now := time.Now()
-	if err != nil && (c.isSup || c.sub.Load() != nil) {
-		var stuckErr *StuckError
-		if errors.As(err, &stuckErr) && stuckErr.Err == nil {
-			r.stuckBelow = append(r.stuckBelow, stuckErr.Stuck...)
-		}
+	c.cancel(ErrExited) // an incarnation's context never outlives it
+	if !c.moveLocked(evExit, lsExiting, now) {
+		s.mu.Unlock()
+		return nil, 0, 0, false
 	}
-	if c.stuck {
-		r.emitExit(c, err, true)
-		r.stuckReturned(c)
-		return nil, 0
+	if v.decided {
+		return r.finishExitLocked(c, err, &v, now, true)
 	}
-	class := policy.Classify(err, c.stopping)
-	if c.starting && !c.ready {
-		// A starter waits on this incarnation: it decides what follows.
-		c.startExited, c.extra().startErr = true, err
-		c.gone()
-		c.setState(StateStopped, now)
-		r.emitExit(c, err, class == policy.Shutdown)
-		return nil, 0
+	s.mu.Unlock()
+
+	// A decider of the child's own: consulted without the lock, for an
+	// exit that is abnormal when it happened. A stop that arrives
+	// meanwhile turns the exit into a shutdown (the decision is dropped).
+	v.dir, v.problem = policy.Decide(c.spec.Decider, err)
+	v.decided = true
+	s.mu.Lock()
+	if c.st != lsExiting {
+		r.returnedLocked(c, err, v.info)
+		s.mu.Unlock()
+		return nil, 0, 0, false
 	}
-	if c.timedOut && class != policy.Shutdown {
-		// Its start timeout cancelled it: a failure to become ready,
-		// whatever it returned.
-		err, class = ErrStartTimeout, policy.Abnormal
-	}
-	r.emitExit(c, err, class == policy.Shutdown)
-	if class == policy.Shutdown || r.phase >= phaseStopping {
-		c.gone()
-		if c.inGroup && r.phase < phaseStopping {
-			c.setState(StateRestarting, now)
-		} else {
-			c.setState(StateStopped, now)
-		}
-		return nil, 0
-	}
-	return r.afterExit(c, class, err, now, canContinue)
+	return r.finishExitLocked(c, err, &v, time.Now(), true)
 }
 
-// emitExit emits the event for an incarnation's end. Called with s.mu held.
-func (r *run) emitExit(c *child, err error, shutdown bool) {
-	_, panicked := err.(*PanicError)
+// defaultDirective decides, without user code, what follows an exit of a
+// child without a decider of its own (or a normal exit): policy's default
+// decider, read from the examined chain, except that a child supervisor's
+// escalation is judged by this supervisor's own policy.
+func (r *run) defaultDirective(c *child, err error, v *verdict) {
+	v.decided = true
 	switch {
-	case shutdown:
-		r.emit(EventStopped, c, err, 0, 0)
-	case err == nil:
-		r.emit(EventExited, c, nil, 0, 0)
-	case panicked:
-		c.lastErr = err
-		r.emit(EventPanicked, c, err, 0, 0)
+	case err == nil || v.info.nested != nil:
+		v.dir = policy.Restart
+	case v.info.escalate:
+		v.dir = policy.Escalate
+	case v.info.doNotRestart:
+		v.dir = policy.Stop
 	default:
-		c.lastErr = err
-		r.emit(EventFailed, c, err, 0, 0)
+		v.dir = policy.Restart
 	}
 }
 
-// stuckReturned records that a child reported stuck has finally returned.
-// Called with s.mu held.
-func (r *run) stuckReturned(c *child) {
-	c.stuck = false
-	c.gone()
-	c.setState(StateStopped, time.Now())
-	r.emit(EventStuckExited, c, nil, 0, 0)
-	if r.phase == phaseDone {
-		r.s.stuckAlive--
-		for i, p := range r.s.stuckPaths {
-			if p == c.path {
-				r.s.stuckPaths = append(r.s.stuckPaths[:i], r.s.stuckPaths[i+1:]...)
-				break
-			}
+// finishExitLocked applies what follows an exit c made by itself, now in
+// state exiting, and unlocks s.mu. It returns the next incarnation when it
+// runs in the calling goroutine (canContinue).
+func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, canContinue bool) (context.Context, uint64, time.Duration, bool) {
+	s := r.s
+	class := policy.Normal
+	if c.timedOut {
+		// Its start timeout cancelled it: a failure to become ready, that
+		// keeps what the child returned.
+		err = &startTimeoutError{err: err}
+		v.info.text = timeoutText(v.info.text)
+	}
+	if err != nil {
+		class = policy.Abnormal
+		c.lastErr, c.lastText = err, v.info.text
+	}
+	r.emitExitLocked(c, err, v.info, false)
+	if w := c.waiter; w != nil {
+		// A start waits on this incarnation: it learns of the exit. A nil
+		// return before readiness is a start followed by a normal exit: the
+		// restart type decides, and the start waits for the next
+		// incarnation.
+		if err != nil {
+			c.waiter = nil
+			w.exited(err, v.info)
+			c.moveLocked(evEnd, lsStopped, now)
+			s.mu.Unlock()
+			return nil, 0, 0, false
 		}
-	} else {
-		r.stuckLive--
 	}
-	if r.phase < phaseStopping {
-		// It stopped before any shutdown: the shutdown does not report it.
-		for i, st := range r.stuck {
-			if st.Path == c.path {
-				r.stuck = append(r.stuck[:i], r.stuck[i+1:]...)
-				break
-			}
+	if r.phase >= phaseStopping {
+		c.moveLocked(evEnd, lsStopped, now)
+		s.mu.Unlock()
+		return nil, 0, 0, false
+	}
+	act := actRestart
+	switch {
+	case class == policy.Abnormal && (v.problem != nil || v.dir == policy.Escalate):
+		act = actEscalate
+	case class == policy.Abnormal && v.dir == policy.Stop:
+		act = actStop
+	case !policy.ShouldRestart(c.spec.Restart, class):
+		act = actStop
+	}
+	switch act {
+	case actStop:
+		c.moveLocked(evEnd, lsStopped, now)
+		r.leaveStoppedLocked(c, class, err, v.info.text)
+		if w := c.waiter; w != nil {
+			c.waiter = nil
+			w.ended()
 		}
+		s.mu.Unlock()
+		return nil, 0, 0, false
+	case actEscalate:
+		c.moveLocked(evEnd, lsStopped, now)
+		reason := "decider"
+		if v.problem != nil {
+			reason = "decider-failed"
+			err = &deciderError{err: err, problem: v.problem}
+		}
+		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: v.info, at: now, reason: reason})
+		r.wakeWaiterLocked(c)
+		s.mu.Unlock()
+		return nil, 0, 0, false
 	}
-	if c.removed {
-		r.removeChild(c)
+	// A restart during the child's own start (a nil return before
+	// readiness) is that child's alone, in place: the start waits for it.
+	if !canContinue || (s.cfg.strategy != policy.OneForOne && c.waiter == nil) {
+		c.moveLocked(evQueue, lsPending, now)
+		r.queueLocked(request{kind: reqRestart, c: c, gen: c.gen, err: err, info: v.info, at: now, jitter: v.jitter})
+		s.mu.Unlock()
+		return nil, 0, 0, false
 	}
+	delay, ok := r.admitLocked(c, err, v.info, now, v.jitter)
+	if !ok {
+		c.moveLocked(evEnd, lsStopped, now)
+		s.mu.Unlock()
+		return nil, 0, 0, false
+	}
+	ctx, gen := r.nextIncarnationLocked(c, evAgain, delay, now)
+	s.mu.Unlock()
+	return ctx, gen, delay, true
 }
-
-func restartDecider(error) policy.Directive { return policy.Restart }
 
 type action uint8
 
@@ -204,124 +262,99 @@ const (
 	actEscalate
 )
 
-// decide applies the child's decider and restart type to an exit.
-func (r *run) decide(c *child, class policy.ExitClass, err error) action {
-	if class == policy.Abnormal {
-		decider := c.spec.Decider
-		if _, nested := err.(*EscalationError); nested && decider == nil {
-			// A child supervisor gave up: this supervisor applies its own
-			// policy, whatever sentinel the leaf's error wraps.
-			decider = restartDecider
-		}
-		dir, problem := policy.Decide(decider, err)
-		if problem != nil {
-			r.logProblem(c, "decider failed; escalating", problem)
-		}
-		switch dir {
-		case policy.Escalate:
-			return actEscalate
-		case policy.Stop:
-			return actStop
-		}
-	}
-	if policy.ShouldRestart(c.spec.Restart, class) {
-		return actRestart
-	}
-	return actStop
-}
-
-// afterExit decides what follows an exit of class Normal or Abnormal that c
-// made by itself, and does it or hands it to the loop. Called with s.mu
-// held. When canContinue, a OneForOne restart happens in the calling child
-// goroutine: afterExit returns the next incarnation's context.
-func (r *run) afterExit(c *child, class policy.ExitClass, err error, now time.Time, canContinue bool) (context.Context, time.Duration) {
-	switch r.decide(c, class, err) {
-	case actStop:
-		c.gone()
-		r.leaveStopped(c, class, err, now)
-		return nil, 0
-	case actEscalate:
-		c.gone()
-		c.setState(StateStopped, now)
-		r.queue(request{kind: reqEscalate, c: c, err: err, at: now, reason: "decider"})
-		return nil, 0
-	}
-	if !canContinue || r.s.cfg.strategy != policy.OneForOne {
-		c.gone()
-		c.setState(StateRestarting, now)
-		r.queue(request{kind: reqRestart, c: c, gen: c.gen, err: err, at: now})
-		return nil, 0
-	}
-	delay, ok := r.admit(c, err, now)
-	if !ok {
-		c.gone()
-		return nil, 0
-	}
-	return r.newIncarnation(c, delay, now), delay
-}
-
-// leaveStopped records that c ended for good: a Temporary child is removed,
-// and a significant one may shut the supervisor down. Called with s.mu held.
-func (r *run) leaveStopped(c *child, class policy.ExitClass, err error, now time.Time) {
-	c.setState(StateStopped, now)
-	if class == policy.Abnormal {
-		r.logProblem(c, "failed; not restarted", err)
-	}
-	if c.spec.Restart == policy.Temporary {
-		r.removeChild(c)
-		r.emit(EventRemoved, c, nil, 0, 0)
-	}
-	if !c.spec.Significant {
+// returnedLocked records that c's goroutine returned after the supervisor
+// asked it to stop (state stopping or stuck): a shutdown exit, whatever it
+// returned. Called with s.mu held.
+func (r *run) returnedLocked(c *child, err error, info errInfo) {
+	c.cancel(ErrExited)
+	now := time.Now()
+	if c.st == lsStuck {
+		r.unstuckLocked(c, err, now)
 		return
 	}
-	switch r.s.cfg.auto {
-	case policy.AnySignificant:
-		r.queue(request{kind: reqAutoShutdown, c: c, at: now})
-	case policy.AllSignificant:
-		for _, x := range r.children {
-			if x.spec.Significant && (x.alive || x.inGroup || x.state == StateRestarting || x.state == StateBackoff) {
-				return
-			}
+	r.emitExitLocked(c, err, info, true)
+	if w := c.waiter; w != nil {
+		c.waiter = nil
+		if err == nil {
+			err, info = errStopped, errInfo{text: errStopped.Error()}
 		}
-		r.queue(request{kind: reqAutoShutdown, c: c, at: now})
+		w.exited(err, info)
+	}
+	then := c.then
+	c.moveLocked(evReturned, then.target(), now)
+	r.goneLocked(c)
+	if then == thenRemoved {
+		r.unlinkLocked(c)
 	}
 }
 
-// admit counts a restart of c against the intensity window and its backoff.
-// It returns the delay before the restart, or false when the supervisor must
-// escalate instead (the escalation is queued). Called with s.mu held.
-func (r *run) admit(c *child, err error, now time.Time) (time.Duration, bool) {
-	if !r.window.Allow(now) {
-		c.setState(StateStopped, now)
-		r.emit(EventIntensityExceeded, c, err, 0, 0)
-		r.queue(request{kind: reqEscalate, c: c, err: err, at: now, reason: "intensity"})
-		return 0, false
+// goexitEnd ends an incarnation whose goroutine is unwinding through
+// runtime.Goexit called by user code, which nothing can stop. The rules:
+// a Goexit in the actor (or in the methods of its error) is an abnormal exit
+// with ErrGoexit (or the panic a deferred call raised meanwhile), decided by
+// the restart type alone, and restarted through the loop, since this
+// goroutine cannot run another incarnation; a Goexit in the decider or the
+// jitter source is the decider's failure: the supervisor escalates.
+func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
+	var v verdict
+	switch st {
+	case stageRun:
+		if pe, ok := err.(*PanicError); !ok || pe.Value == nil {
+			err = ErrGoexit
+		} else {
+			v.info.text = "panic during runtime.Goexit"
+			v.info.panicked = true
+		}
+	case stageExamine:
+		err = ErrGoexit
+	case stageDecide:
+		v.problem = ErrGoexit
 	}
-	b := c.backoff()
-	if c.ready && b.ResetsAfter(time.Duration(r.mono(now)-c.readyAt)) {
-		c.consecutive = 0
+	if v.info.text == "" && err != nil {
+		v.info.text = err.Error()
 	}
-	if b.Exhausted(int(c.consecutive) + 1) {
-		c.setState(StateStopped, now)
-		r.queue(request{kind: reqEscalate, c: c, err: err, at: now, reason: "backoff"})
-		return 0, false
+	v.decided = true
+	s := r.s
+	s.mu.Lock()
+	if c.gen != gen || c.st == lsStopping || c.st == lsStuck {
+		r.returnedLocked(c, err, v.info)
+		s.mu.Unlock()
+		return
 	}
-	var delay time.Duration
-	if b.Enabled() {
-		delay = b.Delay(int(c.consecutive), r.randomFraction())
+	now := time.Now()
+	c.cancel(ErrExited)
+	if c.st != lsExiting && !c.moveLocked(evExit, lsExiting, now) {
+		s.mu.Unlock()
+		return
 	}
-	c.consecutive++
-	c.restarts++
-	r.emit(EventRestarting, c, err, delay, int(c.consecutive))
-	return delay, true
+	r.finishExitLocked(c, err, &v, now, false)
 }
 
-// randomFraction calls the jitter source, surviving a panic in it.
+// randomFraction calls the jitter source, surviving a panic in it. Calls
+// are serialised (a user's source need not be safe for concurrent use), but
+// never made with s.mu held.
 func (r *run) randomFraction() (f float64) {
+	r.jitterMu.Lock()
+	defer r.jitterMu.Unlock()
 	defer func() {
 		if recover() != nil {
 			f = 0
 		}
 	}()
 	return r.jitter()
+}
+
+// emitExitLocked emits the event for an incarnation's end. Called with s.mu
+// held.
+func (r *run) emitExitLocked(c *child, err error, info errInfo, shutdown bool) {
+	switch {
+	case shutdown:
+		r.emitLocked(EventStopped, c, err, 0, 0)
+	case err == nil:
+		r.emitLocked(EventExited, c, nil, 0, 0)
+	case info.panicked:
+		r.emitLocked(EventPanicked, c, err, 0, 0)
+	default:
+		r.emitLocked(EventFailed, c, err, 0, 0)
+	}
 }

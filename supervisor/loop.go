@@ -1,11 +1,87 @@
 package supervisor
 
 import (
-	"errors"
 	"time"
 
 	"github.com/arbor-go/arbor/policy"
 )
+
+type reqKind uint8
+
+const (
+	reqRestart      reqKind = iota // restart c (strategy, intensity) via the loop
+	reqEscalate                    // give up because of c
+	reqAutoShutdown                // a significant child ended
+)
+
+// request is work for the loop. Everything that needed user code (the
+// error's text and chain, the decider, the jitter) was settled by the
+// child's goroutine before it queued the request.
+type request struct {
+	kind    reqKind
+	c       *child
+	gen     uint64
+	err     error
+	info    errInfo
+	at      time.Time
+	reason  string
+	jitter  float64
+	blocked string // for reason "stuck": the stuck child whose slot was needed
+}
+
+// loop processes requests until the run ends, and returns Run's error.
+//
+// Requests are handled one at a time, in the order they were queued, except
+// that an escalation or auto-shutdown goes before any restart still waiting:
+// the supervisor fails (or stops) now, not after more restarts. Once Run's
+// context is done, nothing queued is handled: the supervisor shuts down.
+func (r *run) loop() error {
+	for {
+		if r.runCtx.Err() != nil {
+			return r.shutdown(ErrShutdown, nil)
+		}
+		q, ok := r.next()
+		if !ok {
+			select {
+			case <-r.runCtx.Done():
+			case <-r.wake:
+			}
+			continue
+		}
+		if done, err := r.handle(q); done {
+			return err
+		}
+	}
+}
+
+// next takes the request to handle next: the first urgent one if any, else
+// the oldest.
+func (r *run) next() (request, bool) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if len(r.pending) == 0 {
+		return request{}, false
+	}
+	i := 0
+	for j, q := range r.pending {
+		if q.kind != reqRestart {
+			i = j
+			break
+		}
+	}
+	q := r.pending[i]
+	r.pending = append(r.pending[:i], r.pending[i+1:]...)
+	return q, true
+}
+
+// queueLocked hands a request to the loop. Called with s.mu held.
+func (r *run) queueLocked(q request) {
+	r.pending = append(r.pending, q)
+	signal(r.wake)
+	if q.kind != reqRestart {
+		signal(r.urgent)
+	}
+}
 
 // handle processes one request in the loop. It reports done with Run's
 // error when the run ends.
@@ -15,185 +91,102 @@ func (r *run) handle(q request) (bool, error) {
 		return true, r.escalate(q)
 	case reqAutoShutdown:
 		r.s.mu.Lock()
-		r.emit(EventAutoShutdown, q.c, nil, 0, 0)
+		r.emitLocked(EventAutoShutdown, q.c, nil, 0, 0)
 		r.s.mu.Unlock()
 		return true, r.shutdown(ErrShutdown, nil)
 	}
-	r.opMu.Lock()
-	defer r.opMu.Unlock()
+	if !r.tryOps() {
+		return false, nil // shutting down
+	}
+	defer r.releaseOps()
 	s := r.s
 	s.mu.Lock()
 	c := q.c
-	if c.gen != q.gen || c.state != StateRestarting || r.phase >= phaseStopping || r.indexOf(c) < 0 {
+	if c.gen != q.gen || c.st != lsPending || r.phase >= phaseStopping {
 		s.mu.Unlock() // already restarted with its group, removed, or shutting down
 		return false, nil
 	}
-	delay, ok := r.admit(c, q.err, q.at)
+	delay, ok := r.admitLocked(c, q.err, q.info, q.at, q.jitter)
 	if !ok {
+		c.moveLocked(evGiveUp, lsStopped, time.Now())
 		s.mu.Unlock()
 		return false, nil
 	}
 	if s.cfg.strategy == policy.OneForOne {
-		r.launch(c, delay)
+		r.launchLocked(c, delay, time.Now())
 		s.mu.Unlock()
 		return false, nil
 	}
 	s.mu.Unlock()
-	r.groupRestart(c, delay)
+	r.groupRestart(c, q, delay)
 	return false, nil
 }
 
-// groupRestart restarts failed and the siblings its strategy names: it stops
-// them newest-first, waits delay, then starts them in order. A start failure
-// counts as a failure of that child and restarts its group again. Called in
-// the loop with opMu held; opMu is released during the delay, so that Remove
-// and a manual Restart (which ends the delay) are not held up by it.
-func (r *run) groupRestart(failed *child, delay time.Duration) {
-	s := r.s
-	var start []*child
-	defer func() { // whatever happened, nothing waits for this group any more
-		s.mu.Lock()
-		for _, x := range start {
-			x.inGroup = false
-		}
-		s.mu.Unlock()
-	}()
-	for {
-		s.mu.Lock()
-		idx := r.indexOf(failed)
-		if idx < 0 || r.phase >= phaseStopping {
-			s.mu.Unlock()
-			return
-		}
-		members := make([]policy.Member, len(r.children))
-		for i, x := range r.children {
-			members[i] = policy.Member{Type: x.spec.Restart, Alive: x.alive && i != idx}
-		}
-		plan := s.cfg.strategy.Plan(members, idx)
-		pick := func(idx []int) []*child {
-			out := make([]*child, len(idx))
-			for i, j := range idx {
-				out[i] = r.children[j]
-			}
-			return out
-		}
-		stop, remove := pick(plan.Stop), pick(plan.Remove)
-		start = pick(plan.Start)
-		now := time.Now()
-		for _, x := range start {
-			x.inGroup = true // its stop is part of a restart, not an end
-			if x != failed && !x.alive {
-				x.setState(StateRestarting, now)
-			}
-		}
-		if delay > 0 {
-			failed.setState(StateBackoff, now)
-		}
-		s.mu.Unlock()
+// admitLocked counts a restart of c against the intensity window and its
+// backoff. It returns the delay before the restart, or false when the
+// supervisor must escalate instead (the escalation is queued). jitter is a
+// random fraction the child's goroutine drew, without the lock. Called with
+// s.mu held.
+func (r *run) admitLocked(c *child, err error, info errInfo, at time.Time, jitter float64) (time.Duration, bool) {
+	// Failures are admitted in the order they take the lock; the window
+	// needs forward-only time, so a failure recorded earlier than one
+	// already admitted counts at that one's time.
+	if at.Before(r.lastAdmit) {
+		at = r.lastAdmit
+	}
+	r.lastAdmit = at
+	if !r.window.Allow(at) {
+		r.emitLocked(EventIntensityExceeded, c, err, 0, 0)
+		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "intensity"})
+		r.wakeWaiterLocked(c)
+		return 0, false
+	}
+	b := c.backoffSpec()
+	if !c.readyAt.IsZero() && b.ResetsAfter(at.Sub(c.readyAt)) {
+		c.consecutive = 0
+	}
+	c.readyAt = time.Time{}
+	if b.Exhausted(int(c.consecutive) + 1) {
+		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "backoff"})
+		r.wakeWaiterLocked(c)
+		return 0, false
+	}
+	var delay time.Duration
+	if b.Enabled() {
+		delay = b.Delay(int(c.consecutive), jitter)
+	}
+	c.consecutive++
+	c.restarts++
+	r.emitLocked(EventRestarting, c, err, delay, int(c.consecutive))
+	return delay, true
+}
 
-		for _, x := range stop {
-			if r.stopChild(x, ErrRestarting, x.shutdownTimeout()) {
-				s.mu.Lock()
-				r.queue(request{kind: reqEscalate, c: x, err: ErrChildBusy, at: time.Now(), reason: "stuck"})
-				s.mu.Unlock()
+// leaveStoppedLocked records that c ended for good: a Temporary child is
+// removed, and a significant one may shut the supervisor down. Called with
+// s.mu held.
+func (r *run) leaveStoppedLocked(c *child, class policy.ExitClass, err error, text string) {
+	if class == policy.Abnormal {
+		r.problemLocked(c, "failed; not restarted", err, text)
+	}
+	now := time.Now()
+	if c.spec.Restart == policy.Temporary && c.moveLocked(evDrop, lsRemoved, now) {
+		r.unlinkLocked(c)
+		r.emitLocked(EventRemoved, c, nil, 0, 0)
+	}
+	if !c.spec.Significant {
+		return
+	}
+	switch r.s.cfg.auto {
+	case policy.AnySignificant:
+		r.queueLocked(request{kind: reqAutoShutdown, c: c, at: now})
+	case policy.AllSignificant:
+		for x := r.first; x != nil; x = x.next {
+			if x.spec.Significant && (x.st.alive() || x.st == lsPending || (x.st == lsStopping && x.then == thenPending)) {
 				return
 			}
 		}
-		s.mu.Lock()
-		for _, x := range remove {
-			if !x.stuck {
-				r.removeChild(x)
-				r.emit(EventRemoved, x, nil, 0, 0)
-			}
-		}
-		s.mu.Unlock()
-		if delay > 0 && !r.groupDelay(failed, delay) {
-			return
-		}
-		if r.runCtx.Err() != nil || r.urgentPending() {
-			return // stopping or failing now: the group stays stopped
-		}
-		next, err := r.startGroup(start)
-		if next == nil {
-			return
-		}
-		s.mu.Lock()
-		now = time.Now()
-		next.setState(StateRestarting, now)
-		var ok bool
-		delay, ok = r.admit(next, err, now)
-		s.mu.Unlock()
-		if !ok {
-			return
-		}
-		failed = next
+		r.queueLocked(request{kind: reqAutoShutdown, c: c, at: now})
 	}
-}
-
-// urgentPending reports whether an escalation or auto-shutdown is queued.
-func (r *run) urgentPending() bool {
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	for _, q := range r.pending {
-		if q.kind != reqRestart {
-			return true
-		}
-	}
-	return false
-}
-
-// groupDelay waits out a group restart's backoff with opMu released. It
-// ends early when the failed child is restarted or removed by request (its
-// delay is cancelled; the rest of the group then starts at once), and
-// reports false if the run is ending or failing.
-func (r *run) groupDelay(failed *child, delay time.Duration) bool {
-	select { // forget a kick meant for an earlier group
-	case <-r.kick:
-	default:
-	}
-	r.s.mu.Lock()
-	r.delayed = failed
-	r.s.mu.Unlock()
-	r.opMu.Unlock()
-	defer func() {
-		r.opMu.Lock()
-		r.s.mu.Lock()
-		r.delayed = nil
-		r.s.mu.Unlock()
-	}()
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.kick:
-	case <-r.urgent: // an escalation or auto-shutdown cannot wait
-		return false
-	case <-r.runCtx.Done():
-		return false
-	}
-	return true
-}
-
-// startGroup starts children in order. It returns the child that failed to
-// start, with its error, or nil.
-func (r *run) startGroup(start []*child) (*child, error) {
-	for _, x := range start {
-		r.s.mu.Lock()
-		skip := x.alive || r.indexOf(x) < 0 // restarted or removed by request meanwhile
-		r.s.mu.Unlock()
-		if skip {
-			continue
-		}
-		err := r.startChild(x)
-		if errors.Is(err, errAborted) {
-			return nil, nil
-		}
-		var se *StartError
-		if errors.As(err, &se) {
-			return x, se.Err
-		}
-	}
-	return nil, nil
 }
 
 // escalate gives up: it builds the escalation error and shuts down.
@@ -204,21 +197,50 @@ func (r *run) escalate(q request) error {
 	if err == nil {
 		err = ErrUnexpectedExit
 	}
-	lim := s.cfg.intensity
+	origin, leaf := q.c.path, q.info.text
+	if q.info.nested != nil {
+		origin, leaf = q.info.nested.Origin, q.info.nested.leafText()
+	}
+	if q.err == nil {
+		leaf = ErrUnexpectedExit.Error()
+	}
 	esc := &EscalationError{
 		Supervisor: r.path,
 		Child:      q.c.path,
-		Origin:     originOf(err, q.c.path),
+		Origin:     origin,
 		Reason:     q.reason,
 		Restarts:   r.window.Count(q.at) + 1,
-		Period:     lim.Period,
+		Period:     s.cfg.intensity.Period,
+		Blocked:    q.blocked,
 		Err:        err,
+		leaf:       leaf,
 	}
 	if q.reason == "backoff" {
 		esc.Restarts = int(q.c.consecutive)
 	}
-	r.result = esc
-	r.emit(EventEscalated, nil, esc, 0, 0)
+	r.emitLocked(EventEscalated, nil, esc, 0, 0)
 	s.mu.Unlock()
 	return r.shutdown(ErrEscalating, esc)
 }
+
+// takeOps takes the operations token, waiting as long as it takes.
+func (r *run) takeOps() { r.ops <- struct{}{} }
+
+// tryOps takes the operations token unless shutdown begins first.
+func (r *run) tryOps() bool {
+	select {
+	case r.ops <- struct{}{}:
+	case <-r.quit:
+		return false
+	}
+	select {
+	case <-r.quit:
+		r.releaseOps()
+		return false
+	default:
+		return true
+	}
+}
+
+// releaseOps gives the operations token back.
+func (r *run) releaseOps() { <-r.ops }

@@ -10,7 +10,6 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -23,97 +22,102 @@ const (
 	phaseDone
 )
 
-// run is the state of one call to Run. Fields are guarded by s.mu unless
-// noted; opMu serialises the operations that stop or start children
-// (dynamic calls, group restarts, escalation and shutdown).
+// run is the state of one call to Run.
+//
+// Locks: s.mu guards the fields marked so and every child record's mutable
+// fields; it is held only for short sections that never call user code
+// (loggers, observers, deciders, jitter sources, hooks, the methods of
+// error values) and never block. The operations token (ops) serialises
+// what starts or stops children: the initial start, group restarts, Add,
+// Remove, Restart and shutdown. Order: the token before s.mu.
 type run struct {
-	s           *Supervisor
-	path        string
-	runCtx      context.Context
-	scope       context.Context
-	goneSig     chan struct{} // one-slot signal: the last watched child's goroutine returned
-	goneLeft    int           // watched children whose goroutines have not returned
-	cancelScope context.CancelCauseFunc
+	s           *Supervisor             // immutable
+	path        string                  // immutable
+	runCtx      context.Context         // Run's context; immutable
+	scope       context.Context         // the children's scope; immutable
+	cancelScope context.CancelCauseFunc // immutable
+	parent      *child                  // the record whose context Run got, or nil; immutable
+	adopted     bool                    // parent is a declared supervisor child: it adopts this tree; immutable
+	start       time.Time               // when the run began; immutable
+	log         *zap.Logger             // base of Logger(ctx); immutable
+	sinks       []*sink                 // where events go (own and inherited); immutable
+	own         []*sink                 // the sinks this run starts and closes; immutable
+	quit        chan struct{}           // closed when shutdown begins
+	ops         chan struct{}           // the operations token: full while held
+	wake        chan struct{}           // one-slot signal: pending has work
+	kick        chan struct{}           // one-slot signal: end a group restart's delay
+	urgent      chan struct{}           // one-slot signal: an escalation or auto-shutdown is queued
+	goneSig     chan struct{}           // one-slot signal: the last watched goroutine returned
 	g           errgroup.Group
-	log         *zap.Logger
-	logOn       bool // log is not a no-op
-	hub         *hub
-	ownHub      bool
-	parent      *child
-	start       time.Time // when the run began
-	jitter      func() float64
-	quit        chan struct{} // closed when shutdown begins
-	wake        chan struct{} // one-slot signal: pending has work
-	kick        chan struct{} // one-slot signal: end a group restart's delay
-	urgent      chan struct{} // one-slot signal: an escalation or auto-shutdown is queued
-	delayed     *child        // the failed child whose group waits out its delay
 
-	opMu  sync.Mutex
-	timer *time.Timer // for stop timeouts; guarded by opMu
+	jitterMu sync.Mutex     // serialises calls to jitter
+	jitter   func() float64 // user code: never called with s.mu held
 
-	phase      phase
-	children   []*child
-	byName     map[string]*child
-	window     *policy.Window
-	seq        uint64
-	pending    []request
-	ready      bool
-	result     error        // escalation, once decided
-	stuck      []StuckChild // children of this supervisor that did not stop
-	stuckBelow []StuckChild // reported by child supervisors
-	stuckLive  int          // stuck children whose goroutines have not returned
-}
+	timer *time.Timer // for stop timeouts; guarded by the operations token
+	init  *initCall   // the init hook's call, if one ran; guarded by the operations token
 
-type reqKind uint8
-
-const (
-	reqRestart      reqKind = iota // restart c (strategy, intensity) via the loop
-	reqEscalate                    // give up because of c
-	reqAutoShutdown                // a significant child ended
-)
-
-type request struct {
-	kind   reqKind
-	c      *child
-	gen    uint64
-	err    error
-	at     time.Time
-	reason string
+	// Guarded by s.mu.
+	phase       phase
+	first, last *child // children in start order
+	count       int    // children in the list
+	byName      map[string]*child
+	window      *policy.Window
+	lastAdmit   time.Time // the latest time given to window: admissions never go back
+	seq         uint64
+	pending     []request
+	ready       bool
+	delayed     *child    // the failed child whose group waits out its delay
+	deadline    time.Time // the shutdown budget's end, once shutdown began (zero: none)
+	goneLeft    int       // watched children whose goroutines have not returned
+	stuckLive   int       // stuck children whose goroutines have not returned
+	stuckList   []*child  // children reported stuck, in the order they were
 }
 
 // Run runs the supervisor until ctx is done, its restart intensity is
 // exceeded, a decider escalates, or its significant children end. It
 // starts the children in order, waiting for those that must become ready,
 // and returns only after every goroutine it started has returned, except
-// children it reports as stuck.
+// children it reports as stuck (and, with a shutdown budget, observers,
+// loggers or an init hook that did not return within it, reported the same
+// way). Without a budget, Run also waits for its observers and logger to
+// take the events queued so far.
 //
 // Run returns nil after a clean shutdown (ctx cancelled, or auto-shutdown),
 // an *EscalationError when it gave up, a *StartError when a child failed to
 // start, and a *StuckError (joined to any other error) when children did
 // not stop in time. It returns ErrAlreadyRunning at once while another Run
-// is in progress, and nil at once, starting nothing, if ctx is already done.
+// is in progress, nil at once, starting nothing, if ctx is already done,
+// and ErrNotConstructed for a nil or zero Supervisor.
+//
+// No user code runs on the goroutine that calls Run: the init hook runs in
+// a goroutine of its own, events are logged and observed by the sinks'
+// goroutines, and a child's error is examined by that child's goroutine.
 //
 // A Supervisor can be run again after Run returned: each run starts afresh
 // from the specification given to New, with an empty intensity window;
 // children added with Add during a run are not carried over.
+//
+// A tree run with the context of a child that is a declared supervisor
+// (its Actor is a *Supervisor, or its Kind is KindSupervisor) is adopted by
+// that child: it shows in the parent's Snapshot and Health, and its
+// readiness is the child's. A tree run inside a worker's incarnation is
+// that worker's own business: it inherits the path prefix, logger and
+// observers, but is not adopted, and its readiness does not count as the
+// worker's (the worker calls actor.Ready itself).
 func (s *Supervisor) Run(ctx context.Context) error {
+	if !s.made() {
+		return ErrNotConstructed
+	}
 	if ctx == nil {
 		return &ConfigError{Field: "Run.ctx", Value: nil, Reason: "must not be nil"}
-	}
-	if p := childOf(ctx); p != nil {
-		// Run as a child: let the parent know, for its kind and snapshots.
-		p.sub.Store(s)
 	}
 	s.mu.Lock()
 	if s.r != nil {
 		s.mu.Unlock()
 		return ErrAlreadyRunning
 	}
-	if s.stuckAlive > 0 {
-		err := &StuckError{Supervisor: s.name, Err: ErrStillStuck}
-		for _, p := range s.stuckPaths {
-			err.Stuck = append(err.Stuck, StuckChild{Path: p})
-		}
+	if len(s.stuckLeft) > 0 {
+		err := &StuckError{Supervisor: s.name, Err: ErrStillStuck, Stuck: append([]StuckChild(nil), s.stuckLeft...)}
 		s.mu.Unlock()
 		return err
 	}
@@ -122,63 +126,71 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return nil
 	}
 	r := s.newRun(ctx)
+	r.ops <- struct{}{} // the initial start holds the token: an Add waits for it
 	s.r = r
 	s.mu.Unlock()
-
-	if r.ownHub {
-		r.hub.start()
+	if r.adopted {
+		r.parent.sub.Store(s)
 	}
-	err := r.main()
+	for _, k := range r.own {
+		k.start()
+	}
+	result := r.main()
 	r.cancelScope(ErrShutdown)
+	stuck, below := r.collectStuck()
 
 	s.mu.Lock()
 	r.phase = phaseDone
 	live := r.stuckLive
-	if live > 0 {
-		s.stuckAlive += live
-		s.stuckPaths = s.stuckPaths[:0]
-		for _, c := range r.children {
-			if c.stuck {
-				s.stuckPaths = append(s.stuckPaths, c.path)
-			}
+	for _, c := range r.stuckList {
+		if c.st == lsStuck {
+			s.stuckLeft = append(s.stuckLeft, *c.stuckAt)
 		}
 	}
+	s.leftSubs = below
 	s.r = nil
 	s.mu.Unlock()
-	if live == 0 {
+	if live == 0 && !r.init.left() {
 		r.g.Wait()
 	}
-	if r.ownHub {
-		r.hub.close()
-	}
-	return err
+	stuck = append(stuck, r.closeSinks()...)
+	return joinStuck(r.path, result, stuck)
 }
+
+// made reports whether s was made by New.
+func (s *Supervisor) made() bool { return s != nil && s.name != "" }
 
 func (s *Supervisor) newRun(ctx context.Context) *run {
 	r := &run{s: s, runCtx: ctx, path: s.name, start: time.Now(), quit: make(chan struct{}),
-		wake: make(chan struct{}, 1), goneSig: make(chan struct{}, 1), kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
+		ops: make(chan struct{}, 1), wake: make(chan struct{}, 1), goneSig: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 	r.parent = childOf(ctx)
 	var parentRun *run
 	if r.parent != nil {
 		parentRun = r.parent.r
 		r.path = r.parent.path
+		r.adopted = r.parent.isSup
 	}
+	r.log = zap.NewNop()
 	switch {
 	case s.cfg.logger != nil:
 		r.log = s.cfg.logger
+		k := newLogSink(r.path, s.cfg.logger, s.cfg.observerBuffer)
+		r.own = append(r.own, k)
+		r.sinks = append(r.sinks, k)
 	case parentRun != nil:
 		r.log = parentRun.log
-	default:
-		r.log = zap.NewNop()
+		r.sinks = append(r.sinks, parentRun.logSinks()...)
 	}
-	r.log = r.log.WithOptions(zap.WithCaller(false), zap.AddStacktrace(zapcore.InvalidLevel))
-	r.logOn = r.log.Core().Enabled(zapcore.FatalLevel)
 	switch {
 	case len(s.cfg.observers) > 0:
-		r.hub = newHub(s.cfg.observers, s.cfg.observerBuffer, r.log)
-		r.ownHub = true
+		for i, o := range s.cfg.observers {
+			k := newObserverSink(r.path, i, o, s.cfg.observerBuffer, r.sinks)
+			r.own = append(r.own, k)
+			r.sinks = append(r.sinks, k)
+		}
 	case parentRun != nil:
-		r.hub = parentRun.hub
+		r.sinks = append(r.sinks, parentRun.observerSinks()...)
 	}
 	r.jitter = s.cfg.jitter
 	if r.jitter == nil {
@@ -189,118 +201,106 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithReady(context.WithoutCancel(ctx), nil))
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.byName = make(map[string]*child, len(s.cfg.children))
-	r.children = make([]*child, 0, len(s.cfg.children))
 	for i := range s.cfg.children {
-		spec := &s.cfg.children[i]
-		c := newChild(r, spec)
-		r.children = append(r.children, c)
-		r.byName[spec.Name] = c
+		r.linkLocked(newChild(r, &s.cfg.children[i]))
 	}
 	return r
 }
 
-// main starts the children, runs the loop and shuts down; it returns Run's
-// error.
+// main starts the children, runs the init hook and the loop, and shuts
+// down; it returns Run's error. The operations token is held on entry.
 func (r *run) main() error {
-	r.opMu.Lock()
 	for _, c := range r.startOrder() {
 		err := r.startChild(c)
 		if err == nil {
 			continue
 		}
-		r.opMu.Unlock()
+		r.releaseOps()
 		if errors.Is(err, errAborted) {
 			return r.shutdown(ErrShutdown, nil)
 		}
 		return r.shutdown(ErrShutdown, err)
 	}
-	r.opMu.Unlock()
-	if init := r.s.cfg.init; init != nil {
-		if err := callInit(init, r.scope, r.s); err != nil {
-			return r.shutdown(ErrShutdown, &StartError{Supervisor: r.path, Child: r.path + PathSeparator + "init", Err: err})
-		}
+	r.releaseOps()
+	if err := r.runInit(); err != nil {
+		return r.shutdown(ErrShutdown, err)
 	}
-	r.s.mu.Lock()
+	s := r.s
+	s.mu.Lock()
 	if r.phase == phaseStarting {
 		r.phase = phaseRunning
 		r.ready = true
-		r.s.notifyReadyLocked()
+		s.notifyReadyLocked()
 	}
-	r.s.mu.Unlock()
-	actor.Ready(r.runCtx)
+	s.mu.Unlock()
+	r.signalReady()
 	return r.loop()
 }
 
-// mono returns now as nanoseconds since the run began (monotonic).
-func (r *run) mono(now time.Time) int64 { return int64(now.Sub(r.start)) }
+// signalReady tells whoever waits on Run's context that the tree is ready.
+// An adopting parent's hook is the supervisor's own code; any other hook
+// (a user's actor.WithReady) is user code, so it is called in a goroutine
+// of its own, never on Run's.
+func (r *run) signalReady() {
+	switch {
+	case r.parent == nil:
+		go func() {
+			defer func() { _ = recover() }()
+			actor.Ready(r.runCtx)
+		}()
+	case r.adopted:
+		actor.Ready(r.runCtx)
+	}
+}
 
+// startOrder returns the children in start order.
 func (r *run) startOrder() []*child {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	return append([]*child(nil), r.children...)
+	return r.orderLocked()
 }
 
-func callInit(init func(context.Context, *Supervisor) error, ctx context.Context, s *Supervisor) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = newPanicError(v)
-		}
-	}()
-	return init(ctx, s)
+// orderLocked returns the children in start order. Called with s.mu held.
+func (r *run) orderLocked() []*child {
+	out := make([]*child, 0, r.count)
+	for c := r.first; c != nil; c = c.next {
+		out = append(out, c)
+	}
+	return out
 }
 
-// loop processes requests until the run ends, and returns Run's error.
-//
-// Requests are handled one at a time, in the order they were queued, except
-// that an escalation or auto-shutdown goes before any restart still waiting:
-// the supervisor fails (or stops) now, not after more restarts. Once Run's
-// context is done, nothing queued is handled: the supervisor shuts down.
-func (r *run) loop() error {
-	for {
-		if r.runCtx.Err() != nil {
-			return r.shutdown(ErrShutdown, nil)
-		}
-		q, ok := r.next()
-		if !ok {
-			select {
-			case <-r.runCtx.Done():
-			case <-r.wake:
-			}
-			continue
-		}
-		if done, err := r.handle(q); done {
-			return err
-		}
+// linkLocked appends c to the start order. Called with s.mu held (or
+// before the run is published).
+func (r *run) linkLocked(c *child) {
+	c.prev = r.last
+	if r.last != nil {
+		r.last.next = c
+	} else {
+		r.first = c
 	}
+	r.last = c
+	r.count++
+	r.byName[c.spec.Name] = c
 }
 
-// next takes the request to handle next: the first urgent one if any, else
-// the oldest.
-func (r *run) next() (request, bool) {
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	if len(r.pending) == 0 {
-		return request{}, false
+// unlinkLocked drops c from the children, in O(1). Called with s.mu held.
+func (r *run) unlinkLocked(c *child) {
+	if r.byName[c.spec.Name] != c {
+		return // already unlinked
 	}
-	i := 0
-	for j, q := range r.pending {
-		if q.kind != reqRestart {
-			i = j
-			break
-		}
+	delete(r.byName, c.spec.Name)
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		r.first = c.next
 	}
-	q := r.pending[i]
-	r.pending = append(r.pending[:i], r.pending[i+1:]...)
-	return q, true
-}
-
-// queue hands a request to the loop. Called with s.mu held.
-func (r *run) queue(q request) {
-	r.pending = append(r.pending, q)
-	signal(r.wake)
-	if q.kind != reqRestart {
-		signal(r.urgent)
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else {
+		r.last = c.prev
 	}
+	c.prev, c.next = nil, nil
+	r.count--
 }
 
 // signal posts to a one-slot channel without blocking.
@@ -313,23 +313,3 @@ func signal(ch chan struct{}) {
 
 // errAborted reports that a start was interrupted by shutdown.
 var errAborted = errors.New("start aborted by shutdown")
-
-// childAt returns c's index in start order, or -1. Called with s.mu held.
-func (r *run) indexOf(c *child) int {
-	for i, x := range r.children {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
-// removeChild drops c's record. Called with s.mu held.
-func (r *run) removeChild(c *child) {
-	if i := r.indexOf(c); i >= 0 {
-		r.children = append(r.children[:i], r.children[i+1:]...)
-	}
-	if r.byName[c.spec.Name] == c {
-		delete(r.byName, c.spec.Name)
-	}
-}

@@ -102,7 +102,7 @@ func (s *Supervisor) Snapshot() Snapshot {
 	}
 	ps := p.r.s
 	ps.mu.Lock()
-	rec := copyChild(p)
+	rec := copyChildLocked(p)
 	ps.mu.Unlock()
 	return s.walk(&rec, &h)
 }
@@ -150,7 +150,7 @@ type nodeCopy struct {
 	kind      Kind
 	state     State
 	restarts  int
-	lastErr   error
+	lastText  string
 	since     time.Time
 	ready     bool
 	waitReady bool
@@ -158,24 +158,24 @@ type nodeCopy struct {
 	gen       uint64
 }
 
-// copyChild copies c. Called with c's supervisor's mutex held.
-func copyChild(c *child) nodeCopy {
-	kind := KindWorker
-	if c.isSup || c.sub.Load() != nil {
-		kind = KindSupervisor
+// copyChildLocked copies c. Called with c's supervisor's mutex held.
+func copyChildLocked(c *child) nodeCopy {
+	var sub *Supervisor
+	if c.isSup {
+		sub = c.sub.Load()
 	}
 	return nodeCopy{
-		rec: c, sub: c.sub.Load(), name: c.spec.Name, path: c.path, kind: kind,
-		state: c.state, restarts: int(c.restarts), lastErr: c.lastErr, since: c.since,
-		ready: c.ready && c.state == StateRunning, waitReady: c.waitReady,
-		stuck: c.stuck, gen: c.gen,
+		rec: c, sub: sub, name: c.spec.Name, path: c.path, kind: c.kind(),
+		state: c.publicLocked(), restarts: int(c.restarts), lastText: c.lastText, since: c.since,
+		ready: c.readyLocked(), waitReady: c.waitReady,
+		stuck: c.st == lsStuck, gen: c.gen,
 	}
 }
 
 func (k *nodeCopy) node() Snapshot {
 	n := Snapshot{
 		Path: k.path, Name: k.name, Kind: k.kind, State: k.state,
-		Restarts: k.restarts, LastError: errText(k.lastErr), Ready: k.ready,
+		Restarts: k.restarts, LastError: k.lastText, Ready: k.ready,
 		WaitReady: k.waitReady, Incarnation: k.gen,
 	}
 	if !k.since.IsZero() {
@@ -196,8 +196,10 @@ func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
 		r = nil // running under another parent: not this child's tree
 	}
 	if r == nil {
-		if s.r == nil && s.stuckAlive > 0 {
-			h.Stuck = append(h.Stuck, s.stuckPaths...)
+		if s.r == nil {
+			for _, st := range s.stuckLeft {
+				h.Stuck = append(h.Stuck, st.Path)
+			}
 		}
 		s.mu.Unlock()
 		if rec != nil {
@@ -207,9 +209,9 @@ func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
 	}
 	ph, path := r.phase, r.path
 	selfReady := ph == phaseRunning && r.ready
-	kids := make([]nodeCopy, len(r.children))
-	for i, c := range r.children {
-		kids[i] = copyChild(c)
+	kids := make([]nodeCopy, 0, r.count)
+	for c := r.first; c != nil; c = c.next {
+		kids = append(kids, copyChildLocked(c))
 	}
 	s.mu.Unlock()
 
@@ -268,19 +270,6 @@ func phaseState(ph phase) State {
 		return StateStopping
 	}
 	return StateStopped
-}
-
-// errText returns err's text, surviving a panic in its Error method.
-func errText(err error) (text string) {
-	if err == nil {
-		return ""
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			text = fmt.Sprintf("(Error method panicked: %v)", v)
-		}
-	}()
-	return err.Error()
 }
 
 // String prints the tree as indented text, one line per node, two spaces of

@@ -4,91 +4,120 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 )
 
-// startChild launches c and, if it must become ready, waits for that. It
-// returns a *StartError if c failed to start, or errAborted if shutdown
-// began meanwhile. Called with opMu held.
+// starter is a start that waits for a child's readiness: the initial start,
+// a group restart, Add or Restart. The child's goroutine and the readiness
+// hook report to it; it is bound to the child, not to one incarnation, so
+// that a nil return before readiness (a start followed by a normal exit)
+// keeps it waiting for the next incarnation.
+type starter struct {
+	ch      chan struct{} // one-slot signal: something changed
+	ready   bool          // guarded by s.mu: an incarnation became ready
+	done    bool          // guarded by s.mu: the child ended for good (not restarted): start complete
+	failed  bool          // guarded by s.mu: the incarnation failed before readiness
+	err     error         // guarded by s.mu: its error
+	info    errInfo       // guarded by s.mu: what its goroutine learnt about err
+	timeout bool          // guarded by s.mu: the start timeout passed
+}
+
+func (w *starter) signalLocked() { signal(w.ch) }
+
+// exited reports a failure before readiness. Called with s.mu held.
+func (w *starter) exited(err error, info errInfo) {
+	w.failed, w.err, w.info = true, err, info
+	w.signalLocked()
+}
+
+// ended reports that the child ended normally and is not restarted.
+// Called with s.mu held.
+func (w *starter) ended() { w.done = true; w.signalLocked() }
+
+// errStopped is what a start learns when its child was stopped meanwhile.
+var errStopped = errors.New("stopped while starting")
+
+// startChild launches c, which must have no goroutine, and, if it must
+// become ready, waits for that, within its start timeout. It returns a
+// *StartError if c failed to start, or errAborted if shutdown began
+// meanwhile. Called with the operations token held.
 func (r *run) startChild(c *child) error {
+	err, _ := r.startChildInfo(c)
+	return err
+}
+
+// startChildInfo is startChild, also returning what the child's goroutine
+// learnt about its error, for a start failure.
+func (r *run) startChildInfo(c *child) (error, errInfo) {
 	s := r.s
 	s.mu.Lock()
 	if r.phase >= phaseStopping {
 		s.mu.Unlock()
-		return errAborted
+		return errAborted, errInfo{}
+	}
+	if c.st.alive() || c.st == lsRemoved {
+		s.mu.Unlock()
+		return nil, errInfo{} // started meanwhile, or removed: nothing to do
 	}
 	if !c.waitReady {
-		r.launch(c, 0)
+		r.launchLocked(c, 0, time.Now())
 		s.mu.Unlock()
-		return nil
+		return nil, errInfo{}
 	}
-	c.starting, c.startExited, c.timedOut = true, false, false
-	x := c.extra()
-	x.startErr = nil
-	ready := make(chan struct{})
-	x.readyCh = ready
-	r.launch(c, 0)
-	done := c.doneChan()
+	w := &starter{ch: make(chan struct{}, 1)}
+	c.waiter = w
+	r.launchLocked(c, 0, time.Now())
 	s.mu.Unlock()
 
-	var timeout <-chan time.Time
-	if d := c.startTimeout(); d != policy.Infinity {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-ready:
-		s.mu.Lock()
-		c.starting = false
-		s.mu.Unlock()
-		return nil
-	case <-done:
-	case <-timeout:
-		s.mu.Lock()
-		if c.ready { // ready at the last instant
-			c.starting = false
-			s.mu.Unlock()
-			return nil
+	for {
+		select {
+		case <-w.ch:
+		case <-r.quit:
+		case <-r.runCtx.Done():
 		}
-		c.timedOut = true
+		if r.stopping() {
+			s.mu.Lock()
+			if c.waiter == w {
+				c.waiter = nil
+			}
+			s.mu.Unlock()
+			return errAborted, errInfo{}
+		}
+		s.mu.Lock()
+		switch {
+		case w.ready || w.done:
+			s.mu.Unlock()
+			return nil, errInfo{}
+		case w.timeout:
+			w.timeout = false
+			s.mu.Unlock()
+			r.stopChild(c, ErrStartTimeout, c.shutdownTimeout(), thenStopped)
+			s.mu.Lock()
+			if c.waiter == w {
+				c.waiter = nil
+			}
+			e := w.err
+			if e == errStopped {
+				e = nil
+			}
+			err := &startTimeoutError{err: e}
+			info := w.info
+			info.text = timeoutText(info.text)
+			r.emitLocked(EventStartFailed, c, err, 0, 0)
+			s.mu.Unlock()
+			return &StartError{Supervisor: r.path, Child: c.path, Err: err}, info
+		case w.failed:
+			r.emitLocked(EventStartFailed, c, w.err, 0, 0)
+			err, info := w.err, w.info
+			s.mu.Unlock()
+			return &StartError{Supervisor: r.path, Child: c.path, Err: err}, info
+		}
 		s.mu.Unlock()
-		r.stopChild(c, ErrStartTimeout, c.shutdownTimeout())
-	case <-r.quit:
-		return r.abortStart(c)
-	case <-r.runCtx.Done():
-		return r.abortStart(c)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.starting = false
-	if c.stuck {
-		return &StartError{Supervisor: r.path, Child: c.path, Err: ErrStartTimeout}
-	}
-	switch {
-	case c.timedOut:
-		r.emit(EventStartFailed, c, ErrStartTimeout, 0, 0)
-		return &StartError{Supervisor: r.path, Child: c.path, Err: ErrStartTimeout}
-	case !c.startExited:
-		return nil // it became ready, then ended through the usual path
-	case x.startErr == nil:
-		// Returned nil before ready: a start followed by a normal exit.
-		r.afterExit(c, policy.Normal, nil, time.Now(), false)
-		return nil
-	}
-	r.emit(EventStartFailed, c, x.startErr, 0, 0)
-	return &StartError{Supervisor: r.path, Child: c.path, Err: x.startErr}
-}
-
-// abortStart stops waiting for c's readiness because shutdown began; the
-// shutdown stops c with the others.
-func (r *run) abortStart(c *child) error {
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	c.starting = false
-	return errAborted
 }
 
 func (c *child) startTimeout() time.Duration {
@@ -103,99 +132,165 @@ func (c *child) startTimeout() time.Duration {
 }
 
 func (c *child) shutdownTimeout() time.Duration {
-	return policy.ShutdownTimeout(c.spec.ShutdownTimeout, c.isSup || c.sub.Load() != nil)
+	return policy.ShutdownTimeout(c.spec.ShutdownTimeout, c.isSup)
 }
 
-// launch starts a goroutine for a new incarnation of c, after delay.
+// launchLocked starts a goroutine for a new incarnation of c, after delay.
 // Called with s.mu held.
-func (r *run) launch(c *child, delay time.Duration) {
-	ctx := r.newIncarnation(c, delay, time.Now())
-	c.alive = true
+func (r *run) launchLocked(c *child, delay time.Duration, now time.Time) {
+	ev := evLaunch
+	if delay > 0 {
+		ev = evDelay
+	}
+	ctx, gen := r.nextIncarnationLocked(c, ev, delay, now)
+	if ctx == nil {
+		return
+	}
 	r.g.Go(func() error {
-		r.childLoop(c, ctx, delay)
+		r.childMain(c, ctx, gen, delay)
 		return nil
 	})
 }
 
-// newIncarnation creates the context of c's next incarnation and records
-// its start (or its backoff). Called with s.mu held.
-func (r *run) newIncarnation(c *child, delay time.Duration, now time.Time) context.Context {
-	ctx, cancel := context.WithCancelCause(c.base)
-	c.cancel = cancel
-	c.inGroup = false
-	c.timedOut = false
+// nextIncarnationLocked moves c by ev into its next incarnation, creates the
+// incarnation's context and records its start (or its backoff). It returns
+// nil if the table refuses the move. Called with s.mu held.
+func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now time.Time) (context.Context, uint64) {
+	next := lsRunning
+	switch {
+	case delay > 0:
+		next = lsBackoff
+	case c.waitReady:
+		next = lsStarting
+	}
+	if !c.moveLocked(ev, next, now) {
+		return nil, 0
+	}
 	c.gen++
-	c.stopping = false
-	c.ready = false
-	if delay > 0 {
-		c.setState(StateBackoff, now)
-		return ctx
-	}
-	r.markStarted(c, now)
-	return ctx
-}
-
-// markStarted records that c's incarnation is now running. Called with s.mu
-// held.
-func (r *run) markStarted(c *child, now time.Time) {
+	gen := c.gen
+	c.timedOut = false
+	c.stopBy = time.Time{}
+	var ctx context.Context = c.base
 	if c.waitReady {
-		c.setState(StateStarting, now)
-	} else {
-		c.setState(StateRunning, now)
-		c.ready = true
-		c.readyAt = r.mono(now)
+		// Readiness binds to this incarnation: a Ready from an earlier
+		// one's leftover goroutine changes nothing.
+		ctx = actor.WithReady(ctx, func() { r.childReady(c, gen) })
 	}
-	r.emit(EventStarted, c, nil, 0, 0)
-	if c.waitReady && !c.starting {
-		r.armStartTimeout(c)
+	ctx, c.cancel = context.WithCancelCause(ctx)
+	if delay == 0 {
+		r.startedLocked(c, now)
+	}
+	return ctx, gen
+}
+
+// startedLocked records that c's incarnation now runs. Called with s.mu
+// held.
+func (r *run) startedLocked(c *child, now time.Time) {
+	if !c.waitReady {
+		c.readyAt = now
+	}
+	r.emitLocked(EventStarted, c, nil, 0, 0)
+	if c.waitReady {
+		r.armStartTimeoutLocked(c)
 	}
 }
 
-// armStartTimeout bounds the wait for readiness of an incarnation that no
-// starter waits for (a restart in the child's own goroutine): past the
-// child's start timeout, the incarnation is cancelled with cause
-// ErrStartTimeout and its exit is a failure with that error, counted
-// against the intensity like any other. Called with s.mu held.
-func (r *run) armStartTimeout(c *child) {
+// waitBackoff waits out delay before incarnation gen of c starts. It
+// reports false if the child was stopped meanwhile (no incarnation ran).
+func (r *run) waitBackoff(c *child, ctx context.Context, gen uint64, delay time.Duration) bool {
+	t := time.NewTimer(delay)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		t.Stop()
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.gen == gen && c.st == lsBackoff && ctx.Err() == nil {
+		c.moveLocked(evWake, r.runState(c), time.Now())
+		r.startedLocked(c, time.Now())
+		return true
+	}
+	r.returnedLocked(c, nil, errInfo{})
+	return false
+}
+
+func (r *run) runState(c *child) lstate {
+	if c.waitReady {
+		return lsStarting
+	}
+	return lsRunning
+}
+
+// armStartTimeoutLocked bounds the wait for readiness of c's current
+// incarnation. Past the start timeout, a start that waits for it stops the
+// child and fails; with nobody waiting (a restart in the child's own
+// goroutine), the incarnation is cancelled with cause ErrStartTimeout and
+// its exit is a failure that keeps what the child returned. One timer, one
+// rule, whoever waits. Called with s.mu held.
+func (r *run) armStartTimeoutLocked(c *child) {
 	d := c.startTimeout()
 	if d == policy.Infinity {
 		return
 	}
 	gen := c.gen
-	x := c.extra()
-	x.stopStartTimer()
-	x.startTimer = time.AfterFunc(d, func() {
-		r.s.mu.Lock()
-		if c.gen != gen || c.ready || !c.alive || c.stopping || c.state != StateStarting {
-			r.s.mu.Unlock()
-			return
-		}
-		c.timedOut = true
-		cancel := c.cancel
-		r.s.mu.Unlock()
-		cancel(ErrStartTimeout)
-	})
+	if c.startTimer != nil {
+		c.startTimer.Stop()
+	}
+	c.startTimer = time.AfterFunc(d, func() { r.startTimedOut(c, gen) })
 }
 
-// childReady is the readiness hook of a WaitReady child.
-func (r *run) childReady(c *child) {
+// startTimedOut is the start timeout of incarnation gen of c.
+func (r *run) startTimedOut(c *child, gen uint64) {
+	s := r.s
+	s.mu.Lock()
+	if c.gen != gen || c.st != lsStarting {
+		s.mu.Unlock()
+		return
+	}
+	if w := c.waiter; w != nil {
+		w.timeout = true
+		w.signalLocked()
+		s.mu.Unlock()
+		return
+	}
+	c.timedOut = true
+	cancel := c.cancel
+	s.mu.Unlock()
+	cancel(ErrStartTimeout)
+}
+
+// childReady is the readiness hook of incarnation gen of a WaitReady child.
+func (r *run) childReady(c *child, gen uint64) {
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.ready || !c.alive || c.stopping || c.state != StateStarting {
+	if c.gen != gen || c.timedOut {
 		return
 	}
 	now := time.Now()
-	c.ready = true
-	c.readyAt = r.mono(now)
-	c.setState(StateRunning, now)
-	if c.x != nil {
-		c.x.stopStartTimer()
+	if !c.moveLocked(evReady, lsRunning, now) {
+		return
 	}
-	r.emit(EventReady, c, nil, 0, 0)
-	c.starting = false // the starter, if any, is done waiting
-	if x := c.x; x != nil && x.readyCh != nil {
-		close(x.readyCh)
-		x.readyCh = nil
+	c.readyAt = now
+	if c.startTimer != nil {
+		c.startTimer.Stop()
+		c.startTimer = nil
+	}
+	r.emitLocked(EventReady, c, nil, 0, 0)
+	if w := c.waiter; w != nil {
+		c.waiter = nil
+		w.ready = true
+		w.signalLocked()
+	}
+}
+
+// wakeWaiterLocked fails the start waiting on c, if any, because the
+// supervisor gives up. Called with s.mu held.
+func (r *run) wakeWaiterLocked(c *child) {
+	if w := c.waiter; w != nil {
+		c.waiter = nil
+		w.exited(ErrUnexpectedExit, errInfo{text: ErrUnexpectedExit.Error()})
 	}
 }

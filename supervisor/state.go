@@ -1,18 +1,9 @@
 package supervisor
 
-import (
-	"context"
-	"runtime/pprof"
-	"strconv"
-	"sync/atomic"
-	"time"
+import "strconv"
 
-	"github.com/arbor-go/arbor/actor"
-	"github.com/arbor-go/arbor/policy"
-	"go.uber.org/zap"
-)
-
-// State is where a child stands in its lifecycle.
+// State is where a child stands in its lifecycle, as Children and Snapshot
+// report it.
 type State uint8
 
 const (
@@ -38,206 +29,186 @@ func (s State) String() string {
 // MarshalText encodes the state as its name.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// pathLabel is the pprof goroutine label carrying a child's tree path.
-const pathLabel = "supervisor.path"
-
-// child is the run-time record of one child in one run. It is also the
-// context every incarnation of the child derives from: it carries the
-// values of the supervisor's scope, and answers Value for childKey so that
-// Logger and Path find it, at no allocation per incarnation. It does not
-// carry the scope's cancellation: the supervisor cancels every incarnation
-// itself, always with a cause, so an incarnation's context need not be
-// registered with the scope (that registration costs a lock and a map
-// update per restart).
+// The child state machine.
 //
-// Fields below mu are guarded by the supervisor's mutex.
-type child struct {
-	context.Context                 // the run's scope, without its cancellation
-	r               *run            // the run the record belongs to
-	spec            *Child          // the specification; never modified
-	path            string          // tree path
-	base            context.Context // this, with pprof labels (and readiness hook)
+// A child record is in exactly one lifecycle state (lstate) at a time, and
+// moves only through the transitions of the table below, applied by
+// (*child).move with the supervisor's lock held. Every other field of the
+// record describes the current incarnation (its number, context, readiness
+// deadline) or a counter; none repeats what the state says. Whether a
+// goroutine of the child is running is a property of the state (alive).
+//
+//	state      goroutine  public state          what it means
+//	idle       no         stopped               never started in this run, or stopped by request
+//	starting   yes        starting              incarnation running, not yet ready (WaitReady)
+//	running    yes        running               incarnation running (and ready)
+//	backoff    yes        backoff               goroutine waits out a delay before the next incarnation
+//	exiting    yes        stopping              incarnation returned by itself; its goroutine decides what follows
+//	                                            (the decider and the jitter source run here, without the lock)
+//	stopping   yes        stopping / restarting asked to stop; afterStop says what follows its return
+//	stuck      yes        stuck                 did not stop in time; abandoned, slot kept until it returns
+//	pending    no         restarting / backoff  waits for the loop to restart it, alone or with its group
+//	stopped    no         stopped               ended for good (not restarted)
+//	removed    no         -                     dropped from the children (terminal)
+//
+// Events and transitions (anything not listed is refused: move reports
+// false and changes nothing):
+//
+//	event       from                              to                  action of the caller
+//	launch      idle, pending, stopped            starting, running   new incarnation, goroutine started
+//	delay       idle, pending, stopped            backoff             new incarnation after a delay, goroutine started
+//	wake        backoff                           starting, running   the delay is over: the incarnation runs
+//	ready       starting                          running             the incarnation called actor.Ready
+//	exit        starting, running                 exiting             the incarnation returned by itself
+//	again       exiting                           starting, running,  OneForOne restart in the same goroutine
+//	                                              backoff
+//	queue       exiting                           pending             restart through the loop (group, Goexit)
+//	end         exiting                           stopped             not restarted (restart type, decider, escalation)
+//	stop        starting, running, backoff,       stopping            the supervisor asks it to stop (records why
+//	            exiting                                               first, then cancels the incarnation)
+//	returned    stopping                          idle, pending,      the stopped goroutine returned: afterStop
+//	                                              stopped, removed    decides (manual stop, group restart, shutdown,
+//	                                                                  remove)
+//	timeout     stopping                          stuck               the stop timed out
+//	unstuck     stuck                             idle, pending,      the stuck goroutine returned at last:
+//	                                              stopped, removed    afterStop decides, as for returned
+//	rejoin      idle, stopped                     pending             a group restart takes a member that had ended
+//	give up     pending                           stopped             its restart is refused: the supervisor escalates
+//	drop        idle, pending, stopped            removed             Remove, a temporary child's end, a failed Add
+type lstate uint8
 
-	// guarded by r.s.mu
-	cancel      context.CancelCauseFunc    // cancels the current incarnation
-	done        chan struct{}              // made by a stopper; closed when the goroutine returns
-	gen         uint64                     // incarnation number, from 1
-	readyAt     int64                      // when it became ready (or started), in ns since the run began
-	stopBy      int64                      // when the supervisor stops waiting for it, likewise
-	since       time.Time                  // last state change
-	restarts    int32                      // restarts in this run
-	consecutive int32                      // restarts since the last long-enough run
-	lastErr     error                      // the last abnormal exit
-	sub         atomic.Pointer[Supervisor] // set when a supervisor runs as this child
-	x           *childExtra                // state few children need, made on first use
-	state       State
-	isSup       bool // declared or recognised as a supervisor
-	waitReady   bool // started only once ready
-	alive       bool // a goroutine of this child is running
-	stopping    bool // the supervisor asked the current incarnation to stop
-	starting    bool // a starter waits for readiness
-	startExited bool // the incarnation ended while starting
-	timedOut    bool // the start timeout cancelled it
-	ready       bool // the current incarnation is ready
-	stuck       bool // did not stop in time; goroutine abandoned
-	inGroup     bool // stopped or waiting as part of a pending group restart
-	removed     bool // removed while stuck: drop the record when it returns
-	watched     bool // a stopper waits for the goroutine to return
-	hasStopBy   bool // stopBy is set
+const (
+	lsIdle lstate = iota
+	lsStarting
+	lsRunning
+	lsBackoff
+	lsExiting
+	lsStopping
+	lsStuck
+	lsPending
+	lsStopped
+	lsRemoved
+	numLstates
+)
+
+var lstateNames = [numLstates]string{"idle", "starting", "running", "backoff", "exiting", "stopping", "stuck", "pending", "stopped", "removed"}
+
+func (s lstate) String() string {
+	if s < numLstates {
+		return lstateNames[s]
+	}
+	return "lstate(" + strconv.Itoa(int(s)) + ")"
 }
 
-// childExtra holds what only some children need, so that the record of an
-// idle worker stays small.
-type childExtra struct {
-	readyCh  chan struct{} // closed on readiness while starting
-	startErr error         // exit of an incarnation that ended while starting
-	logger   *zap.Logger   // Logger(ctx), made on first use
-	logLim   limiter       // failure-log rate limit
-	// startTimer bounds the readiness wait of an incarnation no starter
-	// waits for.
-	startTimer *time.Timer
+// alive reports whether a goroutine of the child is running in state s.
+func (s lstate) alive() bool {
+	switch s {
+	case lsStarting, lsRunning, lsBackoff, lsExiting, lsStopping, lsStuck:
+		return true
+	}
+	return false
 }
 
-// stopStartTimer disarms the start timeout, if armed. Called with s.mu held.
-func (x *childExtra) stopStartTimer() {
-	if x.startTimer != nil {
-		x.startTimer.Stop()
-		x.startTimer = nil
+// event is what moves a child from one state to another.
+type event uint8
+
+const (
+	evLaunch event = iota
+	evDelay
+	evWake
+	evReady
+	evExit
+	evAgain
+	evQueue
+	evEnd
+	evStop
+	evReturned
+	evTimeout
+	evUnstuck
+	evRejoin
+	evGiveUp
+	evDrop
+	numEvents
+)
+
+var eventNamesInternal = [numEvents]string{"launch", "delay", "wake", "ready", "exit", "again", "queue", "end", "stop", "returned", "timeout", "unstuck", "rejoin", "give up", "drop"}
+
+func (e event) String() string {
+	if e < numEvents {
+		return eventNamesInternal[e]
 	}
+	return "event(" + strconv.Itoa(int(e)) + ")"
 }
 
-// extra returns c's rarely needed state. Called with s.mu held.
-func (c *child) extra() *childExtra {
-	if c.x == nil {
-		c.x = new(childExtra)
+// states is a set of lstates.
+type states uint16
+
+func set(ss ...lstate) states {
+	var m states
+	for _, s := range ss {
+		m |= 1 << s
 	}
-	return c.x
+	return m
 }
 
-// gone records that c's goroutine is returning: it wakes a stopper that
-// waits. Called with s.mu held.
-func (c *child) gone() {
-	c.alive = false
-	if c.x != nil {
-		c.x.stopStartTimer()
-	}
-	if c.watched {
-		c.watched = false
-		if c.r.goneLeft--; c.r.goneLeft == 0 {
-			signal(c.r.goneSig)
-		}
-	}
-	if c.done != nil {
-		close(c.done)
-		c.done = nil
-	}
+func (m states) has(s lstate) bool { return m&(1<<s) != 0 }
+
+// transition is one row of the table: the states an event may come in, and
+// the states it may lead to (the caller names the one it takes; move checks
+// it against the row).
+type transition struct {
+	from, to states
 }
 
-// doneChan returns a channel closed when c's goroutine returns. Called with
-// s.mu held and c alive.
-func (c *child) doneChan() <-chan struct{} {
-	if c.done == nil {
-		c.done = make(chan struct{})
-	}
-	return c.done
+// table is the child state machine; see the comment on lstate.
+var table = [numEvents]transition{
+	evLaunch:   {from: set(lsIdle, lsPending, lsStopped), to: set(lsStarting, lsRunning)},
+	evDelay:    {from: set(lsIdle, lsPending, lsStopped), to: set(lsBackoff)},
+	evWake:     {from: set(lsBackoff), to: set(lsStarting, lsRunning)},
+	evReady:    {from: set(lsStarting), to: set(lsRunning)},
+	evExit:     {from: set(lsStarting, lsRunning), to: set(lsExiting)},
+	evAgain:    {from: set(lsExiting), to: set(lsStarting, lsRunning, lsBackoff)},
+	evQueue:    {from: set(lsExiting), to: set(lsPending)},
+	evEnd:      {from: set(lsExiting), to: set(lsStopped)},
+	evStop:     {from: set(lsStarting, lsRunning, lsBackoff, lsExiting), to: set(lsStopping)},
+	evReturned: {from: set(lsStopping), to: set(lsIdle, lsPending, lsStopped, lsRemoved)},
+	evTimeout:  {from: set(lsStopping), to: set(lsStuck)},
+	evUnstuck:  {from: set(lsStuck), to: set(lsIdle, lsPending, lsStopped, lsRemoved)},
+	evRejoin:   {from: set(lsIdle, lsStopped), to: set(lsPending)},
+	evGiveUp:   {from: set(lsPending), to: set(lsStopped)},
+	evDrop:     {from: set(lsIdle, lsPending, lsStopped), to: set(lsRemoved)},
 }
 
-// backoff returns the child's backoff policy.
-func (c *child) backoff() *policy.Backoff {
-	if c.spec.Backoff != nil {
-		return c.spec.Backoff
+// allowed reports whether the table lets ev move a child from s to next.
+func allowed(s lstate, ev event, next lstate) bool {
+	if ev >= numEvents {
+		return false
 	}
-	return &c.r.s.cfg.backoff
+	t := table[ev]
+	return t.from.has(s) && t.to.has(next)
 }
 
-type childKey struct{}
+// afterStop says what a child being stopped becomes once its goroutine
+// returns (from stopping or stuck).
+type afterStop uint8
 
-// Deadline, Done and Err hide the scope's cancellation: an incarnation's
-// context is cancelled by the supervisor alone, always with a cause, so it
-// need not be registered with the scope (that registration would cost a
-// lock and a map update per restart).
-func (c *child) Deadline() (time.Time, bool) { return time.Time{}, false }
+const (
+	thenIdle    afterStop = iota // stopped by request (Restart starts it again; see restartOnReturn)
+	thenPending                  // part of a group restart: the loop starts it again
+	thenStopped                  // shutdown or escalation: stays stopped
+	thenRemoved                  // Remove, or a temporary bystander of a group restart
+	thenRestart                  // a manual Restart: started again once it returns
+)
 
-// Done returns nil: see Deadline.
-func (c *child) Done() <-chan struct{} { return nil }
-
-// Err returns nil: see Deadline.
-func (c *child) Err() error { return nil }
-
-// Value answers childKey with the child record and delegates the rest.
-func (c *child) Value(key any) any {
-	if key == (childKey{}) {
-		return c
+// target returns the state a stopped child moves to.
+func (a afterStop) target() lstate {
+	switch a {
+	case thenPending:
+		return lsPending
+	case thenStopped:
+		return lsStopped
+	case thenRemoved:
+		return lsRemoved
 	}
-	return c.Context.Value(key)
-}
-
-// newChild makes the record of spec, which must not change afterwards.
-func newChild(r *run, spec *Child) *child {
-	c := &child{Context: r.scope, r: r, spec: spec}
-	c.path = r.path + PathSeparator + spec.Name
-	c.isSup = spec.isSupervisor()
-	c.waitReady = spec.WaitReady || c.isSup
-	c.base = pprof.WithLabels(c, pprof.Labels(pathLabel, c.path))
-	if c.waitReady {
-		c.base = actor.WithReady(c.base, func() { r.childReady(c) })
-	}
-	c.state = StateStopped
-	return c
-}
-
-func childOf(ctx context.Context) *child {
-	c, _ := ctx.Value(childKey{}).(*child)
-	return c
-}
-
-// Path returns the tree path of the child whose incarnation ctx belongs to,
-// such as "root/db/pool", or "" if ctx does not come from a supervisor.
-func Path(ctx context.Context) string {
-	if c := childOf(ctx); c != nil {
-		return c.path
-	}
-	return ""
-}
-
-// Logger returns a logger scoped to the child whose incarnation ctx belongs
-// to: its supervisor's logger with a "path" field. Outside a supervisor it
-// returns a no-op logger.
-func Logger(ctx context.Context) *zap.Logger {
-	c := childOf(ctx)
-	if c == nil {
-		return zap.NewNop()
-	}
-	s := c.r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x := c.extra()
-	if x.logger == nil {
-		x.logger = c.r.log.With(zap.String("path", c.path))
-	}
-	return x.logger
-}
-
-// StopDeadline returns the time by which the child whose incarnation ctx
-// belongs to must have returned, once its supervisor has asked it to stop,
-// so that it can pass it on (for example to http.Server.Shutdown). ok is
-// false while the child has not been asked to stop, when its shutdown
-// timeout is infinite, and outside a supervisor.
-func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
-	c := childOf(ctx)
-	if c == nil {
-		return time.Time{}, false
-	}
-	s := c.r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !c.stopping || !c.hasStopBy {
-		return time.Time{}, false
-	}
-	return c.r.start.Add(time.Duration(c.stopBy)), true
-}
-
-func (c *child) setState(st State, now time.Time) {
-	c.state = st
-	c.since = now
+	return lsIdle
 }

@@ -1,11 +1,9 @@
 package supervisor
 
-// Stopping children: one at a time or all at once, within their timeouts,
-// and the shutdown of a whole run.
+// Stopping children: one at a time or all at once, within their timeouts.
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"time"
 
@@ -13,56 +11,116 @@ import (
 )
 
 // stopChild asks c to stop with cause and waits up to timeout for its
-// goroutine to return. It reports true if c is stuck. Called with opMu held.
-func (r *run) stopChild(c *child, cause error, timeout time.Duration) bool {
+// goroutine to return; then tells what c becomes once it has returned. It
+// returns the stuck report if c did not stop in time, else nil. Called with
+// the operations token held.
+func (r *run) stopChild(c *child, cause error, timeout time.Duration, then afterStop) *StuckChild {
 	s := r.s
 	s.mu.Lock()
-	if !c.alive {
+	if c.st == lsStuck {
+		st := c.stuckAt
 		s.mu.Unlock()
-		return c.stuck
+		return st
 	}
-	r.markStopping(c, timeout, time.Now())
+	if !r.askStopLocked(c, timeout, then, time.Now()) {
+		// No goroutine: move it by then right away.
+		r.settleLocked(c, then, time.Now())
+		s.mu.Unlock()
+		return nil
+	}
 	cancel := c.cancel
 	s.mu.Unlock()
 	cancel(cause)
 	return r.awaitStop(c, timeout, timeout)
 }
 
-// markStopping records that the supervisor asks c, alive, to stop within
-// timeout; the caller then cancels c's incarnation, preferably after
-// releasing s.mu (the goroutine it wakes takes s.mu to report its exit).
-// The request is recorded before the cancellation: that is what makes the
-// exit a shutdown, whatever the child returns. Called with s.mu held.
-func (r *run) markStopping(c *child, timeout time.Duration, now time.Time) {
-	c.stopping = true
-	c.hasStopBy = timeout != policy.Infinity
-	if c.hasStopBy {
-		c.stopBy = r.mono(now.Add(timeout))
+// askStopLocked records that the supervisor asks c to stop within timeout,
+// and what follows; the caller then cancels c's incarnation, preferably
+// after releasing s.mu. The request is recorded before the cancellation:
+// that is what makes the exit a shutdown, whatever the child returns. It
+// reports false if c has no goroutine to stop. Called with s.mu held.
+func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now time.Time) bool {
+	if c.st == lsStopping {
+		c.then = then
+		return true
 	}
-	if c.state != StateBackoff {
-		c.setState(StateStopping, now)
+	if !c.moveLocked(evStop, lsStopping, now) {
+		return false
+	}
+	c.then = then
+	if timeout != policy.Infinity {
+		c.stopBy = now.Add(timeout)
+	}
+	if c.startTimer != nil {
+		c.startTimer.Stop()
+		c.startTimer = nil
+	}
+	return true
+}
+
+// settleLocked moves c, which has no goroutine, where then says. Called
+// with s.mu held.
+func (r *run) settleLocked(c *child, then afterStop, now time.Time) {
+	switch then {
+	case thenRemoved:
+		if c.moveLocked(evDrop, lsRemoved, now) {
+			r.unlinkLocked(c)
+		}
+	case thenPending:
+		// ended earlier: a group restart starts it again.
+		c.moveLocked(evRejoin, lsPending, now)
 	}
 }
 
 // awaitStop waits up to timeout for c's goroutine to return; past it, c is
-// reported stuck, having been given waited in all.
-func (r *run) awaitStop(c *child, timeout, waited time.Duration) bool {
+// reported stuck, having been given waited in all. The report's stack is
+// filled in later, once per shutdown (see fillStacks).
+func (r *run) awaitStop(c *child, timeout, waited time.Duration) *StuckChild {
 	if r.waitGone(c, timeout) {
-		return false
+		return nil
 	}
-	stack := stackOf(c.path)
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !c.alive {
-		return false
+	return r.markStuckLocked(c, waited)
+}
+
+// markStuckLocked records that c, stopping, did not stop in time. Called
+// with s.mu held.
+func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
+	if c.st != lsStopping {
+		return c.stuckAt // returned meanwhile (nil), or already stuck
 	}
-	c.stuck = true
-	c.setState(StateStuck, time.Now())
+	c.moveLocked(evTimeout, lsStuck, time.Now())
+	c.stuckAt = &StuckChild{Path: c.path, Waited: waited}
 	r.stuckLive++
-	r.stuck = append(r.stuck, StuckChild{Path: c.path, Waited: waited, Stack: stack})
-	r.emit(EventStopTimeout, c, nil, waited, 0)
-	return true
+	r.stuckList = append(r.stuckList, c)
+	r.emitLocked(EventStopTimeout, c, nil, waited, 0)
+	return c.stuckAt
+}
+
+// unstuckLocked records that c's abandoned goroutine finally returned: it
+// moves where its pending stop said (a manual Restart starts it again now).
+// Called with s.mu held.
+func (r *run) unstuckLocked(c *child, err error, now time.Time) {
+	then := c.then
+	restart := then == thenRestart
+	c.moveLocked(evUnstuck, then.target(), now)
+	c.stuckAt = nil
+	r.goneLocked(c)
+	r.emitLocked(EventStuckExited, c, nil, 0, 0)
+	if r.phase == phaseDone {
+		r.s.forgetStuckLocked(c.path)
+	} else {
+		r.stuckLive--
+	}
+	switch {
+	case then == thenRemoved:
+		r.unlinkLocked(c)
+	case restart && r.phase < phaseStopping:
+		c.consecutive = 0
+		r.launchLocked(c, 0, now)
+	}
 }
 
 // stopAllAtOnce cancels every child in order at once, then waits for each
@@ -76,10 +134,10 @@ func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) ti
 	s.mu.Lock()
 	for i, c := range order {
 		waits[i] = -1
-		if c.alive && !c.stuck {
+		if c.st.alive() && c.st != lsStuck {
 			waits[i] = waitFor(c)
-			r.markStopping(c, waits[i], start)
-			r.watch(c)
+			r.askStopLocked(c, waits[i], thenStopped, start)
+			r.watchLocked(c)
 			cancels = append(cancels, c.cancel)
 		}
 	}
@@ -123,11 +181,11 @@ func (r *run) waitGone(c *child, d time.Duration) bool {
 	// gone without a timer or a wake-up.
 	runtime.Gosched()
 	s.mu.Lock()
-	if !c.alive {
+	if !c.st.alive() || c.st == lsStuck {
 		s.mu.Unlock()
-		return true
+		return c.st != lsStuck
 	}
-	r.watch(c)
+	r.watchLocked(c)
 	s.mu.Unlock()
 	var deadline time.Time
 	if d != policy.Infinity {
@@ -136,12 +194,27 @@ func (r *run) waitGone(c *child, d time.Duration) bool {
 	return r.waitWatched(deadline)
 }
 
-// watch makes the goroutine of c, alive, signal goneSig when it returns
-// (together with the others watched). Called with s.mu held.
-func (r *run) watch(c *child) {
+// watchLocked makes the goroutine of c, alive, signal goneSig when it
+// returns (together with the others watched). Called with s.mu held.
+func (r *run) watchLocked(c *child) {
 	if !c.watched {
 		c.watched = true
 		r.goneLeft++
+	}
+}
+
+// goneLocked records that c's goroutine returned: it wakes a stopper that
+// waits. Called with s.mu held.
+func (r *run) goneLocked(c *child) {
+	if c.startTimer != nil {
+		c.startTimer.Stop()
+		c.startTimer = nil
+	}
+	if c.watched {
+		c.watched = false
+		if r.goneLeft--; r.goneLeft == 0 {
+			signal(r.goneSig)
+		}
 	}
 }
 
@@ -149,16 +222,13 @@ func (r *run) watch(c *child) {
 // deadline (none if zero), and reports whether they all returned. Whatever
 // it reports, nothing is watched afterwards. Exits are signalled on one
 // channel per run, once the last watched goroutine returns, rather than
-// once per child, and the timer is reused: every stop is made with opMu
-// held, so no two waits overlap.
+// once per child, and the timer is reused: every stop is made with the
+// operations token held, so no two waits overlap.
 func (r *run) waitWatched(deadline time.Time) bool {
 	s := r.s
 	var expired <-chan time.Time
 	if !deadline.IsZero() {
-		d := time.Until(deadline)
-		if d <= 0 {
-			d = 0
-		}
+		d := max(time.Until(deadline), 0)
 		if r.timer == nil {
 			r.timer = time.NewTimer(d)
 		} else {
@@ -180,15 +250,15 @@ func (r *run) waitWatched(deadline time.Time) bool {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			all := r.goneLeft == 0
-			r.unwatchAll()
+			r.unwatchAllLocked()
 			return all
 		}
 	}
 }
 
-// unwatchAll stops watching every child. Called with s.mu held.
-func (r *run) unwatchAll() {
-	for _, c := range r.children {
+// unwatchAllLocked stops watching every child. Called with s.mu held.
+func (r *run) unwatchAllLocked() {
+	for c := r.first; c != nil; c = c.next {
 		c.watched = false
 	}
 	r.goneLeft = 0
@@ -196,77 +266,4 @@ func (r *run) unwatchAll() {
 	case <-r.goneSig:
 	default:
 	}
-}
-
-// shutdown stops every child newest-first (or all at once with concurrent
-// shutdown), within the shutdown budget, and returns Run's error: result
-// joined to a *StuckError if children did not stop.
-func (r *run) shutdown(cause, result error) error {
-	s := r.s
-	s.mu.Lock()
-	if r.phase < phaseStopping {
-		r.phase = phaseStopping
-		close(r.quit)
-	}
-	r.ready = false
-	r.emit(EventShutdown, nil, result, 0, 0)
-	s.mu.Unlock()
-
-	r.opMu.Lock()
-	defer r.opMu.Unlock()
-	if d := s.cfg.drainDelay; d > 0 {
-		t := time.NewTimer(d)
-		<-t.C
-	}
-	var deadline time.Time
-	budget := s.cfg.shutdownBudget
-	if budget > 0 {
-		deadline = time.Now().Add(budget)
-	}
-	order := r.startOrder()
-	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
-		order[i], order[j] = order[j], order[i]
-	}
-	waitFor := func(c *child) time.Duration {
-		d := c.shutdownTimeout()
-		if budget > 0 {
-			d = min(d, time.Until(deadline))
-			if d <= 0 {
-				d = 0
-			}
-		}
-		return d
-	}
-	if s.cfg.concurrentShutdown {
-		r.stopAllAtOnce(order, cause, waitFor)
-	} else {
-		for i, c := range order {
-			if budget > 0 && time.Until(deadline) <= 0 {
-				// The budget is spent: the rest are cancelled together,
-				// and those that do not stop at once are reported stuck.
-				r.stopAllAtOnce(order[i:], cause, waitFor)
-				break
-			}
-			if !c.stuck {
-				r.stopChild(c, cause, waitFor(c))
-			}
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range r.children {
-		if c.alive && !c.stopping { // a safety net: nothing is left running
-			c.stopping = true
-			c.cancel(cause)
-		}
-	}
-	stuck := append(append([]StuckChild(nil), r.stuck...), r.stuckBelow...)
-	if len(stuck) == 0 {
-		return result
-	}
-	se := &StuckError{Supervisor: r.path, Stuck: stuck}
-	if result == nil {
-		return se
-	}
-	return errors.Join(result, se)
 }

@@ -31,11 +31,11 @@ type Supervisor struct {
 	name string
 	cfg  config
 
-	mu         sync.Mutex
-	r          *run          // the run in progress, nil between runs; guarded by mu
-	stuckAlive int           // goroutines of earlier runs reported stuck and still alive; guarded by mu
-	stuckPaths []string      // their paths; guarded by mu
-	readyCh    chan struct{} // closed when a run becomes ready; guarded by mu
+	mu        sync.Mutex
+	r         *run          // the run in progress, nil between runs; guarded by mu
+	stuckLeft []StuckChild  // goroutines of ended runs reported stuck and still alive; guarded by mu
+	leftSubs  []*Supervisor // child supervisors of ended runs that had stuck goroutines below; guarded by mu
+	readyCh   chan struct{} // closed when a run becomes ready; guarded by mu
 
 	counts counters // running totals; atomic
 

@@ -32,7 +32,7 @@ type Subscription struct {
 // at most MaxObserverBuffer; otherwise Subscribe returns a *ConfigError.
 // Close the subscription when done with it.
 func (s *Supervisor) Subscribe(buffer int) (*Subscription, error) {
-	if s == nil {
+	if !s.made() {
 		return nil, ErrNotConstructed
 	}
 	if err := validateBuffer("Subscribe.buffer", buffer); err != nil {
@@ -136,7 +136,7 @@ func (r *run) parentRun() *run {
 // learn when a tree is up (to notify systemd, print a bound address or
 // start a test) without polling Readiness.
 func (s *Supervisor) WaitReady(ctx context.Context) error {
-	if s == nil {
+	if !s.made() {
 		return ErrNotConstructed
 	}
 	if ctx == nil {

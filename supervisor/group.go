@@ -1,0 +1,161 @@
+package supervisor
+
+import (
+	"errors"
+	"time"
+
+	"github.com/arbor-go/arbor/policy"
+)
+
+// groupRestart restarts failed and the siblings its strategy names: it stops
+// them newest-first, waits delay, then starts them in order. A start failure
+// counts as a failure of that child and restarts its group again. Called in
+// the loop with the operations token held; the token is released during the
+// delay, so that Remove and a manual Restart (which ends the delay) are not
+// held up by it.
+func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
+	s := r.s
+	for {
+		s.mu.Lock()
+		if failed.st != lsPending || r.phase >= phaseStopping {
+			s.mu.Unlock()
+			return
+		}
+		order := r.orderLocked()
+		idx := -1
+		members := make([]policy.Member, len(order))
+		for i, x := range order {
+			if x == failed {
+				idx = i
+			}
+			members[i] = policy.Member{Type: x.spec.Restart, Alive: x.st.alive() && x != failed}
+		}
+		plan := s.cfg.strategy.Plan(members, idx)
+		pick := func(idx []int) []*child {
+			out := make([]*child, len(idx))
+			for i, j := range idx {
+				out[i] = order[j]
+			}
+			return out
+		}
+		stop, remove, start := pick(plan.Stop), pick(plan.Remove), pick(plan.Start)
+		now := time.Now()
+		for _, x := range start {
+			if x != failed && !x.st.alive() {
+				x.moveLocked(evRejoin, lsPending, now) // it ended earlier: the group starts it again
+			}
+		}
+		if delay > 0 {
+			r.delayed = failed
+		}
+		s.mu.Unlock()
+
+		removing := make(map[*child]bool, len(remove))
+		for _, x := range remove {
+			removing[x] = true
+		}
+		for _, x := range stop {
+			then := thenPending
+			if removing[x] {
+				then = thenRemoved
+			}
+			if st := r.stopChild(x, ErrRestarting, x.shutdownTimeout(), then); st != nil {
+				// The restart needs a stuck child's slot: give up, blaming
+				// the failure that asked for the restart.
+				s.mu.Lock()
+				r.delayed = nil
+				r.queueLocked(request{kind: reqEscalate, c: failed, err: q.err, info: q.info, at: time.Now(), reason: "stuck", blocked: st.Path})
+				s.mu.Unlock()
+				return
+			}
+		}
+		s.mu.Lock()
+		for _, x := range remove {
+			if x.st != lsRemoved && x.moveLocked(evDrop, lsRemoved, time.Now()) {
+				r.unlinkLocked(x)
+			}
+			r.emitLocked(EventRemoved, x, nil, 0, 0)
+		}
+		s.mu.Unlock()
+		if delay > 0 && !r.groupDelay(failed, delay) {
+			return
+		}
+		if r.runCtx.Err() != nil || r.urgentPending() {
+			return // stopping or failing now: the group stays stopped
+		}
+		next, err, info := r.startGroup(start)
+		if next == nil {
+			return
+		}
+		s.mu.Lock()
+		now = time.Now()
+		next.moveLocked(evRejoin, lsPending, now)
+		var ok bool
+		q = request{err: err, info: info, at: now}
+		delay, ok = r.admitLocked(next, err, q.info, now, 0)
+		if !ok {
+			next.moveLocked(evGiveUp, lsStopped, now)
+		}
+		s.mu.Unlock()
+		if !ok {
+			return
+		}
+		failed = next
+	}
+}
+
+// urgentPending reports whether an escalation or auto-shutdown is queued.
+func (r *run) urgentPending() bool {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	for _, q := range r.pending {
+		if q.kind != reqRestart {
+			return true
+		}
+	}
+	return false
+}
+
+// groupDelay waits out a group restart's backoff with the operations token
+// released. It ends early when the failed child is restarted or removed by
+// request (its delay is cancelled; the rest of the group then starts at
+// once), and reports false if the run is ending or failing.
+func (r *run) groupDelay(failed *child, delay time.Duration) bool {
+	select { // forget a kick meant for an earlier group
+	case <-r.kick:
+	default:
+	}
+	r.releaseOps()
+	defer func() {
+		r.takeOps()
+		r.s.mu.Lock()
+		r.delayed = nil
+		r.s.mu.Unlock()
+	}()
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.kick:
+	case <-r.urgent: // an escalation or auto-shutdown cannot wait
+		return false
+	case <-r.runCtx.Done():
+		return false
+	}
+	return true
+}
+
+// startGroup starts children in order. It returns the child that failed to
+// start, with its error, or nil.
+func (r *run) startGroup(start []*child) (*child, error, errInfo) {
+	for _, x := range start {
+		err, info := r.startChildInfo(x)
+		if errors.Is(err, errAborted) {
+			return nil, nil, errInfo{}
+		}
+		if se, ok := err.(*StartError); ok {
+			return x, se.Err, info
+		}
+	}
+	return nil, nil, errInfo{}
+}

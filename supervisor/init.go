@@ -1,0 +1,123 @@
+package supervisor
+
+import (
+	"context"
+	"time"
+)
+
+// initCall is one call of the init hook, in a goroutine of its own: a
+// Goexit there cannot take Run's goroutine, and a hook that ignores its
+// context delays Run's return only up to the shutdown budget.
+type initCall struct {
+	done   chan error              // receives the hook's result, once
+	cancel context.CancelCauseFunc // cancels the hook's context
+	err    error                   // its result, once received
+	over   bool                    // the result was received
+}
+
+// left reports whether the hook's goroutine was abandoned (still running
+// after Run gave up waiting for it).
+func (ic *initCall) left() bool { return ic != nil && !ic.over }
+
+// runInit calls the init hook, if any, and waits for it; it returns the
+// run's start error, or nil. The hook's context is cancelled when shutdown
+// begins. If the hook fails because the run is being stopped (an Add it
+// made returned ErrShuttingDown), the stop is clean: nil.
+func (r *run) runInit() error {
+	hook := r.s.cfg.init
+	if hook == nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(r.initContext())
+	ic := &initCall{done: make(chan error, 1), cancel: cancel}
+	r.takeOps()
+	r.init = ic
+	r.releaseOps()
+	go func() {
+		finished := false
+		defer func() {
+			if finished {
+				return
+			}
+			v := recover()
+			if v == nil {
+				ic.done <- ErrGoexit
+				return
+			}
+			ic.done <- newPanicError(v)
+		}()
+		err := hook(ctx, r.s)
+		finished = true
+		ic.done <- err
+	}()
+	select {
+	case err := <-ic.done:
+		ic.over, ic.err = true, err
+		cancel(ErrExited)
+		if err == nil || r.stopping() {
+			return nil
+		}
+		return &StartError{Supervisor: r.path, Child: r.path + PathSeparator + "init", Err: err}
+	case <-r.quit:
+	case <-r.runCtx.Done():
+	}
+	return nil // the shutdown cancels the hook and waits for it (waitInit)
+}
+
+// initContext is the context the init hook gets: the scope's values, and
+// the supervisor's own record in its parent when it runs as a child, so
+// that Logger and Path work in the hook as they do in the child.
+func (r *run) initContext() context.Context {
+	if r.parent != nil {
+		return initCtx{Context: r.scope, rec: r.parent}
+	}
+	return r.scope
+}
+
+// initCtx answers childKey with the supervisor's own record.
+type initCtx struct {
+	context.Context
+	rec *child
+}
+
+func (c initCtx) Value(key any) any {
+	if key == (childKey{}) {
+		return c.rec
+	}
+	return c.Context.Value(key)
+}
+
+// stopping reports whether shutdown began or Run's context is done.
+func (r *run) stopping() bool {
+	select {
+	case <-r.quit:
+		return true
+	default:
+	}
+	return r.runCtx.Err() != nil
+}
+
+// waitInit cancels an init hook still running and waits for it until
+// deadline (zero: as long as it takes). It reports false if the hook did
+// not return in time: its goroutine is then abandoned and reported. Called
+// with the operations token held.
+func (r *run) waitInit(deadline time.Time) bool {
+	ic := r.init
+	if ic == nil || ic.over {
+		return true
+	}
+	ic.cancel(ErrShutdown)
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(max(time.Until(deadline), 0))
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case ic.err = <-ic.done:
+		ic.over = true
+		return true
+	case <-expired:
+		return false
+	}
+}

@@ -1,0 +1,191 @@
+package supervisor
+
+import (
+	"context"
+	"runtime/pprof"
+	"sync/atomic"
+	"time"
+
+	"github.com/arbor-go/arbor/policy"
+	"go.uber.org/zap"
+)
+
+// pathLabel is the pprof goroutine label carrying a child's tree path.
+const pathLabel = "supervisor.path"
+
+// child is the run-time record of one child in one run. It is also the
+// context every incarnation of the child derives from: it carries the
+// values of the supervisor's scope, and answers Value for childKey so that
+// Logger and Path find it, at no allocation per incarnation. It does not
+// carry the scope's cancellation: the supervisor cancels every incarnation
+// itself, always with a cause, so an incarnation's context need not be
+// registered with the scope (that registration costs a lock and a map
+// update per restart).
+type child struct {
+	context.Context                 // the run's scope, without its cancellation; immutable
+	r               *run            // the run the record belongs to; immutable
+	spec            *Child          // the specification; immutable
+	path            string          // tree path; immutable
+	base            context.Context // this, with pprof labels; immutable
+	isSup           bool            // the spec says it is a supervisor; immutable
+	waitReady       bool            // started only once ready; immutable
+
+	sub    atomic.Pointer[Supervisor] // the supervisor running as this (declared supervisor) child
+	logger atomic.Pointer[zap.Logger] // Logger(ctx), made on first use without any lock
+
+	// Guarded by r.s.mu.
+	prev, next  *child                  // start order (a list, so that removal is O(1))
+	st          lstate                  // the lifecycle state: see the table in state.go
+	then        afterStop               // in stopping and stuck: what follows the goroutine's return
+	gen         uint64                  // incarnation number, from 1
+	cancel      context.CancelCauseFunc // cancels the current incarnation
+	timedOut    bool                    // the start timeout cancelled the current incarnation
+	startTimer  *time.Timer             // the current incarnation's start timeout, if armed
+	waiter      *starter                // a start waits for the current incarnation's readiness
+	watched     bool                    // a stopper waits for the goroutine to return
+	readyAt     time.Time               // when the current incarnation became ready (or started)
+	stopBy      time.Time               // when the supervisor stops waiting for it; zero: no limit
+	since       time.Time               // last state change
+	restarts    int32                   // restarts in this run
+	consecutive int32                   // restarts since the last long-enough run
+	lastErr     error                   // the last abnormal exit
+	lastText    string                  // its text, taken outside the lock
+	stuckAt     *StuckChild             // in stuck: the report
+}
+
+type childKey struct{}
+
+// Deadline, Done and Err hide the scope's cancellation: an incarnation's
+// context is cancelled by the supervisor alone, always with a cause, so it
+// need not be registered with the scope (that registration would cost a
+// lock and a map update per restart).
+func (c *child) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done returns nil: see Deadline.
+func (c *child) Done() <-chan struct{} { return nil }
+
+// Err returns nil: see Deadline.
+func (c *child) Err() error { return nil }
+
+// Value answers childKey with the child record and delegates the rest.
+func (c *child) Value(key any) any {
+	if key == (childKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// newChild makes the record of spec, which must not change afterwards.
+func newChild(r *run, spec *Child) *child {
+	c := &child{Context: r.scope, r: r, spec: spec, st: lsIdle}
+	c.path = r.path + PathSeparator + spec.Name
+	c.isSup = spec.isSupervisor()
+	c.waitReady = spec.WaitReady || c.isSup
+	c.base = pprof.WithLabels(c, pprof.Labels(pathLabel, c.path))
+	return c
+}
+
+// move applies event ev to c, taking it to next, if the state table allows
+// it; it reports whether it did. Called with s.mu held.
+func (c *child) moveLocked(ev event, next lstate, now time.Time) bool {
+	if !allowed(c.st, ev, next) {
+		return false
+	}
+	c.st = next
+	c.since = now
+	return true
+}
+
+// public returns the state Children and Snapshot report.
+func (c *child) publicLocked() State {
+	switch c.st {
+	case lsStarting:
+		return StateStarting
+	case lsRunning:
+		return StateRunning
+	case lsBackoff:
+		return StateBackoff
+	case lsExiting:
+		return StateStopping
+	case lsStopping:
+		if c.then == thenPending {
+			return StateRestarting
+		}
+		return StateStopping
+	case lsStuck:
+		return StateStuck
+	case lsPending:
+		if c.r.delayed == c {
+			return StateBackoff
+		}
+		return StateRestarting
+	}
+	return StateStopped
+}
+
+// readyLocked reports whether the current incarnation is running and ready.
+func (c *child) readyLocked() bool { return c.st == lsRunning }
+
+func childOf(ctx context.Context) *child {
+	if ctx == nil {
+		return nil
+	}
+	c, _ := ctx.Value(childKey{}).(*child)
+	return c
+}
+
+// Path returns the tree path of the child whose incarnation ctx belongs to,
+// such as "root/db/pool", or "" if ctx does not come from a supervisor (or
+// is nil).
+func Path(ctx context.Context) string {
+	if c := childOf(ctx); c != nil {
+		return c.path
+	}
+	return ""
+}
+
+// Logger returns a logger scoped to the child whose incarnation ctx belongs
+// to: its supervisor's logger with a "path" field. Outside a supervisor (or
+// for a nil ctx) it returns a no-op logger. The logger is made on first use,
+// without holding any lock of the supervisor.
+func Logger(ctx context.Context) *zap.Logger {
+	c := childOf(ctx)
+	if c == nil {
+		return zap.NewNop()
+	}
+	if l := c.logger.Load(); l != nil {
+		return l
+	}
+	l := c.r.log.With(zap.String("path", c.path)) // user code (the core's With): no lock held
+	if c.logger.CompareAndSwap(nil, l) {
+		return l
+	}
+	return c.logger.Load()
+}
+
+// StopDeadline returns the time by which the child whose incarnation ctx
+// belongs to must have returned, once its supervisor has asked it to stop,
+// so that it can pass it on (for example to http.Server.Shutdown). ok is
+// false while the child has not been asked to stop, when its shutdown
+// timeout is infinite, outside a supervisor, and for a nil ctx.
+func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
+	c := childOf(ctx)
+	if c == nil {
+		return time.Time{}, false
+	}
+	s := c.r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.st != lsStopping || c.stopBy.IsZero() {
+		return time.Time{}, false
+	}
+	return c.stopBy, true
+}
+
+// backoffSpec returns the child's backoff policy.
+func (c *child) backoffSpec() *policy.Backoff {
+	if c.spec.Backoff != nil {
+		return c.spec.Backoff
+	}
+	return &c.r.s.cfg.backoff
+}

@@ -1,0 +1,250 @@
+package supervisor
+
+// Events leave the supervisor through sinks: each observer, and the logger,
+// has a bounded queue and a goroutine of its own. Events are built and
+// queued with s.mu held, so they are numbered and queued in the order they
+// happen; user code (Observe, the logger's core, the methods of the errors
+// they carry) runs only in the sink's goroutine.
+//
+// What a sink's user code does, and what follows:
+//
+//	user code does       observer (Observe)                 logger (its core)
+//	panics               recovered, logged with its stack;  recovered and counted;
+//	                     delivery goes on                   delivery goes on
+//	calls Goexit         a new goroutine takes over the     the same
+//	                     queue; delivery goes on
+//	blocks forever       its queue fills, later events are  the same (the count is
+//	                     dropped and counted; Run waits for logged when it drains)
+//	                     it up to the shutdown budget, then
+//	                     reports it stuck like a child
+//
+// Without a shutdown budget, Run waits for every sink to take the events
+// queued before it returns.
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/arbor-go/arbor/internal/errwalk"
+	"go.uber.org/zap"
+)
+
+type sinkKind uint8
+
+const (
+	sinkLog sinkKind = iota
+	sinkObserver
+)
+
+// sink is one consumer of events with its own queue and goroutine.
+type sink struct {
+	kind    sinkKind
+	path    string      // its name in a stuck report, such as "root/(logger)"
+	deliver func(Event) // user code inside: runs only in the sink's goroutine
+	flush   func()      // called once the queue is drained and closed, or nil
+	log     *sink       // the log sink told of an observer's panics, or nil
+	ch      chan Event
+	dropped atomic.Uint64
+	done    chan struct{} // closed when the goroutine has taken the last event
+
+	mu     sync.RWMutex // guards closed against publish
+	closed bool
+}
+
+func newSink(kind sinkKind, path string, buffer int, deliver func(Event)) *sink {
+	return &sink{kind: kind, path: path, deliver: deliver, ch: make(chan Event, buffer), done: make(chan struct{})}
+}
+
+// start starts the sink's goroutine.
+func (k *sink) start() { go k.loop() }
+
+// loop delivers queued events until the queue is closed and drained. A
+// Goexit in user code cannot be stopped: a new goroutine takes over.
+func (k *sink) loop() {
+	normal := false
+	defer func() {
+		if !normal {
+			go k.loop()
+		}
+	}()
+	for e := range k.ch {
+		k.reportDropped(e.Time)
+		k.one(e)
+	}
+	k.reportDropped(time.Now())
+	if k.flush != nil {
+		k.flush()
+	}
+	normal = true
+	close(k.done)
+}
+
+// one delivers e, surviving a panic.
+func (k *sink) one(e Event) {
+	defer func() {
+		if v := recover(); v != nil && k.log != nil {
+			pe := newPanicError(v)
+			k.log.publish(Event{Kind: eventSinkPanicked, Time: time.Now(), Supervisor: e.Supervisor, Path: e.Path,
+				Err: pe, text: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
+		}
+	}()
+	k.deliver(e)
+}
+
+// reportDropped tells the consumer how many events it missed, if any.
+func (k *sink) reportDropped(at time.Time) {
+	n := k.dropped.Swap(0)
+	if n == 0 {
+		return
+	}
+	e := Event{Kind: EventObserverDropped, Time: at, Supervisor: k.path, Path: k.path, Dropped: n}
+	if k.log != nil {
+		k.log.publish(e)
+	}
+	k.one(e)
+}
+
+// publish queues e without blocking, or counts it as dropped.
+func (k *sink) publish(e Event) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.closed {
+		if k.kind == sinkLog && e.Kind == EventStuckExited {
+			// A stuck child that returns after Run returned is still
+			// logged, from a goroutine of its own (user code).
+			go k.one(e)
+		}
+		return
+	}
+	select {
+	case k.ch <- e:
+	default:
+		k.dropped.Add(1)
+	}
+}
+
+// close stops accepting events; the goroutine drains what is queued.
+func (k *sink) close() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.closed {
+		k.closed = true
+		close(k.ch)
+	}
+}
+
+// closeSinks closes the sinks this run owns and waits for them to drain,
+// until the shutdown budget's end if there is one. It returns the sinks
+// that did not finish in time, reported like stuck children.
+func (r *run) closeSinks() []StuckChild {
+	if len(r.own) == 0 {
+		return nil
+	}
+	for _, k := range r.own {
+		k.close()
+	}
+	r.s.mu.Lock()
+	deadline := r.deadline
+	r.s.mu.Unlock()
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(max(time.Until(deadline), 0))
+		defer t.Stop()
+		expired = t.C
+	}
+	var stuck []StuckChild
+	for _, k := range r.own {
+		select {
+		case <-k.done:
+		case <-expired:
+			select {
+			case <-k.done:
+			default:
+				stuck = append(stuck, StuckChild{Path: k.path, Waited: r.s.cfg.shutdownBudget})
+			}
+		}
+	}
+	return stuck
+}
+
+// logSinks and observerSinks return r's sinks of one kind, for a child
+// supervisor that inherits them.
+func (r *run) logSinks() []*sink      { return r.sinksOf(sinkLog) }
+func (r *run) observerSinks() []*sink { return r.sinksOf(sinkObserver) }
+
+func (r *run) sinksOf(kind sinkKind) []*sink {
+	var out []*sink
+	for _, k := range r.sinks {
+		if k.kind == kind {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// newObserverSink makes the sink of observer i of the supervisor at path;
+// its panics are told to the log sink among logs, if any.
+func newObserverSink(path string, i int, o Observer, buffer int, logs []*sink) *sink {
+	name := path + PathSeparator + "(observer " + itoa(i) + ")"
+	k := newSink(sinkObserver, name, buffer, o.Observe)
+	for _, l := range logs {
+		if l.kind == sinkLog {
+			k.log = l
+		}
+	}
+	return k
+}
+
+// newLogSink makes the sink that logs the events of the supervisor at path
+// (and of those below it that inherit it) to log.
+func newLogSink(path string, log *zap.Logger, buffer int) *sink {
+	l := &logWriter{log: log, limits: make(map[string]*limiter)}
+	k := newSink(sinkLog, path+PathSeparator+"(logger)", buffer, l.write)
+	k.flush = l.flush
+	return k
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// emitLocked records an event: it counts it, gives it a sequence number and
+// queues it for the sinks and subscriptions. Nothing is built when nobody
+// listens. Called with s.mu held.
+func (r *run) emitLocked(kind EventKind, c *child, err error, delay time.Duration, attempt int) {
+	r.s.counts.count(kind, err)
+	subs := r.hasSubscribers()
+	if len(r.sinks) == 0 && !subs {
+		return
+	}
+	r.seq++
+	e := Event{Kind: kind, Seq: r.seq, Time: time.Now(), Supervisor: r.path, Path: r.path,
+		Err: err, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
+	if c != nil {
+		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
+		if err != nil && err == c.lastErr {
+			e.text = c.lastText
+		}
+	}
+	for _, k := range r.sinks {
+		k.publish(e)
+	}
+	if subs {
+		r.publishSubscribers(e)
+	}
+}
+
+// problemLocked logs a failure that no event entry covers, such as a child
+// left stopped after an abnormal exit. Called with s.mu held.
+func (r *run) problemLocked(c *child, msg string, err error, text string) {
+	for _, k := range r.sinks {
+		if k.kind == sinkLog {
+			k.publish(Event{Kind: eventProblem, Time: time.Now(), Supervisor: r.path, Child: c.spec.Name, Path: c.path,
+				Incarnation: c.gen, Restarts: int(c.restarts), Err: err, text: text, note: msg, cfg: &r.s.cfg})
+		}
+	}
+}
