@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/arbor-go/arbor/internal/errwalk"
 )
 
 // Directive is what a Decider says to do after an abnormal exit. The zero
@@ -46,12 +48,19 @@ var ErrDoNotRestart = errors.New("do not restart")
 var ErrEscalate = errors.New("escalate")
 
 // DefaultDecider honours ErrEscalate and ErrDoNotRestart anywhere in err's
-// chain and otherwise says Restart.
+// chain (ErrEscalate first) and otherwise says Restart.
+//
+// It matches as errors.Is does, but the methods of err and of what it wraps
+// are the child's code, so the walk of the chain is bounded and guarded: a
+// cycle (an Unwrap that returns its own receiver, say), a chain deeper than
+// 64 levels or larger than 1024 errors, and an Unwrap or Is method that
+// panics cannot hang or crash it; a sentinel that the walk cannot reach does
+// not count.
 func DefaultDecider(err error) Directive {
 	switch {
-	case errors.Is(err, ErrEscalate):
+	case errwalk.Is(err, ErrEscalate):
 		return Escalate
-	case errors.Is(err, ErrDoNotRestart):
+	case errwalk.Is(err, ErrDoNotRestart):
 		return Stop
 	default:
 		return Restart

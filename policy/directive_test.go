@@ -106,3 +106,61 @@ func TestDecideUnknownDirective(t *testing.T) {
 		}
 	}
 }
+
+// selfUnwrap's Unwrap returns its own receiver: errors.Is on it never
+// returns.
+type selfUnwrap struct{}
+
+func (e *selfUnwrap) Error() string { return "self" }
+func (e *selfUnwrap) Unwrap() error { return e }
+
+// panicUnwrap's Unwrap panics.
+type panicUnwrap struct{}
+
+func (panicUnwrap) Error() string { return "panicking Unwrap" }
+func (panicUnwrap) Unwrap() error { panic("Unwrap exploded") }
+
+// panicIs's Is method panics; it wraps inner.
+type panicIs struct{ inner error }
+
+func (e panicIs) Error() string { return "panicking Is" }
+func (e panicIs) Is(error) bool { panic("Is exploded") }
+func (e panicIs) Unwrap() error { return e.inner }
+
+// sliceErr is not comparable: == on two of them panics.
+type sliceErr struct{ parts []string }
+
+func (e sliceErr) Error() string { return "slice" }
+
+// TestDefaultDeciderMisbehavingErrors is the regression test of issue 10
+// item 5: a child's error whose methods loop or panic must neither hang nor
+// crash the decider, and sentinels elsewhere in the chain still count.
+func TestDefaultDeciderMisbehavingErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want policy.Directive
+	}{
+		{"self-returning Unwrap", &selfUnwrap{}, policy.Restart},
+		{"wrapped self-returning Unwrap", fmt.Errorf("child: %w", &selfUnwrap{}), policy.Restart},
+		{"self-returning Unwrap beside escalate", errors.Join(&selfUnwrap{}, policy.ErrEscalate), policy.Escalate},
+		{"panicking Unwrap", panicUnwrap{}, policy.Restart},
+		{"wrapped panicking Unwrap", fmt.Errorf("child: %w", panicUnwrap{}), policy.Restart},
+		{"panicking Unwrap beside do not restart", errors.Join(panicUnwrap{}, policy.ErrDoNotRestart), policy.Stop},
+		{"panicking Is", panicIs{}, policy.Restart},
+		{"panicking Is over escalate", panicIs{policy.ErrEscalate}, policy.Escalate},
+		{"not comparable", sliceErr{[]string{"x"}}, policy.Restart},
+		{"not comparable beside do not restart", errors.Join(sliceErr{}, policy.ErrDoNotRestart), policy.Stop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := policy.DefaultDecider(tt.err); got != tt.want {
+				t.Errorf("DefaultDecider = %v, want %v", got, tt.want)
+			}
+			got, problem := policy.Decide(nil, tt.err)
+			if got != tt.want || problem != nil {
+				t.Errorf("Decide(nil, ...) = %v, %v; want %v, nil", got, problem, tt.want)
+			}
+		})
+	}
+}
