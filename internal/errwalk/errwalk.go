@@ -63,7 +63,9 @@ func Walk(err error, visit func(error) bool) (ok bool) {
 // walker holds the state of one Walk. It is used by one goroutine only.
 type walker struct {
 	visit   func(error) bool
-	seen    map[error]struct{} // comparable errors visited so far; nil until the first
+	few     [4]error           // the first comparable errors visited, without an allocation
+	nfew    int                // how many of few are set
+	seen    map[error]struct{} // comparable errors visited after the first len(few); nil until then
 	nodes   int                // errors visited so far
 	ok      bool               // false once a branch was lost
 	stopped bool               // visit returned false or MaxNodes was reached
@@ -74,14 +76,8 @@ func (w *walker) walk(err error, level int) {
 	if err == nil || w.stopped {
 		return
 	}
-	if comparable(err) {
-		if _, dup := w.seen[err]; dup {
-			return
-		}
-		if w.seen == nil {
-			w.seen = make(map[error]struct{})
-		}
-		w.seen[err] = struct{}{}
+	if comparable(err) && w.visited(err) {
+		return
 	}
 	if w.nodes == MaxNodes {
 		w.ok, w.stopped = false, true
@@ -148,4 +144,28 @@ func hasNonNil(errs []error) bool {
 // a slice.
 func comparable(err error) bool {
 	return reflect.ValueOf(err).Comparable()
+}
+
+// visited reports whether err, comparable, was visited already, and records
+// it. Most chains are short: the first few errors are kept in an array, so
+// that a walk allocates nothing.
+func (w *walker) visited(err error) bool {
+	for _, e := range w.few[:w.nfew] {
+		if e == err {
+			return true
+		}
+	}
+	if _, dup := w.seen[err]; dup {
+		return true
+	}
+	if w.nfew < len(w.few) {
+		w.few[w.nfew] = err
+		w.nfew++
+		return false
+	}
+	if w.seen == nil {
+		w.seen = make(map[error]struct{})
+	}
+	w.seen[err] = struct{}{}
+	return false
 }
