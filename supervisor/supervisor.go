@@ -14,6 +14,67 @@
 // No goroutine outlives the Run that started it, except a child that refuses
 // to stop within its shutdown timeout: that one is reported by path, with its
 // stack, in a *StuckError.
+//
+// # A child's lifecycle
+//
+// Each child is in one state at a time and moves only through these
+// transitions (the code's table, in state.go, refines "stopped" into idle,
+// stopped and removed, and names the hidden state exiting):
+//
+//	event        from                                  to
+//	launch       stopped, restarting                   starting (WaitReady) or running
+//	delay        stopped, restarting                   backoff
+//	wake         backoff                               starting or running
+//	ready        starting                              running
+//	exit         starting, running                     exiting (shown as stopping): its goroutine
+//	                                                   examines the error and asks the decider
+//	again        exiting                               starting, running or backoff (OneForOne, in place)
+//	queue        exiting                               restarting (through the supervisor's loop)
+//	end          exiting                               stopped (not restarted, or escalating)
+//	stop         starting, running, backoff, exiting   stopping
+//	returned     stopping                              stopped, restarting or removed
+//	timeout      stopping                              stuck
+//	unstuck      stuck                                 stopped, restarting, removed, or started again
+//	                                                   (a manual Restart whose stop timed out)
+//	rejoin       stopped                               restarting (a group restart takes it)
+//	give up      restarting                            stopped (the supervisor escalates)
+//	drop         stopped, restarting                   removed (Remove, a temporary child's end)
+//
+// Readiness, cancellation and stop requests belong to one incarnation: a
+// call of actor.Ready from an earlier incarnation's leftover goroutine
+// changes nothing.
+//
+// # User code
+//
+// Nothing a supervisor runs can hang or crash it. User code (actors,
+// loggers and their cores, observers, deciders, jitter sources, the init
+// hook, the methods of error values) never runs while a supervisor's lock
+// is held, and never on the goroutine that called Run. Health, Snapshot,
+// Children and Readiness never wait on it. What follows when it
+// misbehaves:
+//
+//	user code            panics                      calls runtime.Goexit          blocks forever
+//	actor Run            failure (*PanicError)       failure (ErrGoexit); restart  never returns: stuck at its
+//	                     or crash (WithCrashOnPanic)  through the loop              shutdown timeout
+//	error's Error,       text says so; the chain     failure (ErrGoexit)           its goroutine never ends:
+//	Unwrap, Is           walk stops there                                          stuck at its shutdown timeout
+//	decider              escalation, Reason          escalation, Reason            its goroutine never ends:
+//	                     "decider-failed", with the  "decider-failed"              stuck at its shutdown timeout
+//	                     panic in the error
+//	jitter source        fraction 0                  escalation ("decider-failed") that child's restarts wait
+//	init hook            start error with the panic  start error (ErrGoexit)       context cancelled at shutdown;
+//	                                                                               abandoned after the budget and
+//	                                                                               reported as root/(init)
+//	observer             logged; delivery goes on    a new goroutine takes over    queue fills, events dropped and
+//	                                                                               counted; abandoned after the
+//	                                                                               budget, reported root/(observer N)
+//	logger core          recovered; delivery goes on a new goroutine takes over    as an observer: root/(logger)
+//	actor.WithReady      recovered                   that goroutine ends           only that goroutine waits
+//	notify of Run's ctx
+//
+// Without a shutdown budget (WithShutdownBudget), Run waits for its
+// observers and logger to take the events queued before it returns, and for
+// an init hook to return.
 package supervisor
 
 import (
