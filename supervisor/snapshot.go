@@ -89,6 +89,9 @@ const (
 // children. Taking a snapshot changes nothing in the tree; it is safe for
 // concurrent use, also from the tree's own children.
 func (s *Supervisor) Snapshot() Snapshot {
+	if !s.made() {
+		return Snapshot{Kind: KindSupervisor, State: StateStopped}
+	}
 	// Run as a child: the top node tells its parent's record of it.
 	s.mu.Lock()
 	var p *child
@@ -110,6 +113,9 @@ func (s *Supervisor) Snapshot() Snapshot {
 // Health returns the readiness and liveness of the supervisor's tree.
 func (s *Supervisor) Health() Health {
 	h := Health{Reason: ReasonNotRunning}
+	if !s.made() {
+		return h
+	}
 	s.walk(nil, &h)
 	h.Ready = h.Reason == "" && len(h.NotReady) == 0
 	h.Alive = len(h.Stuck) == 0

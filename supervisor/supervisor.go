@@ -140,11 +140,21 @@ func New(name string, opts ...Option) (*Supervisor, error) {
 	return &Supervisor{name: name, cfg: cfg}, nil
 }
 
-// Name returns the name given to New.
-func (s *Supervisor) Name() string { return s.name }
+// Name returns the name given to New ("" for a nil or zero Supervisor).
+func (s *Supervisor) Name() string {
+	if s == nil {
+		return ""
+	}
+	return s.name
+}
 
 // Strategy returns the supervisor's restart strategy.
-func (s *Supervisor) Strategy() policy.Strategy { return s.cfg.strategy }
+func (s *Supervisor) Strategy() policy.Strategy {
+	if s == nil {
+		return policy.OneForOne
+	}
+	return s.cfg.strategy
+}
 
 func containsSep(name string) bool {
 	for i := 0; i < len(name); i++ {
