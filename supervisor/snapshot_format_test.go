@@ -62,7 +62,7 @@ func TestFlatTreeDepthIndependent(t *testing.T) {
 				t.Errorf("depth %d: leaf path %.40q..., want %.40q...", depth, n.Path, want)
 			}
 			lines := strings.Split(text, "\n")
-			if last, want := lines[len(lines)-1], "(" + strconv.Itoa(depth) + ") leaf [worker running ready restarts=0]"; depth > 32 && strings.TrimLeft(last, " ") != want {
+			if last, want := lines[len(lines)-1], "("+strconv.Itoa(depth)+") leaf [worker running ready restarts=0]"; depth > 32 && strings.TrimLeft(last, " ") != want {
 				t.Errorf("depth %d: last line %q, want %q after the indentation", depth, last, want)
 			}
 			if err := stop(); err != nil {
