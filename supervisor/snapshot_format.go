@@ -73,6 +73,23 @@ type Truncation struct {
 	MaxDepth int `json:"max_depth,omitempty"`
 }
 
+// String says what was cut, as in "4001 nodes omitted; max_nodes 1000".
+func (t *Truncation) String() string {
+	s := strconv.Itoa(t.NodesOmitted) + " nodes omitted"
+	if t.NodesOmitted == 1 {
+		s = "1 node omitted"
+	}
+	sep := "; "
+	if t.MaxNodes > 0 {
+		s += sep + "max_nodes " + strconv.Itoa(t.MaxNodes)
+		sep = ", "
+	}
+	if t.MaxDepth > 0 {
+		s += sep + "max_depth " + strconv.Itoa(t.MaxDepth)
+	}
+	return s
+}
+
 // TreeLimits bound the size of a FlatTree. The zero value sets no limit.
 type TreeLimits struct {
 	// MaxNodes is the most nodes kept; zero or negative for no limit.
@@ -336,7 +353,7 @@ func (n *Snapshot) UnmarshalJSON(data []byte) error {
 	}
 	*n = s
 	if t := f.Truncated; t != nil {
-		return fmt.Errorf("%w: %d nodes omitted (max_nodes %d, max_depth %d)", ErrTruncatedTree, t.NodesOmitted, t.MaxNodes, t.MaxDepth)
+		return fmt.Errorf("%w: %v", ErrTruncatedTree, t)
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func (n Snapshot) String() string {
 // cut: "... 3 more children not shown" below the shown children of a node
 // whose children were cut, and, last, one saying how many nodes were left
 // out and under which limits, such as
-// "(truncated: 4000 nodes not shown; max_nodes 1000)".
+// "(truncated: 4000 nodes omitted; max_nodes 1000)".
 func (f FlatTree) String() string {
 	var b strings.Builder
 	var open []int // the ancestors of the current node, and the node
@@ -64,18 +64,7 @@ func (f FlatTree) String() string {
 		closeTop()
 	}
 	if t := f.Truncated; t != nil {
-		b.WriteString("(truncated: ")
-		b.WriteString(strconv.Itoa(t.NodesOmitted))
-		b.WriteString(" nodes not shown")
-		sep := "; "
-		if t.MaxNodes > 0 {
-			b.WriteString(sep + "max_nodes " + strconv.Itoa(t.MaxNodes))
-			sep = ", "
-		}
-		if t.MaxDepth > 0 {
-			b.WriteString(sep + "max_depth " + strconv.Itoa(t.MaxDepth))
-		}
-		b.WriteString(")\n")
+		b.WriteString("(truncated: " + t.String() + ")\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -108,10 +108,10 @@ func TestTreeLimits(t *testing.T) {
 		want := "root [supervisor running ready]\n" +
 			"  s1 [supervisor running ready restarts=0]\n" +
 			"    ... 1 more child not shown\n" +
-			"(truncated: 1999 nodes not shown; max_nodes 2)\n"
+			"(truncated: 1999 nodes omitted; max_nodes 2)\n"
 		expect(t, h, "/tree?max_nodes=2", http.StatusOK, want)
 		text := string(get(t, h, "/tree"))
-		if !strings.HasSuffix(text, "(truncated: 1001 nodes not shown; max_nodes 1000)\n") ||
+		if !strings.HasSuffix(text, "(truncated: 1001 nodes omitted; max_nodes 1000)\n") ||
 			!strings.Contains(text, "(999) s999 [") || strings.Contains(text, "s1000") {
 			t.Errorf("GET /tree: does not end with the cut of 1000 nodes:\n...%s", text[len(text)-300:])
 		}
@@ -131,7 +131,7 @@ func TestTreeLimits(t *testing.T) {
 		expect(t, h, "/tree?max_depth=1", http.StatusOK, "root [supervisor running ready]\n"+
 			"  s1 [supervisor running ready restarts=0]\n"+
 			"    ... 1 more child not shown\n"+
-			"(truncated: 1999 nodes not shown; max_depth 1)\n")
+			"(truncated: 1999 nodes omitted; max_depth 1)\n")
 		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
