@@ -48,7 +48,9 @@ type FlatNode struct {
 	// ID is the node's index in FlatTree.Nodes.
 	ID int `json:"id"`
 	// Parent is the ID of the node's parent, -1 for the top node.
-	Parent      int       `json:"parent"`
+	Parent int `json:"parent"`
+	// Name to Counters are the node's fields of the same names in its
+	// Snapshot.
 	Name        string    `json:"name"`
 	Kind        Kind      `json:"kind"`
 	State       State     `json:"state"`
@@ -68,7 +70,8 @@ type FlatNode struct {
 type Truncation struct {
 	// NodesOmitted counts the nodes of the snapshot left out.
 	NodesOmitted int `json:"nodes_omitted"`
-	// MaxNodes and MaxDepth are the limits that applied; zero for none.
+	// MaxNodes and MaxDepth are the limits that were in force; zero for
+	// none.
 	MaxNodes int `json:"max_nodes,omitempty"`
 	MaxDepth int `json:"max_depth,omitempty"`
 }
