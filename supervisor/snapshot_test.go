@@ -80,6 +80,8 @@ func snGoldenTree(t *testing.T) *supervisor.Supervisor {
 	))
 }
 
+// The JSON of a snapshot is its flat form (supervisor.FlatTree), one node a
+// line; it decodes back into the same nested Snapshot and into a FlatTree.
 func TestSnapshotJSONGolden(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		if got, want := time.Now().UTC(), time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
@@ -90,7 +92,8 @@ func TestSnapshotJSONGolden(t *testing.T) {
 		// pool-3 fails at 2s, 4s, 7s; at 7.5s it waits out a 4s backoff.
 		time.Sleep(7500 * time.Millisecond)
 		synctest.Wait()
-		got, err := json.MarshalIndent(sup.Snapshot(), "", "  ")
+		snap := sup.Snapshot()
+		got, err := snap.Flatten(supervisor.TreeLimits{}).MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,13 +110,28 @@ func TestSnapshotJSONGolden(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("snapshot JSON differs from %s (SNAPSHOT_GOLDEN_UPDATE=1 rewrites it)\ngot:\n%s\nwant:\n%s", snGolden, got, want)
 		}
+		// json.Marshal of the Snapshot is the same JSON, compacted.
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, got); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := json.Marshal(snap); err != nil || !bytes.Equal(m, compact.Bytes()) {
+			t.Errorf("json.Marshal(snapshot) = %s, %v\nwant %s", m, err, compact.Bytes())
+		}
 
 		var back supervisor.Snapshot
 		if err := json.Unmarshal(got, &back); err != nil {
 			t.Fatalf("decoding the JSON back: %v", err)
 		}
-		if snap := sup.Snapshot(); !reflect.DeepEqual(back, snap) {
+		if !reflect.DeepEqual(back, snap) {
 			t.Errorf("JSON round trip:\n got  %+v\n want %+v", back, snap)
+		}
+		var flat supervisor.FlatTree
+		if err := json.Unmarshal(got, &flat); err != nil {
+			t.Fatalf("decoding into a FlatTree: %v", err)
+		}
+		if back, err := flat.Snapshot(); err != nil || !reflect.DeepEqual(back, snap) {
+			t.Errorf("FlatTree.Snapshot() = %+v, %v\nwant %+v", back, err, snap)
 		}
 		if err := stop(); err != nil {
 			t.Fatalf("Run: %v", err)

@@ -62,3 +62,50 @@ func Example() {
 	// root [supervisor running ready]
 	//   http [worker running ready restarts=0]
 }
+
+// Serve at most a few nodes of a big tree; a request can ask for fewer
+// still, here with max_depth.
+func ExampleNewHandler() {
+	var children []supervisor.Child
+	for _, name := range []string{"a", "b", "c", "d"} {
+		children = append(children, supervisor.Child{Name: name, Actor: actor.Func(func(ctx context.Context) error {
+			<-ctx.Done()
+			return nil
+		})})
+	}
+	sup, err := supervisor.New("root", supervisor.WithChildren(children...))
+	if err != nil {
+		panic(err)
+	}
+	h, err := health.NewHandler(sup, health.WithMaxNodes(3))
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	if err := sup.WaitReady(ctx); err != nil {
+		panic(err)
+	}
+	for _, target := range []string{"/tree", "/tree?max_depth=1&max_nodes=2"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		fmt.Printf("GET %s: %d\n%s", target, rec.Code, rec.Body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		panic(err)
+	}
+	// Output:
+	// GET /tree: 200
+	// root [supervisor running ready]
+	//   a [worker running ready restarts=0]
+	//   b [worker running ready restarts=0]
+	//   ... 2 more children not shown
+	// (truncated: 2 nodes omitted; max_nodes 3)
+	// GET /tree?max_depth=1&max_nodes=2: 200
+	// root [supervisor running ready]
+	//   a [worker running ready restarts=0]
+	//   ... 3 more children not shown
+	// (truncated: 3 nodes omitted; max_nodes 2, max_depth 1)
+}

@@ -6,20 +6,23 @@
 package health
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/arbor-go/arbor/supervisor"
 )
 
-// Handler returns an http.Handler that reports on s and its tree. It serves
-// GET and HEAD (other methods get 405 Method Not Allowed) on these paths:
+// Handler returns an http.Handler that reports on s and its tree, with the
+// default limits (see NewHandler). It serves GET and HEAD (other methods
+// get 405 Method Not Allowed) on these paths:
 //
-//   - "/" and "/tree": the live tree (Supervisor.Snapshot) as indented text,
-//     text/plain; with "?format=json", as JSON.
-//   - "/tree.json": the live tree as JSON, application/json.
+//   - "/" and "/tree": the live tree (Supervisor.Snapshot) as indented text
+//     (Snapshot.String), text/plain; with "?format=json", as JSON.
+//   - "/tree.json": the live tree as JSON, application/json: its flat form
+//     (supervisor.FlatTree), one node a line, which decodes into a
+//     supervisor.Snapshot or a supervisor.FlatTree.
 //   - "/healthz": liveness. 200 "ok" unless a child in the tree is stuck
 //     (it did not stop within its shutdown timeout and still runs); then
 //     503, "stuck" and the stuck paths, one a line. A graceful shutdown in
@@ -32,17 +35,29 @@ import (
 //     not ready, one a line. Readiness turns off as soon as shutdown begins,
 //     before any child is stopped (see supervisor.WithDrainDelay).
 //
+// The tree's text and JSON hold at most the handler's limits of nodes and
+// depth, keeping the nodes nearest to the root; a request can lower them
+// with the query parameters "max_nodes" and "max_depth" (positive
+// integers; other values get 400 Bad Request), as in
+// "/tree.json?max_depth=2". A cut tree says what it left out: the JSON in
+// its "truncated" object and in the "children_omitted" of the nodes whose
+// children it cut, the text in a line "... 3 more children not shown" below
+// such a node and a last line "(truncated: ...)".
+//
 // Other paths get 404. Responses are not cached. Paths are matched exactly:
 // to serve the handler under a prefix, strip it with http.StripPrefix.
-// Handler panics if s is nil.
+// Handler panics if s is nil; NewHandler returns an error instead.
 func Handler(s *supervisor.Supervisor) http.Handler {
 	if s == nil {
 		panic("health: Handler of a nil *supervisor.Supervisor")
 	}
-	return &handler{s: s}
+	return &handler{s: s, lim: supervisor.TreeLimits{MaxNodes: DefaultMaxNodes}}
 }
 
-type handler struct{ s *supervisor.Supervisor }
+type handler struct {
+	s   *supervisor.Supervisor
+	lim supervisor.TreeLimits // the most the tree endpoints serve; never changed
+}
 
 // ServeHTTP routes a read-only request to the tree or a probe.
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -72,7 +87,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func (h *handler) tree(w http.ResponseWriter, req *http.Request) {
 	switch req.URL.Query().Get("format") {
 	case "", "text":
-		text(w, http.StatusOK, h.s.Snapshot().String()+"\n")
+		lim, ok := h.limits(w, req)
+		if !ok {
+			return
+		}
+		f := h.s.Snapshot().Flatten(lim)
+		text(w, http.StatusOK, f.String()+"\n")
 	case "json":
 		h.treeJSON(w, req)
 	default:
@@ -80,8 +100,12 @@ func (h *handler) tree(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-func (h *handler) treeJSON(w http.ResponseWriter, _ *http.Request) {
-	body, err := json.MarshalIndent(h.s.Snapshot(), "", "  ")
+func (h *handler) treeJSON(w http.ResponseWriter, req *http.Request) {
+	lim, ok := h.limits(w, req)
+	if !ok {
+		return
+	}
+	body, err := h.s.Snapshot().Flatten(lim).MarshalJSON()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -90,6 +114,31 @@ func (h *handler) treeJSON(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	w.Write(append(body, '\n'))
+}
+
+// limits returns the handler's limits, lowered by the request's max_nodes
+// and max_depth; for a bad value it answers 400 and returns false.
+func (h *handler) limits(w http.ResponseWriter, req *http.Request) (supervisor.TreeLimits, bool) {
+	lim := h.lim
+	q := req.URL.Query()
+	for _, p := range []struct {
+		name string
+		to   *int
+	}{{"max_nodes", &lim.MaxNodes}, {"max_depth", &lim.MaxDepth}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			http.Error(w, p.name+" must be a positive integer", http.StatusBadRequest)
+			return lim, false
+		}
+		if *p.to <= 0 || n < *p.to {
+			*p.to = n
+		}
+	}
+	return lim, true
 }
 
 func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
