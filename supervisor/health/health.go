@@ -31,6 +31,25 @@ import (
 //     ": not running"), then the paths of the WaitReady children that are
 //     not ready, one a line. Readiness turns off as soon as shutdown begins,
 //     before any child is stopped (see supervisor.WithDrainDelay).
+//   - "/ui": a page for a person with a browser: the tree with each node's
+//     state, readiness, restarts and last error, the tree's readiness and
+//     liveness, and the recent events, kept up to date live from "/events"
+//     without a reload. Everything it needs is embedded and served under
+//     "/ui/" (its script, style and icon, and "/ui/tree.json", the page's
+//     own flat view of the tree); it loads nothing from elsewhere, and a
+//     Content-Security-Policy forbids it to. Names and error texts are shown
+//     as text, never interpreted as markup.
+//   - "/events": the lifecycle events of s and its whole subtree as
+//     server-sent events (text/event-stream): an "event: hello" first, then
+//     one "event: lifecycle" per supervisor.Event, its data a JSON object
+//     (seq, time, kind, supervisor, child, path, incarnation, restarts,
+//     error, delay_ms, attempt). Each client has a bounded buffer: a client
+//     too slow to keep up loses events, never slows supervision, and is told
+//     how many it lost by an "event: dropped" ({"dropped": n, "total": t}).
+//     The stream ends with an "event: end" ({"reason": ...}) as soon as the
+//     shutdown of s begins, so that open streams do not hold up
+//     http.Server.Shutdown, and it ends at once if s is not running; a
+//     browser's EventSource reconnects by itself.
 //
 // Other paths get 404. Responses are not cached. Paths are matched exactly:
 // to serve the handler under a prefix, strip it with http.StripPrefix.
@@ -42,7 +61,12 @@ func Handler(s *supervisor.Supervisor) http.Handler {
 	return &handler{s: s}
 }
 
-type handler struct{ s *supervisor.Supervisor }
+type handler struct {
+	s *supervisor.Supervisor
+	// stream tunes the event streams; its zero value is the default. Set
+	// before the handler serves and never changed.
+	stream streamConfig
+}
 
 // ServeHTTP routes a read-only request to the tree or a probe.
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -56,6 +80,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		serve = h.healthz
 	case "/readyz":
 		serve = h.readyz
+	case "/ui":
+		serve = h.page
+	case "/ui/tree.json":
+		serve = h.pageTree
+	case "/ui/page.js", "/ui/page.css", "/ui/icon.svg":
+		serve = h.asset
+	case "/events":
+		serve = h.events
 	default:
 		http.NotFound(w, req)
 		return
