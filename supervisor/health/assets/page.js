@@ -115,7 +115,7 @@
     if (!n.wait_ready && n.depth > 0) ready.title = "readiness not awaited";
     tr.appendChild(ready);
 
-    var restarts = el("td", "restarts", n.restarts);
+    var restarts = el("td", "restarts", n.depth > 0 ? n.restarts : ""); // a top node has no parent to restart it
     if (n.restarts > 0) restarts.classList.add("warn");
     tr.appendChild(restarts);
 
