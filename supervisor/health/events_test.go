@@ -324,3 +324,33 @@ type panicky struct{}
 func (panicky) Error() string { panic("no text") }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// A server that shuts down while the tree keeps running ends its streams by
+// cancelling its base context, as the Handler's doc suggests.
+func TestEventsEndOnServerShutdown(t *testing.T) {
+	sup := newTree(t, supervisor.WithChildren(supervisor.Child{Name: "a", Actor: actor.Func(idle)}))
+	startTree(t, sup)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{Handler: Handler(sup), BaseContext: func(net.Listener) context.Context { return base }}
+	srv.RegisterOnShutdown(cancelBase)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	sr, _ := openStream(t, context.Background(), "http://"+ln.Addr().String())
+
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown = %v: the stream held it up", err)
+	}
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve = %v", err)
+	}
+	if ev, err := sr.next(); err == nil {
+		t.Errorf("after Shutdown: %+v, want the stream's end", ev)
+	}
+}

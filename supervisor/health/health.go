@@ -49,7 +49,10 @@ import (
 //     The stream ends with an "event: end" ({"reason": ...}) as soon as the
 //     shutdown of s begins, so that open streams do not hold up
 //     http.Server.Shutdown, and it ends at once if s is not running; a
-//     browser's EventSource reconnects by itself.
+//     browser's EventSource reconnects by itself. (A server that shuts down
+//     while s keeps running can end its streams itself: they also end when
+//     the request's context does, so cancel the context its BaseContext
+//     returns from a function given to RegisterOnShutdown.)
 //
 // Other paths get 404. Responses are not cached. Paths are matched exactly:
 // to serve the handler under a prefix, strip it with http.StripPrefix.
