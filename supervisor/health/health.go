@@ -34,6 +34,28 @@ import (
 //     ": not running"), then the paths of the WaitReady children that are
 //     not ready, one a line. Readiness turns off as soon as shutdown begins,
 //     before any child is stopped (see supervisor.WithDrainDelay).
+//   - "/ui": a page for a person with a browser: the tree with each node's
+//     state, readiness, restarts and last error, the tree's readiness and
+//     liveness, and the recent events, kept up to date live from "/events"
+//     without a reload. Everything it needs is embedded and served under
+//     "/ui/" (its script, style and icon, and "/ui/tree.json", the page's
+//     own flat view of the tree); it loads nothing from elsewhere, and a
+//     Content-Security-Policy forbids it to. Names and error texts are shown
+//     as text, never interpreted as markup.
+//   - "/events": the lifecycle events of s and its whole subtree as
+//     server-sent events (text/event-stream): an "event: hello" first, then
+//     one "event: lifecycle" per supervisor.Event, its data a JSON object
+//     (seq, time, kind, supervisor, child, path, incarnation, restarts,
+//     error, delay_ms, attempt). Each client has a bounded buffer: a client
+//     too slow to keep up loses events, never slows supervision, and is told
+//     how many it lost by an "event: dropped" ({"dropped": n, "total": t}).
+//     The stream ends with an "event: end" ({"reason": ...}) as soon as the
+//     shutdown of s begins, so that open streams do not hold up
+//     http.Server.Shutdown, and it ends at once if s is not running; a
+//     browser's EventSource reconnects by itself. (A server that shuts down
+//     while s keeps running can end its streams itself: they also end when
+//     the request's context does, so cancel the context its BaseContext
+//     returns from a function given to RegisterOnShutdown.)
 //
 // The tree's text and JSON hold at most the handler's limits of nodes and
 // depth, keeping the nodes nearest to the root; a request can lower them
@@ -57,6 +79,9 @@ func Handler(s *supervisor.Supervisor) http.Handler {
 type handler struct {
 	s   *supervisor.Supervisor
 	lim supervisor.TreeLimits // the most the tree endpoints serve; never changed
+	// stream tunes the event streams; its zero value is the default. Set
+	// before the handler serves and never changed.
+	stream streamConfig
 }
 
 // ServeHTTP routes a read-only request to the tree or a probe.
@@ -71,6 +96,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		serve = h.healthz
 	case "/readyz":
 		serve = h.readyz
+	case "/ui":
+		serve = h.page
+	case "/ui/tree.json":
+		serve = h.pageTree
+	case "/ui/page.js", "/ui/page.css", "/ui/icon.svg":
+		serve = h.asset
+	case "/events":
+		serve = h.events
 	default:
 		http.NotFound(w, req)
 		return

@@ -1,0 +1,210 @@
+// The live tree page of arbor's health handler. It renders the tree from
+// ui/tree.json and keeps it current from the server-sent events at
+// "events", without a reload.
+//
+// Every text that comes from the tree (names, paths, states, error texts)
+// is put on the page with textContent or setAttribute, never parsed as
+// HTML: an error text can carry input from outside.
+"use strict";
+
+(function () {
+  var MAX_EVENTS = 100;      // events kept in the list, newest first
+  var REFRESH_DELAY = 150;   // ms: a burst of events costs one fetch of the tree
+  var RECONNECT_DELAY = 3000; // ms: after the server ended the stream
+
+  // Event kinds that are failures, and those worth a second look.
+  var BAD = { failed: 1, panicked: 1, start_failed: 1, stop_timeout: 1, intensity_exceeded: 1, escalated: 1 };
+  var WARN = { restarting: 1, shutdown: 1, auto_shutdown: 1, removed: 1, observer_dropped: 1 };
+
+  function $(id) { return document.getElementById(id); }
+
+  // el returns a new element with an optional class and text.
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function setBadge(node, tone, text) {
+    node.className = "badge " + tone;
+    node.textContent = text;
+  }
+
+  function clock(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleTimeString();
+  }
+
+  // ago says how long before now (both ISO times) since was, briefly.
+  function ago(since, now) {
+    var s = Math.max(0, Math.round((new Date(now) - new Date(since)) / 1000));
+    if (isNaN(s)) return "";
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m" + (s % 60) + "s";
+    if (s < 86400) return Math.floor(s / 3600) + "h" + Math.floor((s % 3600) / 60) + "m";
+    return Math.floor(s / 86400) + "d" + Math.floor((s % 86400) / 3600) + "h";
+  }
+
+  // --- the tree -----------------------------------------------------------
+
+  var refreshTimer = 0, loading = false, again = false;
+
+  function scheduleRefresh() {
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(function () { refreshTimer = 0; refresh(); }, REFRESH_DELAY);
+  }
+
+  function refresh() {
+    if (loading) { again = true; return; }
+    loading = true;
+    fetch("ui/tree.json", { cache: "no-store" }).then(function (resp) {
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      return resp.json();
+    }).then(render).catch(function (err) {
+      setBadge($("health"), "bad", "tree unavailable: " + err.message);
+    }).finally(function () {
+      loading = false;
+      if (again) { again = false; refresh(); }
+    });
+  }
+
+  function render(view) {
+    var h = view.health || {};
+    if (h.ready) setBadge($("health"), "good", "ready");
+    else setBadge($("health"), "bad", "not ready" + (h.reason ? ": " + h.reason : ""));
+    if (h.alive === false) setBadge($("health"), "bad", "stuck");
+
+    var problems = $("problems");
+    problems.replaceChildren();
+    if (h.not_ready && h.not_ready.length) problems.appendChild(el("span", null, "Not ready: " + h.not_ready.join(", ")));
+    if (h.stuck && h.stuck.length) problems.appendChild(el("span", null, "Stuck: " + h.stuck.join(", ")));
+    problems.hidden = !problems.firstChild;
+
+    var rows = (view.nodes || []).map(function (n) { return row(n, view.time); });
+    var tbody = document.querySelector("#tree tbody");
+    tbody.replaceChildren.apply(tbody, rows);
+    $("updated").textContent = "updated " + clock(view.time);
+  }
+
+  function row(n, now) {
+    var tr = el("tr", "node " + (n.kind === "supervisor" ? "sup" : "worker"));
+    tr.setAttribute("data-path", n.path);
+    tr.setAttribute("data-state", n.state);
+
+    var name = el("td", "name");
+    name.style.paddingLeft = (0.5 + 1.4 * n.depth) + "em";
+    name.appendChild(el("span", "label", n.name));
+    name.title = n.path;
+    tr.appendChild(name);
+
+    var kind = el("td", "kind", n.kind);
+    if (n.counters) {
+      var c = n.counters;
+      kind.title = "starts " + c.starts + ", restarts " + c.restarts + ", failures " + c.exits_abnormal +
+        " (" + c.panics + " panics), stop timeouts " + c.stop_timeouts;
+    }
+    tr.appendChild(kind);
+
+    var state = el("td", "state", n.state);
+    state.classList.add(n.state === "running" ? "good" : (n.state === "stuck" ? "bad" : "warn"));
+    tr.appendChild(state);
+
+    var ready = el("td", "ready", n.ready ? "ready" : "not ready");
+    ready.classList.add(n.ready ? "good" : (n.wait_ready ? "bad" : "muted"));
+    if (!n.wait_ready && n.depth > 0) ready.title = "readiness not awaited";
+    tr.appendChild(ready);
+
+    var restarts = el("td", "restarts", n.depth > 0 ? n.restarts : ""); // a top node has no parent to restart it
+    if (n.restarts > 0) restarts.classList.add("warn");
+    tr.appendChild(restarts);
+
+    var since = el("td", "since", n.since ? ago(n.since, now) : "");
+    if (n.since) since.title = n.since;
+    tr.appendChild(since);
+
+    var last = el("td", "last-error");
+    if (n.last_error) last.appendChild(el("div", "error", n.last_error));
+    tr.appendChild(last);
+    return tr;
+  }
+
+  // --- the events ---------------------------------------------------------
+
+  function push(li) {
+    var list = $("events");
+    list.insertBefore(li, list.firstChild);
+    while (list.children.length > MAX_EVENTS) list.removeChild(list.lastChild);
+  }
+
+  function addEvent(e) {
+    var li = el("li", "event " + (BAD[e.kind] ? "bad" : WARN[e.kind] ? "warn" : "info"));
+    li.setAttribute("data-path", e.path);
+    li.setAttribute("data-kind", e.kind);
+    li.appendChild(el("time", "time", clock(e.time)));
+    li.appendChild(el("span", "kind", e.kind));
+    li.appendChild(el("span", "path", e.path));
+    var facts = [];
+    if (e.incarnation) facts.push("#" + e.incarnation);
+    if (e.child) facts.push("restarts " + e.restarts);
+    if (e.attempt) facts.push("attempt " + e.attempt);
+    if (e.delay_ms) facts.push("after " + (e.delay_ms >= 1000 ? (e.delay_ms / 1000) + "s" : e.delay_ms + "ms"));
+    if (e.dropped) facts.push(e.dropped + " dropped");
+    if (facts.length) li.appendChild(el("span", "facts", facts.join(" · ")));
+    if (e.error) li.appendChild(el("span", "error", e.error));
+    push(li);
+  }
+
+  var lost = 0;
+
+  function addDropped(d) {
+    lost = d.total;
+    var li = el("li", "event lost", d.dropped + " events lost: this page could not keep up");
+    li.setAttribute("data-kind", "dropped");
+    push(li);
+    $("lost").textContent = lost + " lost";
+    $("lost").hidden = false;
+  }
+
+  // --- the stream ---------------------------------------------------------
+
+  function parse(m) {
+    try { return JSON.parse(m.data); } catch (err) { return null; }
+  }
+
+  function connect() {
+    var source = new EventSource("events");
+    source.addEventListener("hello", function () {
+      setBadge($("conn"), "good", "live");
+      scheduleRefresh(); // what happened while not connected
+    });
+    source.addEventListener("lifecycle", function (m) {
+      var e = parse(m);
+      if (e) addEvent(e);
+      scheduleRefresh();
+    });
+    source.addEventListener("dropped", function (m) {
+      var d = parse(m);
+      if (d) addDropped(d);
+      scheduleRefresh();
+    });
+    source.addEventListener("end", function (m) {
+      var d = parse(m) || {};
+      source.close();
+      setBadge($("conn"), "warn", "stream ended (" + (d.reason || "server") + "); reconnecting");
+      scheduleRefresh();
+      setTimeout(connect, RECONNECT_DELAY);
+    });
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) {
+        setBadge($("conn"), "bad", "disconnected");
+        setTimeout(connect, RECONNECT_DELAY);
+      } else {
+        setBadge($("conn"), "bad", "disconnected; reconnecting…");
+      }
+    };
+  }
+
+  refresh();
+  connect();
+})();
