@@ -44,7 +44,7 @@ func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option)
 		daemon.WithWatchdog(0), daemon.WithHealthAddr(":0")}, opts...)
 	go func() {
 		code, err := daemon.Run(context.Background(), root, all...)
-		h.done <- result{code, err}
+		h.done <- result{code, err, time.Now()}
 	}()
 	select {
 	case <-ready:

@@ -67,6 +67,7 @@ func (n *notes) pings() (count int, last time.Time) {
 type result struct {
 	code int
 	err  error
+	at   time.Time // when Run returned
 }
 
 // harness runs daemon.Run in a goroutine with injected signals, notifier
@@ -85,7 +86,7 @@ func start(ctx context.Context, root *supervisor.Supervisor, opts ...daemon.Opti
 		daemon.WithLogger(log), daemon.WithWatchdog(0)}, opts...)
 	go func() {
 		code, err := daemon.Run(ctx, root, all...)
-		h.done <- result{code, err}
+		h.done <- result{code, err, time.Now()}
 	}()
 	return h
 }
