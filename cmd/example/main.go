@@ -2,45 +2,58 @@
 // HTTP server that serves the live tree and the health probes, a pool of
 // workers, a flaky worker restarted under backoff and a producer/consumer
 // pair that restarts together. Failures are injected at random (-chaos) so
-// that restarts show in the log.
+// that restarts show in the log. It runs the tree as the process with
+// package daemon: signals, exit status, systemd notifications and the
+// shutdown budget.
 //
 // Usage:
 //
-//	go run ./cmd/example [flags]
+//	go build -o example ./cmd/example && ./example [flags]
+//
+// (go run works too, but reports exit status 1 whenever the program is
+// interrupted, whatever the program's own status.)
 //
 // Flags:
 //
 //	-addr 127.0.0.1:8080   HTTP listen address (port 0 picks a free port)
 //	-chaos 0.05            failure probability of each worker per 200ms tick
 //	-crash-loop            pool/worker-1 fails on every start: the tree gives up
+//	-debug-addr ""         the daemon's own health and debug server, outside
+//	                       the tree: it answers until the process exits
+//	                       (":port" listens on loopback; empty: none)
 //	-drain 0               on shutdown, stay up but unready this long first
 //	-duration 0            stop by itself after that long (0: until signalled)
 //	-log-format console    console (human-readable) or json
 //	-log-level ""          debug, info, warn or error (default: debug for
 //	                       console, info for json)
+//	-pprof                 serve /debug/pprof/ on the -debug-addr server
+//	-shutdown-budget 25s   the longest the shutdown may take; then the
+//	                       process exits 1 with a report of what still runs
+//	                       (the tree's own budget is 4/5 of it)
 //	-workers 3             size of the worker pool
 //
-// The HTTP server answers on /tree (the live tree as text), /tree.json,
+// The HTTP servers answer on /tree (the live tree as text), /tree.json,
 // /healthz (liveness) and /readyz (readiness).
 //
+// Under systemd with Type=notify, the example sends READY=1 once the tree is
+// up, STATUS= when a supervisor gives up or a child is stuck, STOPPING=1
+// when the shutdown begins, and watchdog pings if WatchdogSec= is set.
+//
 // Exit status: 0 after a clean shutdown (SIGINT, SIGTERM or -duration); 1
-// when the tree gave up (the error names the leaf where the failure began)
-// or failed to start; 2 for bad flags; 130 when a second SIGINT or SIGTERM
-// arrives during the shutdown, which then exits at once.
+// when the tree gave up (the error names the leaf where the failure began),
+// failed to start, left children stuck or overran the shutdown budget; 2
+// for bad flags; 130 when a second SIGINT or SIGTERM arrives during the
+// shutdown, which then exits at once.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"sync"
-	"syscall"
 
-	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/daemon"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -49,8 +62,8 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
-// run parses the flags, builds and runs the tree, and returns the exit
-// status.
+// run parses the flags, builds the tree and runs it as the process with
+// daemon.Run, and returns the exit status.
 func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("example", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -61,6 +74,9 @@ func run(args []string, stderr io.Writer) int {
 	fs.IntVar(&cfg.workers, "workers", 3, "`number` of workers in the pool")
 	fs.DurationVar(&cfg.drain, "drain", 0, "on shutdown, stay up but unready (/readyz 503) this long before stopping anything")
 	duration := fs.Duration("duration", 0, "stop by itself after this long (0: run until signalled)")
+	debugAddr := fs.String("debug-addr", "", "`address` of the daemon's health and debug server, which answers until the process exits (\":port\" is loopback; empty: none)")
+	pprof := fs.Bool("pprof", false, "serve /debug/pprof/ on the -debug-addr server")
+	budget := fs.Duration("shutdown-budget", daemon.DefaultShutdownBudget, "exit with status 1 and a report of what still runs if the shutdown takes longer (0: no limit)")
 	format := fs.String("log-format", "console", "log format: console or json")
 	level := fs.String("log-level", "", "log level: debug, info, warn or error (default debug for console, info for json)")
 	if err := fs.Parse(args); err != nil {
@@ -76,8 +92,11 @@ func run(args []string, stderr io.Writer) int {
 	case cfg.workers < 1:
 		fmt.Fprintln(stderr, "example: -workers must be at least 1")
 		return 2
-	case *duration < 0 || cfg.drain < 0:
-		fmt.Fprintln(stderr, "example: -duration and -drain must not be negative")
+	case *duration < 0 || cfg.drain < 0 || *budget < 0:
+		fmt.Fprintln(stderr, "example: -duration, -drain and -shutdown-budget must not be negative")
+		return 2
+	case *pprof && *debugAddr == "":
+		fmt.Fprintln(stderr, "example: -pprof needs -debug-addr")
 		return 2
 	}
 	log, err := newLogger(*format, *level, stderr)
@@ -87,6 +106,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	defer log.Sync()
 
+	// The tree's own budget is a little smaller than the process's, so
+	// that the tree reports its stuck children itself, with their stacks.
+	cfg.budget = *budget * 4 / 5
 	root, err := buildTree(cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "example:", err)
@@ -99,58 +121,26 @@ func run(args []string, stderr io.Writer) int {
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	done := make(chan struct{})
-	defer close(done)
-	go handleSignals(cancel, done, log)
 
-	// The root calls actor.Ready on its own context once every child has
-	// started; show the tree then.
-	ready := make(chan struct{})
-	var once sync.Once
-	ctx = actor.WithReady(ctx, func() { once.Do(func() { close(ready) }) })
+	// Show the tree once it is up.
+	shown := make(chan struct{})
+	defer func() { <-shown }()
 	go func() {
-		select {
-		case <-ready:
+		defer close(shown)
+		if root.WaitReady(ctx) == nil {
 			logTree(log, *format, root.Snapshot().String())
-		case <-done:
 		}
 	}()
 
 	log.Info("starting", zap.String("addr", cfg.addr), zap.Float64("chaos", cfg.chaos),
 		zap.Bool("crash_loop", cfg.crashLoop), zap.Duration("duration", *duration))
-	if err := root.Run(ctx); err != nil {
-		log.Error("the tree failed", zap.Error(err))
-		fmt.Fprintln(stderr, "example:", err)
-		return 1
-	}
-	reason := "signal"
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		reason = "duration elapsed"
-	}
-	log.Info("stopped cleanly", zap.String("reason", reason))
-	return 0
-}
-
-// handleSignals cancels the tree on the first SIGINT or SIGTERM, and exits
-// the process at once, with status 130, on the second.
-func handleSignals(cancel context.CancelFunc, done <-chan struct{}, log *zap.Logger) {
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	select {
-	case sig := <-sigs:
-		log.Info("signal received; shutting down (send it again to exit at once)", zap.Stringer("signal", sig))
-		cancel()
-	case <-done:
-		return
-	}
-	select {
-	case sig := <-sigs:
-		log.Warn("second signal; exiting at once", zap.Stringer("signal", sig))
-		log.Sync()
-		os.Exit(130)
-	case <-done:
-	}
+	// daemon.Run handles SIGINT and SIGTERM (a second one exits 130),
+	// notifies systemd, bounds the shutdown and logs the final error once.
+	// The end of ctx (-duration) stops the tree like a signal.
+	code, _ := daemon.Run(ctx, root, daemon.WithLogger(log), daemon.WithShutdownBudget(*budget),
+		daemon.WithHealthAddr(*debugAddr), daemon.WithPprof(*pprof))
+	cancel() // the tree has stopped, or is abandoned: end the wait for readiness
+	return code
 }
 
 // logTree logs the tree's picture: as a multi-line message in the console,

@@ -35,10 +35,23 @@ func TestEndToEnd(t *testing.T) {
 		defer cancel()
 		// No chaos: nothing restarts, so readiness and the stop order are
 		// exact.
-		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0")
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0", "-debug-addr", ":0", "-pprof")
+		debug := "http://" + p.field(t, p.waitFor(ctx, t, msgIs("health server listening")), "addr")
 		addr := p.field(t, p.waitFor(ctx, t, msgIs("listening")), "addr")
 		p.waitFor(ctx, t, msgPrefix("tree is up"))
 		base := "http://" + addr
+
+		// The daemon's own server, on loopback, with pprof.
+		if !strings.HasPrefix(debug, "http://127.0.0.1:") {
+			t.Errorf("-debug-addr :0 listens at %s, want loopback", debug)
+		}
+		if code, body := get(ctx, t, debug+"/readyz"); code != http.StatusOK {
+			t.Errorf("debug /readyz after ready: %d %q, want 200", code, body)
+		}
+		if code, body := get(ctx, t, debug+"/debug/pprof/goroutine?debug=1"); code != http.StatusOK ||
+			!strings.Contains(body, "goroutine profile") {
+			t.Errorf("debug /debug/pprof/goroutine: %d %.80q, want 200 and the profile", code, body)
+		}
 
 		if code, body := get(ctx, t, base+"/healthz"); code != http.StatusOK {
 			t.Errorf("/healthz: %d %q, want 200", code, body)
@@ -110,9 +123,19 @@ func TestEndToEnd(t *testing.T) {
 		if code == 0 {
 			t.Fatalf("exit status 0 with -crash-loop, want non-zero; output:\n%s", p.output())
 		}
-		last := p.lines[len(p.lines)-1]
-		if !strings.HasPrefix(last, "example: example gave up") || !strings.Contains(last, "example/pool/worker-1") {
-			t.Errorf("last line %q: want the root's escalation naming example/pool/worker-1", last)
+		// The final error is logged once, by the daemon, last.
+		var final []string
+		for _, line := range p.lines {
+			if msgIs("stopped with an error")(line) {
+				final = append(final, line)
+			}
+		}
+		if len(final) != 1 || final[0] != p.lines[len(p.lines)-1] {
+			t.Fatalf("final error entries %q: want one, the last line", final)
+		}
+		if msg := p.field(t, final[0], "error"); !strings.HasPrefix(msg, "example gave up") ||
+			!strings.Contains(msg, "example/pool/worker-1") {
+			t.Errorf("final error %q: want the root's escalation naming example/pool/worker-1", msg)
 		}
 	})
 
@@ -158,8 +181,9 @@ func TestEndToEnd(t *testing.T) {
 		if took := time.Since(start); took < 2*time.Second {
 			t.Errorf("stopped after %v, before its -duration of 2s", took)
 		}
-		if !strings.Contains(p.output(), `"reason": "duration elapsed"`) {
-			t.Errorf("no \"stopped cleanly\" line for the elapsed duration in:\n%s", p.output())
+		if !strings.Contains(p.output(), `context done; shutting down	{"cause": "context deadline exceeded"}`) ||
+			!strings.Contains(p.output(), "stopped cleanly") {
+			t.Errorf("no shutdown for the elapsed duration, or no \"stopped cleanly\" line, in:\n%s", p.output())
 		}
 	})
 }

@@ -17,6 +17,7 @@ type config struct {
 	crashLoop bool          // pool/worker-1 fails on every start
 	workers   int           // size of the worker pool
 	drain     time.Duration // unready time before the shutdown stops anything
+	budget    time.Duration // the whole tree's shutdown budget (0: none)
 }
 
 // buildTree returns the example's tree:
@@ -90,6 +91,9 @@ func buildTree(cfg config, log *zap.Logger) (*supervisor.Supervisor, error) {
 		// On shutdown, /readyz answers 503 at once; the drain delay
 		// gives load balancers time to notice before anything stops.
 		supervisor.WithDrainDelay(cfg.drain),
+		// Past this, the children still running are cancelled together
+		// and reported stuck, before the process's own budget ends.
+		supervisor.WithShutdownBudget(cfg.budget),
 		supervisor.WithChildren(
 			// WaitReady: the next child starts only once the server has
 			// bound its port and called actor.Ready.

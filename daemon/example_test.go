@@ -1,0 +1,100 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/policy"
+	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/zap"
+)
+
+// api and feed stand for a program's own actors: an HTTP API that reports
+// ready once it listens, and a worker that depends on a remote service.
+var api, feed actor.Actor = actor.Func(func(ctx context.Context) error {
+	actor.Ready(ctx)
+	<-ctx.Done()
+	return nil
+}), actor.Func(func(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+})
+
+// A program's main: build the tree, then hand it to Main, which runs it as
+// the process and exits with its status. This is the README's quick start.
+func Example() {
+	logger, err := zap.NewProduction()
+	if err != nil {
+		panic(err)
+	}
+	root, err := supervisor.New("mydaemon",
+		supervisor.WithLogger(logger),
+		// On SIGTERM, /readyz fails at once; keep serving 5s while load
+		// balancers notice, then stop the children newest-first.
+		supervisor.WithDrainDelay(5*time.Second),
+		// Drain plus this stays under daemon's 25s budget, so the tree
+		// reports its stuck children itself, with their stacks.
+		supervisor.WithShutdownBudget(15*time.Second),
+		// Room for the feed's backoff to wait out an outage of a minute.
+		supervisor.WithIntensity(policy.Intensity{MaxRestarts: 10, Period: time.Minute}),
+		supervisor.WithChildren(
+			supervisor.Child{Name: "api", Actor: api, WaitReady: true},
+			supervisor.Child{Name: "feed", Actor: feed, Backoff: &policy.Backoff{
+				Initial: 500 * time.Millisecond, Max: 15 * time.Second, Jitter: 0.2, MaxAttempts: 8,
+			}},
+		),
+	)
+	if err != nil {
+		logger.Fatal("invalid tree", zap.Error(err))
+	}
+	daemon.Main(root,
+		daemon.WithLogger(logger),
+		daemon.WithHealthAddr(":8081"), // 127.0.0.1:8081; "0.0.0.0:8081" for Kubernetes probes
+	)
+}
+
+// Under Kubernetes the kubelet probes the pod's address, not loopback:
+// name the host. The grace period (terminationGracePeriodSeconds, 30 by
+// default) must stay above the shutdown budget.
+func ExampleWithHealthAddr() {
+	root, err := supervisor.New("mydaemon", supervisor.WithChildren(supervisor.Child{Name: "api", Actor: api}))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	daemon.Main(root,
+		daemon.WithHealthAddr("0.0.0.0:8081"), // /healthz, /readyz, /tree, /tree.json
+		daemon.WithShutdownBudget(25*time.Second),
+	)
+}
+
+// Run is Main without the exit: here with an injected signal channel and a
+// notifier that prints the systemd notifications, and sends SIGTERM once
+// the tree is ready.
+func ExampleRun() {
+	root, err := supervisor.New("root", supervisor.WithChildren(supervisor.Child{Name: "feed", Actor: feed}))
+	if err != nil {
+		panic(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	notify := daemon.NotifierFunc(func(state string) error {
+		fmt.Println(state)
+		if state == "READY=1" {
+			sigs <- syscall.SIGTERM
+		}
+		return nil
+	})
+	code, err := daemon.Run(context.Background(), root,
+		daemon.WithSignals(sigs), daemon.WithNotifier(notify), daemon.WithWatchdog(0),
+		daemon.WithLogger(zap.NewNop()))
+	fmt.Println("exit status", code, err)
+	// Output:
+	// READY=1
+	// STOPPING=1
+	// exit status 0 <nil>
+}

@@ -1,0 +1,215 @@
+package daemon_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/internal/testutil"
+	"github.com/arbor-go/arbor/policy"
+	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/zap/zapcore"
+)
+
+// httpRun runs daemon.Run outside a synctest bubble (real sockets) and
+// returns the health server's base URL once the tree is ready.
+type httpRun struct {
+	sigs chan os.Signal
+	done chan result
+	base string
+}
+
+func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option) *httpRun {
+	t.Helper()
+	log, logs := testutil.ObservedLogger(zapcore.InfoLevel)
+	ready := make(chan struct{}, 1)
+	n := daemon.NotifierFunc(func(state string) error {
+		if state == "READY=1" {
+			ready <- struct{}{}
+		}
+		return nil
+	})
+	h := &httpRun{sigs: make(chan os.Signal, 2), done: make(chan result, 1)}
+	all := append([]daemon.Option{daemon.WithSignals(h.sigs), daemon.WithNotifier(n), daemon.WithLogger(log),
+		daemon.WithWatchdog(0), daemon.WithHealthAddr(":0")}, opts...)
+	go func() {
+		code, err := daemon.Run(context.Background(), root, all...)
+		h.done <- result{code, err, time.Now()}
+	}()
+	select {
+	case <-ready:
+	case r := <-h.done:
+		t.Fatalf("Run returned %d, %v before the tree was ready", r.code, r.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tree did not become ready within 10s")
+	}
+	// The server listens before the tree starts, so the entry is there.
+	e := logs.FilterMessage("health server listening").All()
+	if len(e) != 1 {
+		t.Fatalf("%d \"health server listening\" entries, want 1", len(e))
+	}
+	addr := e[0].ContextMap()["addr"].(string)
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("the health server listens on %s; an address without a host must mean loopback", addr)
+	}
+	h.base = "http://" + addr
+	return h
+}
+
+// stop sends a signal and waits for Run's result.
+func (h *httpRun) stop(t *testing.T) result {
+	t.Helper()
+	h.sigs <- syscall.SIGTERM
+	select {
+	case r := <-h.done:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10s of the signal")
+		return result{}
+	}
+}
+
+// client keeps no idle connections, so that no goroutine outlives a test.
+var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+
+// get fetches url and returns the status code and body.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestHealthServer(t *testing.T) {
+	root := newRoot(t, supervisor.WithChildren(supervisor.Child{Name: "w", Actor: blocker()}))
+	h := startHTTP(t, root)
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/healthz", 200, "ok"},
+		{"/readyz", 200, "ok"},
+		{"/tree", 200, "w [worker running ready"},
+		{"/tree.json", 200, `"path": "root/w"`},
+		{"/debug/pprof/", 404, ""}, // only when asked for
+	} {
+		code, body := get(t, h.base+tc.path)
+		if code != tc.code || !strings.Contains(body, tc.body) {
+			t.Errorf("GET %s: %d %q, want %d and %q", tc.path, code, body, tc.code, tc.body)
+		}
+	}
+	if r := h.stop(t); r.code != daemon.ExitOK {
+		t.Errorf("Run = %d, %v; want 0", r.code, r.err)
+	}
+	if _, err := client.Get(h.base + "/healthz"); err == nil {
+		t.Error("the health server still answers after Run returned")
+	}
+}
+
+// The probes answer during the shutdown: alive, not ready.
+func TestHealthServerDuringShutdown(t *testing.T) {
+	release := make(chan struct{})
+	root := newRoot(t, supervisor.WithChildren(
+		supervisor.Child{Name: "stubborn", Actor: stubborn(release), ShutdownTimeout: policy.Infinity}))
+	sub, err := root.Subscribe(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	h := startHTTP(t, root)
+	h.sigs <- syscall.SIGTERM
+	for ev := range sub.Events() {
+		if ev.Kind == supervisor.EventShutdown && ev.Path == "root" {
+			break
+		}
+	}
+	if code, body := get(t, h.base+"/readyz"); code != 503 || !strings.Contains(body, "shutting down") {
+		t.Errorf("/readyz during the shutdown: %d %q, want 503, shutting down", code, body)
+	}
+	if code, _ := get(t, h.base+"/healthz"); code != 200 {
+		t.Errorf("/healthz during the shutdown: %d, want 200", code)
+	}
+	close(release)
+	if r := <-h.done; r.code != daemon.ExitOK {
+		t.Errorf("Run = %d, %v; want 0", r.code, r.err)
+	}
+}
+
+func TestPprof(t *testing.T) {
+	root := newRoot(t, supervisor.WithChildren(supervisor.Child{Name: "w", Actor: blocker()}))
+	h := startHTTP(t, root, daemon.WithPprof(true))
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/debug/pprof/", 200, "goroutine"},
+		{"/debug/pprof/goroutine?debug=1", 200, "goroutine profile:"},
+		{"/debug/pprof/heap?gc=1", 200, ""},
+		{"/debug/pprof/nothing", 404, "unknown profile"},
+		{"/debug/pprof/goroutine?debug=x", 400, "debug"},
+		{"/debug/pprof/profile?seconds=0", 400, "seconds"},
+		{"/debug/pprof/profile?seconds=0.1", 200, ""},
+		{"/debug/pprof/trace?seconds=0.05", 200, ""},
+		{"/healthz", 200, "ok"},
+	} {
+		code, body := get(t, h.base+tc.path)
+		if code != tc.code || !strings.Contains(body, tc.body) || (code == 200 && body == "") {
+			t.Errorf("GET %s: %d %.80q, want %d and %q", tc.path, code, body, tc.code, tc.body)
+		}
+	}
+	resp, err := client.Post(h.base+"/debug/pprof/heap", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /debug/pprof/heap: %d, want 405", resp.StatusCode)
+	}
+	if r := h.stop(t); r.code != daemon.ExitOK {
+		t.Errorf("Run = %d, %v; want 0", r.code, r.err)
+	}
+}
+
+// An address that cannot be bound fails Run before the tree starts.
+func TestHealthServerAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var started atomic.Bool
+	root := newRoot(t, supervisor.WithChildren(supervisor.Child{Name: "w", Actor: actor.Func(func(ctx context.Context) error {
+		started.Store(true)
+		<-ctx.Done()
+		return nil
+	})}))
+	log, _ := testutil.ObservedLogger(zapcore.InfoLevel)
+	code, err := daemon.Run(context.Background(), root, daemon.WithLogger(log), daemon.WithWatchdog(0),
+		daemon.WithHealthAddr(ln.Addr().String()))
+	var op *net.OpError
+	if code != daemon.ExitFailure || !errors.As(err, &op) {
+		t.Fatalf("Run = %d, %v; want 1 and the listen error", code, err)
+	}
+	if started.Load() {
+		t.Error("the tree started although the health server could not listen")
+	}
+}

@@ -1,0 +1,198 @@
+package daemon
+
+import (
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/arbor-go/arbor/supervisor"
+	sd "github.com/coreos/go-systemd/v22/daemon"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// An Option configures Main and Run.
+type Option func(*config)
+
+// config is what the options chose. It is built once by Run and read only
+// afterwards, by Run's goroutine.
+type config struct {
+	budget      time.Duration // whole-shutdown deadline; 0: none
+	healthAddr  string        // health server address as given; "": no server
+	pprof       bool          // serve /debug/pprof/ on the health server
+	logger      *zap.Logger
+	notifier    Notifier
+	watchdog    time.Duration // the watchdog timeout; pings go at half of it
+	watchdogSet bool          // watchdog was given; otherwise read from the environment
+	signals     <-chan os.Signal
+	events      int // buffer of the subscription to the tree's events
+}
+
+// newConfig applies opts over the defaults. Validation is separate (see
+// validate), so that Main can find the logger even when an option is bad.
+func newConfig(opts []Option) config {
+	cfg := config{budget: DefaultShutdownBudget, events: 1024}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.logger == nil {
+		cfg.logger = defaultLogger()
+	}
+	if cfg.notifier == nil {
+		cfg.notifier = SystemdNotifier()
+	}
+	return cfg
+}
+
+// defaultLogger writes JSON entries at Info and above to stderr.
+func defaultLogger() *zap.Logger {
+	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.InfoLevel))
+}
+
+// validate checks the options and root, reads the watchdog from the
+// environment if no option set it, and resolves the health address.
+func (c *config) validate(root *supervisor.Supervisor) error {
+	if root == nil {
+		return &supervisor.ConfigError{Field: "root", Value: root, Reason: "must be a *supervisor.Supervisor made by supervisor.New",
+			Err: supervisor.ErrNotConstructed}
+	}
+	if c.budget < 0 {
+		return &supervisor.ConfigError{Field: "WithShutdownBudget", Value: c.budget, Reason: "must not be negative (zero: no budget)"}
+	}
+	if c.watchdog < 0 {
+		return &supervisor.ConfigError{Field: "WithWatchdog", Value: c.watchdog, Reason: "must not be negative (zero: no pings)"}
+	}
+	if !c.watchdogSet {
+		d, err := sd.SdWatchdogEnabled(false)
+		if err != nil {
+			return &supervisor.ConfigError{Field: "WATCHDOG_USEC", Value: strconv.Quote(os.Getenv("WATCHDOG_USEC")), Reason: err.Error()}
+		}
+		c.watchdog = d
+	}
+	if c.healthAddr != "" {
+		addr, err := listenAddr(c.healthAddr)
+		if err != nil {
+			return err
+		}
+		c.healthAddr = addr
+	} else if c.pprof {
+		return &supervisor.ConfigError{Field: "WithPprof", Value: true, Reason: "needs a health server (WithHealthAddr)"}
+	}
+	return nil
+}
+
+// listenAddr returns addr with the loopback address 127.0.0.1 as its host
+// when it names none. The port must be a number.
+func listenAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", &supervisor.ConfigError{Field: "WithHealthAddr", Value: strconv.Quote(addr),
+			Reason: `must be "host:port" or ":port" (` + err.Error() + ")"}
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		return "", &supervisor.ConfigError{Field: "WithHealthAddr", Value: strconv.Quote(addr),
+			Reason: "the port must be a number from 0 to 65535"}
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// WithShutdownBudget sets how long the whole shutdown may take, from the
+// moment it begins (the first signal, the end of Run's context, or the root
+// beginning to stop by itself) to the root's return, drain delay included
+// (default DefaultShutdownBudget). When it is spent, Run logs the children
+// still running and returns ExitFailure with a *BudgetError. Zero means no
+// budget: wait for the tree as long as it takes. A negative budget is a
+// *supervisor.ConfigError.
+//
+// Keep it below the service manager's grace period (TimeoutStopSec,
+// terminationGracePeriodSeconds), and the root's own
+// supervisor.WithShutdownBudget a little below it.
+func WithShutdownBudget(d time.Duration) Option {
+	return func(c *config) { c.budget = d }
+}
+
+// WithHealthAddr serves the tree's probes and picture
+// (supervisor/health.Handler: /healthz, /readyz, /tree, /tree.json) on an
+// HTTP server at addr, from before the tree starts until Run returns.
+// An address without a host, such as ":8081", listens on 127.0.0.1 only;
+// name the host to listen elsewhere, such as "0.0.0.0:8081" for probes from
+// outside the host (a Kubernetes kubelet). Port 0 picks a free port, logged
+// as "health server listening". The default, "", serves nothing. A bad
+// address is a *supervisor.ConfigError; an address that cannot be bound
+// makes Run return ExitFailure before the tree starts.
+func WithHealthAddr(addr string) Option {
+	return func(c *config) { c.healthAddr = addr }
+}
+
+// WithPprof adds the runtime profiles under /debug/pprof/ to the health
+// server (default off): the index, every runtime/pprof profile by name
+// (?debug=1 for text), /debug/pprof/profile?seconds=N for a CPU profile and
+// /debug/pprof/trace?seconds=N for an execution trace. It needs
+// WithHealthAddr. Unlike importing net/http/pprof, it registers nothing on
+// http.DefaultServeMux.
+func WithPprof(on bool) Option {
+	return func(c *config) { c.pprof = on }
+}
+
+// WithLogger sets the logger for the daemon's own entries: the signals,
+// readiness, the health server, the final error and the stuck report
+// (default: JSON to stderr, Info and above). It does not change the
+// root's logger (supervisor.WithLogger); pass the same logger to both to
+// get one stream. Main flushes it (Sync) before exiting.
+func WithLogger(l *zap.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithNotifier sets where the service manager notifications go (default
+// SystemdNotifier: the socket in $NOTIFY_SOCKET, if any). Tests use it to
+// record them.
+func WithNotifier(n Notifier) Option {
+	return func(c *config) { c.notifier = n }
+}
+
+// WithWatchdog sets the watchdog timeout, instead of reading it from
+// $WATCHDOG_USEC (and $WATCHDOG_PID) as systemd sets them for WatchdogSec=:
+// WATCHDOG=1 is sent every d/2 while the tree is alive. Zero sends no
+// pings; a negative d is a *supervisor.ConfigError. A malformed
+// $WATCHDOG_USEC is a *supervisor.ConfigError too.
+func WithWatchdog(d time.Duration) Option {
+	return func(c *config) { c.watchdog, c.watchdogSet = d, true }
+}
+
+// WithSignals makes Run read its shutdown signals from ch instead of
+// subscribing to SIGINT and SIGTERM with signal.Notify: the first value
+// begins the shutdown, the second ends Run at once. Meant for tests and for
+// programs that handle signals themselves; nil keeps the default.
+func WithSignals(ch <-chan os.Signal) Option {
+	return func(c *config) { c.signals = ch }
+}
+
+// Notifier sends service manager notifications in the sd_notify protocol:
+// each call sends one message, newline-separated assignments such as
+// "READY=1" or "STATUS=...". Run calls it from one goroutine, in order.
+type Notifier interface {
+	Notify(state string) error
+}
+
+// NotifierFunc adapts a function to a Notifier.
+type NotifierFunc func(state string) error
+
+// Notify calls f(state).
+func (f NotifierFunc) Notify(state string) error { return f(state) }
+
+// SystemdNotifier returns the Notifier that sends each message as one
+// datagram to the socket named by $NOTIFY_SOCKET, through go-systemd's
+// daemon.SdNotify, and does nothing when $NOTIFY_SOCKET is not set.
+func SystemdNotifier() Notifier {
+	return NotifierFunc(func(state string) error {
+		_, err := sd.SdNotify(false, state)
+		return err
+	})
+}

@@ -1,0 +1,291 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/arbor-go/arbor/supervisor"
+	sd "github.com/coreos/go-systemd/v22/daemon"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// proc is one Run. Its fields are owned by the goroutine of Run: the other
+// goroutines it starts (the root's run, the readiness wait, the health
+// server) talk to it only through channels, so no lock guards anything.
+type proc struct {
+	cfg      config
+	root     *supervisor.Supervisor
+	rootPath string // the root's tree path, to recognise its own events
+	log      *zap.Logger
+
+	cancel       context.CancelFunc // cancels the root's context
+	cancelled    bool               // the shutdown was asked for (signal or ctx)
+	stopping     bool               // STOPPING=1 was sent
+	budget       <-chan time.Time   // fires when the shutdown budget is spent; nil before the shutdown
+	budgetTimer  *time.Timer
+	notifyFailed bool // a notification failed already (later failures log at Debug)
+}
+
+// run is Run after validation.
+func (p *proc) run(ctx context.Context) (int, error) {
+	p.rootPath = supervisor.Path(ctx) // a root run inside a child's context takes that child's path
+	if p.rootPath == "" {
+		p.rootPath = p.root.Name()
+	}
+	sub, err := p.root.Subscribe(p.cfg.events)
+	if err != nil {
+		return p.fail(err)
+	}
+	defer sub.Close()
+
+	sigs := p.cfg.signals
+	if sigs == nil {
+		ch := make(chan os.Signal, 2)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(ch)
+		sigs = ch
+	}
+
+	if p.cfg.healthAddr != "" {
+		srv, err := startHealthServer(p.cfg.healthAddr, p.root, p.cfg.pprof)
+		if err != nil {
+			return p.fail(err)
+		}
+		defer srv.close()
+		p.log.Info("health server listening", zap.String("addr", srv.addr), zap.Bool("pprof", p.cfg.pprof))
+	}
+
+	var tick <-chan time.Time
+	if p.cfg.watchdog > 0 {
+		t := time.NewTicker(p.cfg.watchdog / 2)
+		defer t.Stop()
+		tick = t.C
+	}
+	defer func() {
+		if p.budgetTimer != nil {
+			p.budgetTimer.Stop()
+		}
+	}()
+
+	// The root's context keeps ctx's values but is cancelled only here,
+	// after STOPPING=1.
+	treeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	p.cancel = cancel
+	done := make(chan error, 1) // buffered: the root may return after Run did
+	go func() { done <- p.root.Run(treeCtx) }()
+
+	waitCtx, stopWait := context.WithCancel(context.Background())
+	defer stopWait()
+	ready := make(chan struct{})
+	go func() {
+		if p.root.WaitReady(waitCtx) == nil {
+			close(ready)
+		}
+	}()
+
+	events, ctxDone := sub.Events(), ctx.Done()
+	for {
+		select {
+		case <-ready:
+			ready = nil
+			p.notify(sd.SdNotifyReady)
+			p.log.Info("ready")
+		case ev := <-events:
+			p.event(ev)
+		case sig := <-sigs:
+			if p.cancelled {
+				return p.interrupted(sig)
+			}
+			p.log.Info("signal received; shutting down (send it again to exit at once)", zap.Stringer("signal", sig))
+			p.shutdown()
+		case <-ctxDone:
+			ctxDone = nil
+			if !p.cancelled {
+				p.log.Info("context done; shutting down", zap.NamedError("cause", context.Cause(ctx)))
+				p.shutdown()
+			}
+		case <-tick:
+			if alive, _ := p.root.Liveness(); alive {
+				p.notify(sd.SdNotifyWatchdog)
+			}
+		case <-p.budget:
+			return p.budgetSpent()
+		case err := <-done:
+			p.drain(events)
+			p.beginStopping()
+			return p.finish(err)
+		}
+	}
+}
+
+// shutdown begins the graceful shutdown that a signal or the end of Run's
+// context asks for: STOPPING=1 first, then the root's context is cancelled.
+func (p *proc) shutdown() {
+	p.cancelled = true
+	p.beginStopping()
+	p.cancel()
+}
+
+// beginStopping sends STOPPING=1 and starts the shutdown budget, once.
+func (p *proc) beginStopping() {
+	if p.stopping {
+		return
+	}
+	p.stopping = true
+	p.notify(sd.SdNotifyStopping)
+	if p.cfg.budget > 0 {
+		p.budgetTimer = time.NewTimer(p.cfg.budget)
+		p.budget = p.budgetTimer.C
+	}
+}
+
+// event turns the tree's escalations and stuck children into STATUS=
+// lines, and notices the root beginning to stop by itself.
+func (p *proc) event(ev supervisor.Event) {
+	switch ev.Kind {
+	case supervisor.EventEscalated:
+		p.notify("STATUS=" + oneLine(errText(ev.Err)))
+	case supervisor.EventStopTimeout:
+		p.notify("STATUS=" + oneLine(ev.Path+" is stuck: it did not stop within "+ev.Delay.String()))
+	case supervisor.EventShutdown:
+		if ev.Child == "" && ev.Path == p.rootPath {
+			p.beginStopping()
+		}
+	}
+}
+
+// drain handles the events already delivered when the root returned, so
+// that the root's own escalation reaches the service manager.
+func (p *proc) drain(events <-chan supervisor.Event) {
+	for {
+		select {
+		case ev := <-events:
+			p.event(ev)
+		default:
+			return
+		}
+	}
+}
+
+// finish logs the root's result once and turns it into the exit status.
+func (p *proc) finish(err error) (int, error) {
+	if err == nil {
+		p.log.Info("stopped cleanly")
+		return ExitOK, nil
+	}
+	fields := []zap.Field{zap.Error(err)}
+	var stuck *supervisor.StuckError
+	if errors.As(err, &stuck) {
+		fields = append(fields, zap.Array("stuck", stuckReport(stuck.Stuck)))
+	}
+	p.log.Error("stopped with an error", fields...)
+	return ExitFailure, err
+}
+
+// fail logs an error that ends Run before the tree has started.
+func (p *proc) fail(err error) (int, error) {
+	p.log.Error("cannot start", zap.Error(err))
+	return ExitFailure, err
+}
+
+// interrupted ends Run at once on a second signal.
+func (p *proc) interrupted(sig os.Signal) (int, error) {
+	p.log.Error("second signal; exiting at once", zap.Stringer("signal", sig),
+		zap.Strings("remaining", remaining(p.root.Snapshot())), zap.Error(ErrInterrupted))
+	return ExitInterrupted, ErrInterrupted
+}
+
+// budgetSpent ends Run when the shutdown took longer than its budget,
+// with a report of what still runs.
+func (p *proc) budgetSpent() (int, error) {
+	snap := p.root.Snapshot()
+	err := &BudgetError{Budget: p.cfg.budget, Remaining: remaining(snap)}
+	p.notify("STATUS=" + oneLine(err.Error()))
+	p.log.Error("stopped with an error", zap.Error(err), zap.String("tree", snap.String()))
+	return ExitFailure, err
+}
+
+// notify sends a notification. A failure is logged at Warn the first time
+// and at Debug afterwards: the watchdog would repeat it every few seconds.
+func (p *proc) notify(state string) {
+	err := p.cfg.notifier.Notify(state)
+	if err == nil {
+		return
+	}
+	if p.notifyFailed {
+		p.log.Debug("service manager notification failed", zap.String("state", state), zap.Error(err))
+		return
+	}
+	p.notifyFailed = true
+	p.log.Warn("service manager notification failed (further failures are logged at debug level)",
+		zap.String("state", state), zap.Error(err))
+}
+
+// remaining lists the nodes of snap that have not stopped: workers, and
+// supervisors without children, as "path (state)".
+func remaining(snap supervisor.Snapshot) []string {
+	var out []string
+	var walk func(n supervisor.Snapshot)
+	walk = func(n supervisor.Snapshot) {
+		for _, c := range n.Children {
+			walk(c)
+		}
+		if len(n.Children) == 0 && n.State != supervisor.StateStopped {
+			out = append(out, n.Path+" ("+n.State.String()+")")
+		}
+	}
+	walk(snap)
+	return out
+}
+
+// errText is err's text, or "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// oneLine makes s fit one notification line: runs of white space,
+// newlines included, become one space, and it is cut to a reasonable
+// length.
+func oneLine(s string) string {
+	const limit = 1024
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > limit {
+		s = strings.ToValidUTF8(s[:limit-3], "") + "..."
+	}
+	return s
+}
+
+// stuckReport is the stuck children as a zap array of objects.
+type stuckReport []supervisor.StuckChild
+
+// MarshalLogArray encodes each stuck child's path, wait and stack.
+func (r stuckReport) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for _, c := range r {
+		if err := enc.AppendObject(stuckChild(c)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stuckChild is one stuck child as a zap object.
+type stuckChild supervisor.StuckChild
+
+// MarshalLogObject encodes the child's path, how long it was waited for
+// and its stack.
+func (c stuckChild) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("path", c.Path)
+	enc.AddDuration("waited", c.Waited)
+	enc.AddString("stack", c.Stack)
+	return nil
+}
