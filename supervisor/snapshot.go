@@ -277,7 +277,6 @@ func phaseState(ph phase) State {
 	return StateStopped
 }
 
-
 // UnmarshalText decodes a state from its name, as MarshalText encodes it.
 func (s *State) UnmarshalText(text []byte) error {
 	for i, name := range stateNames {
