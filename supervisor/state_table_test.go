@@ -1,0 +1,88 @@
+package supervisor
+
+import (
+	"testing"
+	"time"
+)
+
+// TestStateTable drives every (state, event, target) triple through
+// (*child).moveLocked on a bare record: the move happens exactly when the
+// table allows it, and a refused move leaves the record unchanged. It also
+// checks that every state is reachable from idle through the table.
+func TestStateTable(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	t1 := t0.Add(time.Second)
+	for s := lstate(0); s < numLstates; s++ {
+		for ev := event(0); ev < numEvents; ev++ {
+			moved := 0
+			for next := lstate(0); next < numLstates; next++ {
+				c := &child{st: s, since: t0, then: thenStopped, gen: 7}
+				ok := c.moveLocked(ev, next, t1)
+				want := table[ev].from.has(s) && table[ev].to.has(next)
+				if ok != want {
+					t.Errorf("%v --%v--> %v: moved=%v, table says %v", s, ev, next, ok, want)
+				}
+				if ok {
+					moved++
+					if c.st != next || !c.since.Equal(t1) {
+						t.Errorf("%v --%v--> %v: record is in %v since %v", s, ev, next, c.st, c.since)
+					}
+				} else if c.st != s || !c.since.Equal(t0) {
+					t.Errorf("%v --%v--> %v refused but record changed: %v since %v", s, ev, next, c.st, c.since)
+				}
+				if c.then != thenStopped || c.gen != 7 {
+					t.Errorf("%v --%v--> %v touched other fields: then=%v gen=%d", s, ev, next, c.then, c.gen)
+				}
+			}
+			if table[ev].from.has(s) && moved == 0 {
+				t.Errorf("%v accepts %v but leads nowhere", s, ev)
+			}
+		}
+	}
+	// Out-of-range events and states are refused.
+	c := &child{st: lsRunning}
+	if c.moveLocked(numEvents, lsStopped, t1) || c.st != lsRunning {
+		t.Errorf("out-of-range event moved the record to %v", c.st)
+	}
+	for ev := event(0); ev < numEvents; ev++ {
+		c := &child{st: numLstates}
+		if c.moveLocked(ev, lsIdle, t1) {
+			t.Errorf("record in an out-of-range state accepted %v", ev)
+		}
+	}
+
+	// Reachability from idle.
+	reached := map[lstate]bool{lsIdle: true}
+	queue := []lstate{lsIdle}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for ev := event(0); ev < numEvents; ev++ {
+			for next := lstate(0); next < numLstates; next++ {
+				c := &child{st: s}
+				if c.moveLocked(ev, next, t1) && !reached[next] {
+					reached[next] = true
+					queue = append(queue, next)
+				}
+			}
+		}
+	}
+	for s := lstate(0); s < numLstates; s++ {
+		if !reached[s] {
+			t.Errorf("state %v is not reachable from idle", s)
+		}
+	}
+	// removed is terminal: no event leaves it.
+	for ev := event(0); ev < numEvents; ev++ {
+		if table[ev].from.has(lsRemoved) {
+			t.Errorf("removed is not terminal: %v leaves it", ev)
+		}
+	}
+	// alive matches the table's doc: exactly the states with a goroutine.
+	for s := lstate(0); s < numLstates; s++ {
+		want := s == lsStarting || s == lsRunning || s == lsBackoff || s == lsExiting || s == lsStopping || s == lsStuck
+		if s.alive() != want {
+			t.Errorf("%v.alive() = %v", s, s.alive())
+		}
+	}
+}
