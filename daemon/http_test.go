@@ -109,7 +109,7 @@ func TestHealthServer(t *testing.T) {
 		{"/readyz", 200, "ok"},
 		{"/tree", 200, "w [worker running ready"},
 		{"/tree.json", 200, `"name":"w"`}, // the flat format: names, parents by id
-		{"/debug/pprof/", 404, ""}, // only when asked for
+		{"/debug/pprof/", 404, ""},        // only when asked for
 	} {
 		code, body := get(t, h.base+tc.path)
 		if code != tc.code || !strings.Contains(body, tc.body) {
