@@ -50,6 +50,25 @@ func ExampleFromRun() {
 	// Run: server closed
 }
 
+// An execute that returns by itself still gets its interrupt, with its own
+// error, as in a run.Group: the actor cleans up there.
+func ExampleFromRun_executeReturns() {
+	a := actor.FromRun(
+		func() error { // execute
+			fmt.Println("execute returns")
+			return errors.New("done early")
+		},
+		func(err error) { // interrupt
+			fmt.Println("interrupt:", err)
+		},
+	)
+	fmt.Println("Run:", a.Run(context.Background()))
+	// Output:
+	// execute returns
+	// interrupt: done early
+	// Run: done early
+}
+
 func ExampleReady() {
 	server := actor.Func(func(ctx context.Context) error {
 		fmt.Println("listening")

@@ -3,7 +3,6 @@ package actor_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -141,24 +140,6 @@ func TestFromRunAlreadyCancelled(t *testing.T) {
 	})
 }
 
-func TestFromRunExecuteReturnsFirst(t *testing.T) {
-	for _, want := range []error{nil, errors.New("boom")} {
-		synctest.Test(t, func(t *testing.T) {
-			var interrupted atomic.Int32
-			ctx, cancel := context.WithCancel(context.Background())
-			a := actor.FromRun(func() error { return want }, func(error) { interrupted.Add(1) })
-			if err := a.Run(ctx); err != want {
-				t.Errorf("Run() = %v, want %v", err, want)
-			}
-			cancel()
-			synctest.Wait()
-			if n := interrupted.Load(); n != 0 {
-				t.Errorf("interrupt called %d times after execute returned, want 0", n)
-			}
-		})
-	}
-}
-
 // TestFromRunWaitsForInterrupt proves Run does not return while the
 // interrupt it started is still running, even though execute has returned.
 func TestFromRunWaitsForInterrupt(t *testing.T) {
@@ -218,35 +199,4 @@ func TestFromRunRunsAgain(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestFromRunExecuteEndsAbruptly checks that an execute that panics or calls
-// runtime.Goexit has ended, so interrupt must not run after Run is gone: in a
-// supervisor, the context is cancelled after the exit and a restarted
-// incarnation could be interrupted by the dead one's interrupt.
-func TestFromRunExecuteEndsAbruptly(t *testing.T) {
-	for name, execute := range map[string]func() error{
-		"panic":  func() error { panic("boom") },
-		"goexit": func() error { runtime.Goexit(); return nil },
-	} {
-		t.Run(name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				var interrupted atomic.Int32
-				a := actor.FromRun(execute, func(error) { interrupted.Add(1) })
-				ctx, cancel := context.WithCancel(context.Background())
-				ended := make(chan struct{})
-				go func() {
-					defer close(ended)
-					defer func() { _ = recover() }()
-					a.Run(ctx)
-				}()
-				<-ended
-				cancel() // what the supervisor does after the exit
-				synctest.Wait()
-				if n := interrupted.Load(); n != 0 {
-					t.Errorf("interrupt called %d times after execute had ended (%s) and Run was gone", n, name)
-				}
-			})
-		})
-	}
 }

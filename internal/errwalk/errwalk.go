@@ -88,22 +88,22 @@ func (w *walker) walk(err error, level int) {
 		w.stopped = true
 		return
 	}
-	one, many, ok := unwrap(err)
+	inner, ok := unwrap(err)
 	if !ok {
 		w.ok = false
 		return
 	}
 	if level == MaxDepth {
-		if one != nil || hasNonNil(many) {
+		if inner.one != nil || hasNonNil(inner.many) {
 			w.ok = false // there is more, below the limit
 		}
 		return
 	}
-	if one != nil {
-		w.walk(one, level+1)
+	if inner.one != nil {
+		w.walk(inner.one, level+1)
 		return
 	}
-	for _, e := range many {
+	for _, e := range inner.many {
 		w.walk(e, level+1)
 		if w.stopped {
 			return
@@ -111,22 +111,28 @@ func (w *walker) walk(err error, level int) {
 	}
 }
 
+// unwrapped is what an Unwrap method returned: one error, or a slice.
+type unwrapped struct {
+	one  error
+	many []error
+}
+
 // unwrap calls err's Unwrap method, if it has one, guarding against a panic:
 // ok is false when Unwrap did not return normally.
-func unwrap(err error) (one error, many []error, ok bool) {
+func unwrap(err error) (inner unwrapped, ok bool) {
 	defer func() {
 		if !ok {
 			_ = recover()
-			one, many = nil, nil
+			inner = unwrapped{}
 		}
 	}()
 	switch x := err.(type) {
 	case interface{ Unwrap() error }:
-		one = x.Unwrap()
+		inner.one = x.Unwrap()
 	case interface{ Unwrap() []error }:
-		many = x.Unwrap()
+		inner.many = x.Unwrap()
 	}
-	return one, many, true
+	return inner, true
 }
 
 func hasNonNil(errs []error) bool {
