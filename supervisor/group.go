@@ -83,7 +83,7 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 		if r.runCtx.Err() != nil || r.urgentPending() {
 			return // stopping or failing now: the group stays stopped
 		}
-		next, err, info := r.startGroup(start)
+		next, info, err := r.startGroup(start)
 		if next == nil {
 			return
 		}
@@ -147,15 +147,15 @@ func (r *run) groupDelay(failed *child, delay time.Duration) bool {
 
 // startGroup starts children in order. It returns the child that failed to
 // start, with its error, or nil.
-func (r *run) startGroup(start []*child) (*child, error, errInfo) {
+func (r *run) startGroup(start []*child) (*child, errInfo, error) {
 	for _, x := range start {
-		err, info := r.startChildInfo(x)
+		info, err := r.startChildInfo(x)
 		if errors.Is(err, errAborted) {
-			return nil, nil, errInfo{}
+			return nil, errInfo{}, nil
 		}
 		if se, ok := err.(*StartError); ok {
-			return x, se.Err, info
+			return x, info, se.Err
 		}
 	}
-	return nil, nil, errInfo{}
+	return nil, errInfo{}, nil
 }

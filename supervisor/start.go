@@ -46,27 +46,27 @@ var errStopped = errors.New("stopped while starting")
 // *StartError if c failed to start, or errAborted if shutdown began
 // meanwhile. Called with the operations token held.
 func (r *run) startChild(c *child) error {
-	err, _ := r.startChildInfo(c)
+	_, err := r.startChildInfo(c)
 	return err
 }
 
 // startChildInfo is startChild, also returning what the child's goroutine
 // learnt about its error, for a start failure.
-func (r *run) startChildInfo(c *child) (error, errInfo) {
+func (r *run) startChildInfo(c *child) (errInfo, error) {
 	s := r.s
 	s.mu.Lock()
 	if r.phase >= phaseStopping {
 		s.mu.Unlock()
-		return errAborted, errInfo{}
+		return errInfo{}, errAborted
 	}
 	if c.st.alive() || c.st == lsRemoved {
 		s.mu.Unlock()
-		return nil, errInfo{} // started meanwhile, or removed: nothing to do
+		return errInfo{}, nil // started meanwhile, or removed: nothing to do
 	}
 	if !c.waitReady {
 		r.launchLocked(c, 0, time.Now())
 		s.mu.Unlock()
-		return nil, errInfo{}
+		return errInfo{}, nil
 	}
 	w := &starter{ch: make(chan struct{}, 1)}
 	c.waiter = w
@@ -85,13 +85,13 @@ func (r *run) startChildInfo(c *child) (error, errInfo) {
 				c.waiter = nil
 			}
 			s.mu.Unlock()
-			return errAborted, errInfo{}
+			return errInfo{}, errAborted
 		}
 		s.mu.Lock()
 		switch {
 		case w.ready || w.done:
 			s.mu.Unlock()
-			return nil, errInfo{}
+			return errInfo{}, nil
 		case w.timeout:
 			w.timeout = false
 			s.mu.Unlock()
@@ -109,12 +109,12 @@ func (r *run) startChildInfo(c *child) (error, errInfo) {
 			info.text = timeoutText(info.text)
 			r.emitLocked(EventStartFailed, c, err, 0, 0)
 			s.mu.Unlock()
-			return &StartError{Supervisor: r.path, Child: c.path, Err: err}, info
+			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
 		case w.failed:
 			r.emitLocked(EventStartFailed, c, w.err, 0, 0)
 			err, info := w.err, w.info
 			s.mu.Unlock()
-			return &StartError{Supervisor: r.path, Child: c.path, Err: err}, info
+			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
 		}
 		s.mu.Unlock()
 	}
