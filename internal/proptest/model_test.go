@@ -38,14 +38,15 @@ func setChecks(n, raceN int) {
 // real supervisor and the model, and compares them after every event.
 func runCase(t *rapid.T, cfg genCfg, st *stats) {
 	tree := genTree(t, cfg)
-	h, err := startHarness(tree)
+	h, err := startHarness(t, tree)
 	if err != nil {
 		t.Fatalf("building the tree: %v", err)
 	}
 	var history []string
 	fail := func(what string, diffs []string) {
+		lines, _ := h.tr.snapshot()
 		t.Fatalf("after %s:\n%s\nevents:\n  %s\nreal trace:\n  %s", what, strings.Join(diffs, "\n"),
-			strings.Join(history, "\n  "), strings.Join(h.tr.lines, "\n  "))
+			strings.Join(history, "\n  "), strings.Join(lines, "\n  "))
 	}
 	defer func() {
 		if !h.ran {
