@@ -15,9 +15,9 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/daemon"
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -31,7 +31,7 @@ type httpRun struct {
 
 func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option) *httpRun {
 	t.Helper()
-	log, logs := testutil.ObservedLogger(zapcore.InfoLevel)
+	log, logs := supervisortest.ObservedLogger(zapcore.InfoLevel)
 	ready := make(chan struct{}, 1)
 	n := daemon.NotifierFunc(func(state string) error {
 		if state == "READY=1" {
@@ -202,7 +202,7 @@ func TestHealthServerAddressInUse(t *testing.T) {
 		<-ctx.Done()
 		return nil
 	})}))
-	log, _ := testutil.ObservedLogger(zapcore.InfoLevel)
+	log, _ := supervisortest.ObservedLogger(zapcore.InfoLevel)
 	code, err := daemon.Run(context.Background(), root, daemon.WithLogger(log), daemon.WithWatchdog(0),
 		daemon.WithHealthAddr(ln.Addr().String()))
 	var op *net.OpError

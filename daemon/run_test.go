@@ -14,9 +14,9 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/daemon"
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -80,7 +80,7 @@ type harness struct {
 }
 
 func start(ctx context.Context, root *supervisor.Supervisor, opts ...daemon.Option) *harness {
-	log, logs := testutil.ObservedLogger(zapcore.DebugLevel)
+	log, logs := supervisortest.ObservedLogger(zapcore.DebugLevel)
 	h := &harness{sigs: make(chan os.Signal, 2), notes: &notes{}, logs: logs, done: make(chan result, 1)}
 	all := append([]daemon.Option{daemon.WithSignals(h.sigs), daemon.WithNotifier(h.notes),
 		daemon.WithLogger(log), daemon.WithWatchdog(0)}, opts...)

@@ -7,7 +7,6 @@ package supervisor_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 var (
@@ -24,40 +24,19 @@ var (
 	errRsOther = errors.New("other failure")
 )
 
-// rsLog is an ordered, mutex-guarded record of what rsActors did.
-type rsLog struct {
-	mu    sync.Mutex
-	lines []string
-}
+// rsLog is an ordered, thread-safe record of what rsActors did (a
+// supervisortest.Log, with the short names these tests use).
+type rsLog struct{ log supervisortest.Log }
 
-func (l *rsLog) add(format string, args ...any) {
-	l.mu.Lock()
-	l.lines = append(l.lines, fmt.Sprintf(format, args...))
-	l.mu.Unlock()
-}
+func (l *rsLog) add(format string, args ...any) { l.log.Addf(format, args...) }
 
 // all returns a copy of every line.
-func (l *rsLog) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.lines)
-}
+func (l *rsLog) all() []string { return l.log.Entries() }
 
 // from returns the lines from index i on.
-func (l *rsLog) from(i int) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if i > len(l.lines) {
-		return nil
-	}
-	return slices.Clone(l.lines[i:])
-}
+func (l *rsLog) from(i int) []string { return l.log.From(i) }
 
-func (l *rsLog) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.lines)
-}
+func (l *rsLog) len() int { return l.log.Len() }
 
 // rsActor is a controllable actor. Incarnation n logs "start NAME#n", runs
 // onStart if set (which may end the incarnation at once), calls actor.Ready
@@ -211,7 +190,9 @@ func (e *rsErrs) all() []error {
 	return slices.Clone(e.errs)
 }
 
-// rsRecorder keeps every event it observes.
+// rsRecorder keeps every event it observes. It keeps its own slice, not a
+// supervisortest.Recorder, because some tests range over rec.events after
+// Run returned.
 type rsRecorder struct {
 	mu     sync.Mutex
 	events []supervisor.Event
@@ -242,90 +223,45 @@ func (r *rsRecorder) count(kind supervisor.EventKind, name string) int {
 	return len(r.of(kind, name))
 }
 
-// rsRunning is a supervisor running in a goroutine of the bubble.
-type rsRunning struct {
-	cancel context.CancelFunc
-	errc   chan error
-	mu     sync.Mutex
-	got    bool
-	err    error
-}
+// rsRunning is a supervisor running in a goroutine of the bubble (a
+// supervisortest.Running, with the short names these tests use).
+type rsRunning struct{ run *supervisortest.Running }
 
 // rsStart runs sup in a new goroutine and waits until the bubble settles.
 // A cleanup cancels the run and waits for it, so a failed test does not
 // deadlock its bubble.
 func rsStart(t *testing.T, sup *supervisor.Supervisor) *rsRunning {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &rsRunning{cancel: cancel, errc: make(chan error, 1)}
-	go func() { r.errc <- sup.Run(ctx) }()
-	t.Cleanup(func() { r.stop() })
+	r := &rsRunning{run: supervisortest.Start(t, sup)}
 	synctest.Wait()
 	return r
 }
 
-func (r *rsRunning) take(block bool) (bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.got && block {
-		r.err, r.got = <-r.errc, true
-	}
-	if !r.got {
-		select {
-		case err := <-r.errc:
-			r.err, r.got = err, true
-		default:
-		}
-	}
-	return r.got, r.err
-}
-
 // wait waits for Run to return and returns its error.
-func (r *rsRunning) wait() error {
-	_, err := r.take(true)
-	return err
-}
+func (r *rsRunning) wait() error { return r.run.Wait() }
 
 // stop cancels the run's context and returns Run's error.
-func (r *rsRunning) stop() error {
-	r.cancel()
-	return r.wait()
-}
+func (r *rsRunning) stop() error { return r.run.Stop() }
 
 // returned reports, once the bubble has settled, whether Run has returned
 // and with what.
 func (r *rsRunning) returned() (bool, error) {
 	synctest.Wait()
-	return r.take(false)
+	return r.run.Returned()
 }
 
 // rsNew calls supervisor.New and fails the test on error.
 func rsNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
-	s, err := supervisor.New(name, opts...)
-	if err != nil {
-		t.Fatalf("New(%q): %v", name, err)
-	}
-	return s
+	return supervisortest.New(t, name, opts...)
 }
 
 // rsNames returns the names of children.
-func rsNames(children []supervisor.ChildInfo) []string {
-	out := make([]string, len(children))
-	for i, c := range children {
-		out[i] = c.Name
-	}
-	return out
-}
+func rsNames(children []supervisor.ChildInfo) []string { return supervisortest.Names(children) }
 
 // rsInfo returns the snapshot of the named child, or false.
 func rsInfo(sup *supervisor.Supervisor, name string) (supervisor.ChildInfo, bool) {
-	for _, c := range sup.Children() {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return supervisor.ChildInfo{}, false
+	return supervisortest.ChildNamed(sup, name)
 }
 
 // rsEqual fails the test if got differs from want, showing both.

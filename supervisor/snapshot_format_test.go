@@ -10,11 +10,11 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
-// leafPath is the path of the leaf of testutil.Chain(depth).
+// leafPath is the path of the leaf of supervisortest.Chain(depth).
 func leafPath(depth int) string {
 	var b strings.Builder
 	b.WriteString("root")
@@ -33,8 +33,8 @@ func TestFlatTreeDepthIndependent(t *testing.T) {
 	depths := []int{10, 1000, 5000}
 	for _, depth := range depths {
 		synctest.Test(t, func(t *testing.T) {
-			sup := testutil.Chain(t, depth)
-			stop := testutil.Start(sup)
+			sup := supervisortest.Chain(t, depth)
+			stop := supervisortest.Start(t, sup).Stop
 			synctest.Wait()
 			snap := sup.Snapshot()
 			body, err := snap.Flatten(supervisor.TreeLimits{}).MarshalJSON()
@@ -95,8 +95,8 @@ func TestFlatTreeDepthIndependent(t *testing.T) {
 // depth as a number.
 func TestSnapshotStringIndentCap(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sup := testutil.Chain(t, 34)
-		stop := testutil.Start(sup)
+		sup := supervisortest.Chain(t, 34)
+		stop := supervisortest.Start(t, sup).Stop
 		synctest.Wait()
 		lines := strings.Split(sup.Snapshot().String(), "\n")
 		if len(lines) != 35 {

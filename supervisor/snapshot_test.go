@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // Set SNAPSHOT_GOLDEN_UPDATE=1 to rewrite testdata/snapshot.golden.
@@ -88,7 +88,7 @@ func TestSnapshotJSONGolden(t *testing.T) {
 			t.Fatalf("synctest clock starts at %v, want %v", got, want)
 		}
 		sup := snGoldenTree(t)
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		// pool-3 fails at 2s, 4s, 7s; at 7.5s it waits out a 4s backoff.
 		time.Sleep(7500 * time.Millisecond)
 		synctest.Wait()
@@ -142,7 +142,7 @@ func TestSnapshotJSONGolden(t *testing.T) {
 func TestSnapshotString(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sup := snGoldenTree(t)
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		time.Sleep(7500 * time.Millisecond)
 		synctest.Wait()
 		want := `root [supervisor running ready]
@@ -170,7 +170,7 @@ func TestSnapshotNotRunning(t *testing.T) {
 		if got, want := sup.Snapshot().String(), "root [supervisor stopped]"; got != want {
 			t.Errorf("String() = %q, want %q", got, want)
 		}
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		synctest.Wait()
 		if got := sup.Snapshot(); len(got.Children) != 3 {
 			t.Errorf("while running: %d children, want 3", len(got.Children))
@@ -198,7 +198,7 @@ func TestSnapshotNested(t *testing.T) {
 			supervisor.Child{Name: "wrapped", Kind: supervisor.KindSupervisor,
 				Actor: actor.Func(func(ctx context.Context) error { return inner.Run(ctx) })},
 		))
-		stop := testutil.Start(root)
+		stop := supervisortest.Start(t, root).Stop
 		synctest.Wait()
 		want := `root [supervisor running ready]
   wrapped [supervisor running ready restarts=0]
@@ -262,7 +262,7 @@ func TestReadinessNested(t *testing.T) {
 			supervisor.Child{Name: "db", Actor: db},
 			supervisor.Child{Name: "api", Actor: api, StartTimeout: time.Hour},
 		))
-		stop := testutil.Start(root)
+		stop := supervisortest.Start(t, root).Stop
 		synctest.Wait()
 		if ready, notReady := root.Readiness(); !ready || len(notReady) != 0 {
 			t.Errorf("after start: Readiness() = %v, %q; want true", ready, notReady)
@@ -303,7 +303,7 @@ func TestLivenessAfterRunWithStuckChild(t *testing.T) {
 				return nil
 			})},
 		))
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		synctest.Wait()
 		if alive, stuck := sup.Liveness(); !alive || stuck != nil {
 			t.Errorf("running: Liveness() = %v, %q", alive, stuck)
@@ -357,7 +357,7 @@ func TestSnapshotConcurrentWithTree(t *testing.T) {
 			})
 		}
 		for range 3 {
-			stop := testutil.Start(root)
+			stop := supervisortest.Start(t, root).Stop
 			time.Sleep(20 * time.Millisecond)
 			if err := stop(); err != nil {
 				t.Fatalf("Run: %v", err)

@@ -2,49 +2,39 @@ package supervisor_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 )
 
-// ssLog is an ordered, thread-safe record of what test actors did. Entries
-// made with addAt carry the virtual time elapsed since the log was made.
+// ssLog is an ordered, thread-safe record of what test actors did (a
+// supervisortest.Log). Entries made with addAt carry the virtual time
+// elapsed since the log was made.
 type ssLog struct {
-	mu      sync.Mutex
-	t0      time.Time
-	entries []string
+	log supervisortest.Log
+	t0  time.Time // set once by ssNewLog
 }
 
 // ssNewLog returns an empty log whose clock starts now (inside the bubble).
 func ssNewLog() *ssLog { return &ssLog{t0: time.Now()} }
 
-func (l *ssLog) add(format string, a ...any) {
-	l.mu.Lock()
-	l.entries = append(l.entries, fmt.Sprintf(format, a...))
-	l.mu.Unlock()
-}
+func (l *ssLog) add(format string, a ...any) { l.log.Addf(format, a...) }
 
 // addAt adds an entry prefixed with the elapsed virtual time, as "3s start b".
 func (l *ssLog) addAt(format string, a ...any) {
 	l.add("%v "+format, append([]any{time.Since(l.t0)}, a...)...)
 }
 
-func (l *ssLog) get() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.entries)
-}
+func (l *ssLog) get() []string { return l.log.Entries() }
 
 // ssWant fails t unless got equals want exactly.
 func ssWant(t *testing.T, what string, got, want []string) {
@@ -54,9 +44,9 @@ func ssWant(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// ssRec is an Observer that keeps every event (testutil.Recorder, with the
-// short names these tests use).
-type ssRec struct{ testutil.Recorder }
+// ssRec is an Observer that keeps every event (supervisortest.Recorder,
+// with the short names these tests use).
+type ssRec struct{ supervisortest.Recorder }
 
 func (r *ssRec) all() []supervisor.Event { return r.Events() }
 
@@ -69,11 +59,7 @@ func (r *ssRec) count(kind supervisor.EventKind, path string) int { return r.Cou
 // ssNew calls supervisor.New and fails t on error.
 func ssNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
-	s, err := supervisor.New(name, opts...)
-	if err != nil {
-		t.Fatalf("New(%q): %v", name, err)
-	}
-	return s
+	return supervisortest.New(t, name, opts...)
 }
 
 // ssGo runs sup in a goroutine; the channel receives Run's error.
@@ -138,32 +124,23 @@ func ssStuckWorker(release <-chan struct{}) actor.Func {
 
 // ssLogger returns a zap logger recording every entry at level or above.
 func ssLogger(level zapcore.Level) (*zap.Logger, *observer.ObservedLogs) {
-	core, logs := observer.New(level)
-	return zap.New(core), logs
+	return supervisortest.ObservedLogger(level)
 }
 
 // ssFields returns the context of an entry as a map.
 func ssFields(e observer.LoggedEntry) map[string]any { return e.ContextMap() }
 
 // ssNames returns the names in a Children snapshot.
-func ssNames(infos []supervisor.ChildInfo) []string {
-	out := make([]string, len(infos))
-	for i, c := range infos {
-		out[i] = c.Name
-	}
-	return out
-}
+func ssNames(infos []supervisor.ChildInfo) []string { return supervisortest.Names(infos) }
 
 // ssInfo returns the snapshot of the named child, failing t if absent.
 func ssInfo(t *testing.T, sup *supervisor.Supervisor, name string) supervisor.ChildInfo {
 	t.Helper()
-	for _, c := range sup.Children() {
-		if c.Name == name {
-			return c
-		}
+	c, ok := supervisortest.ChildNamed(sup, name)
+	if !ok {
+		t.Fatalf("no child %q in %v", name, ssNames(sup.Children()))
 	}
-	t.Fatalf("no child %q in %v", name, ssNames(sup.Children()))
-	return supervisor.ChildInfo{}
+	return c
 }
 
 // ssHasPrefix reports whether any string in list starts with prefix.
@@ -173,16 +150,7 @@ func ssHasPrefix(list []string, prefix string) bool {
 
 // ssSleep waits d of virtual time and reports true, or false as soon as ctx
 // is cancelled.
-func ssSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+func ssSleep(ctx context.Context, d time.Duration) bool { return supervisortest.Sleep(ctx, d) }
 
 // ssReadyAfter is a WaitReady worker that logs its start, becomes ready
 // after d and then blocks until cancelled.

@@ -12,6 +12,7 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 var blocker = actor.Func(func(ctx context.Context) error {
@@ -244,13 +245,8 @@ func TestBadInputRunningTree(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				s, err := supervisor.New("root", supervisor.WithMaxChildren(3), supervisor.WithChildren(okChild("a"), okChild("b")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := context.WithCancel(context.Background())
-				done := make(chan error, 1)
-				go func() { done <- s.Run(ctx) }()
+				s := supervisortest.New(t, "root", supervisor.WithMaxChildren(3), supervisor.WithChildren(okChild("a"), okChild("b")))
+				run := supervisortest.Start(t, s)
 				synctest.Wait()
 				before := fmtInfos(s.Children())
 				tt.want.check(t, noPanic(t, func() error { return tt.call(s) }))
@@ -258,8 +254,7 @@ func TestBadInputRunningTree(t *testing.T) {
 				if after := fmtInfos(s.Children()); after != before {
 					t.Errorf("children changed: before %s, after %s", before, after)
 				}
-				cancel()
-				if err := <-done; err != nil {
+				if err := run.Stop(); err != nil {
 					t.Errorf("Run returned %v after a clean cancel", err)
 				}
 			})

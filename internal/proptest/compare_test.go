@@ -40,9 +40,6 @@ func (h *harness) compare() []string {
 			}
 			continue
 		}
-		if knownBugs["bystanderStopped"] && s.Busy {
-			got = tolerateBystanders(got, s)
-		}
 		if a, b := fmtInfos(got), fmtModel(s.Children); a != b {
 			diffs = append(diffs, fmt.Sprintf("%s children:\n  real  %s\n  model %s", path, a, b))
 		}
@@ -55,19 +52,6 @@ func (h *harness) compare() []string {
 		}
 	}
 	return diffs
-}
-
-// tolerateBystanders reports the group members of a supervisor waiting out
-// a group restart's delay as restarting when the real one says stopped
-// (known bug "bystanderStopped").
-func tolerateBystanders(got []supervisor.ChildInfo, s *Sup) []supervisor.ChildInfo {
-	got = slices.Clone(got)
-	for i := range got {
-		if i < len(s.Children) && s.Children[i].State == Restarting && got[i].State == supervisor.StateStopped {
-			got[i].State = supervisor.StateRestarting
-		}
-	}
-	return got
 }
 
 func compareResult(err error, want Outcome) string {

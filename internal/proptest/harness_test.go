@@ -12,6 +12,7 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // registry knows the live incarnation of every leaf: the test tells exactly
@@ -102,53 +103,48 @@ func (l *leaf) Run(ctx context.Context) error {
 }
 
 // tracer turns the events of the whole tree into the model's trace lines.
-type tracer struct {
-	mu      sync.Mutex
-	lines   []string
-	started map[string]uint64 // last started incarnation per path
-	bad     []string
-}
+// It records them with a supervisortest.Recorder and translates them when
+// asked.
+type tracer struct{ rec supervisortest.Recorder }
 
-func (tr *tracer) Observe(e supervisor.Event) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	id := fmt.Sprintf("%s#%d", e.Path, e.Incarnation)
-	switch e.Kind {
-	case supervisor.EventStarted:
-		tr.started[e.Path] = e.Incarnation
-		tr.lines = append(tr.lines, "start "+id)
-	case supervisor.EventStopped:
-		if tr.started[e.Path] == e.Incarnation {
-			tr.lines = append(tr.lines, "stop "+id)
-		} else {
-			tr.lines = append(tr.lines, "cancel "+id) // a backoff that never ran
-		}
-	case supervisor.EventExited:
-		tr.lines = append(tr.lines, "exit "+id)
-	case supervisor.EventFailed:
-		tr.lines = append(tr.lines, "fail "+id)
-	case supervisor.EventPanicked:
-		tr.lines = append(tr.lines, "panic "+id)
-	case supervisor.EventRemoved:
-		tr.lines = append(tr.lines, "remove "+e.Path)
-	case supervisor.EventAutoShutdown:
-		tr.lines = append(tr.lines, "autoshutdown "+e.Supervisor)
-	case supervisor.EventEscalated:
-		var esc *supervisor.EscalationError
-		if !errors.As(e.Err, &esc) {
-			tr.bad = append(tr.bad, fmt.Sprintf("escalated event without *EscalationError: %v", e.Err))
-			return
-		}
-		tr.lines = append(tr.lines, fmt.Sprintf("escalate %s child=%s origin=%s reason=%s", esc.Supervisor, esc.Child, esc.Origin, esc.Reason))
-	case supervisor.EventObserverDropped, supervisor.EventStartFailed, supervisor.EventStopTimeout, supervisor.EventStuckExited:
-		tr.bad = append(tr.bad, fmt.Sprintf("unexpected event %v %s: %v", e.Kind, id, e.Err))
-	}
-}
-
+// snapshot returns the trace lines of the events so far, and the events
+// that should never happen in these trees.
 func (tr *tracer) snapshot() (lines, bad []string) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return slices.Clone(tr.lines), slices.Clone(tr.bad)
+	started := make(map[string]uint64) // last started incarnation per path
+	for _, e := range tr.rec.Events() {
+		id := fmt.Sprintf("%s#%d", e.Path, e.Incarnation)
+		switch e.Kind {
+		case supervisor.EventStarted:
+			started[e.Path] = e.Incarnation
+			lines = append(lines, "start "+id)
+		case supervisor.EventStopped:
+			if started[e.Path] == e.Incarnation {
+				lines = append(lines, "stop "+id)
+			} else {
+				lines = append(lines, "cancel "+id) // a backoff that never ran
+			}
+		case supervisor.EventExited:
+			lines = append(lines, "exit "+id)
+		case supervisor.EventFailed:
+			lines = append(lines, "fail "+id)
+		case supervisor.EventPanicked:
+			lines = append(lines, "panic "+id)
+		case supervisor.EventRemoved:
+			lines = append(lines, "remove "+e.Path)
+		case supervisor.EventAutoShutdown:
+			lines = append(lines, "autoshutdown "+e.Supervisor)
+		case supervisor.EventEscalated:
+			var esc *supervisor.EscalationError
+			if !errors.As(e.Err, &esc) {
+				bad = append(bad, fmt.Sprintf("escalated event without *EscalationError: %v", e.Err))
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("escalate %s child=%s origin=%s reason=%s", esc.Supervisor, esc.Child, esc.Origin, esc.Reason))
+		case supervisor.EventObserverDropped, supervisor.EventStartFailed, supervisor.EventStopTimeout, supervisor.EventStuckExited:
+			bad = append(bad, fmt.Sprintf("unexpected event %v %s: %v", e.Kind, id, e.Err))
+		}
+	}
+	return lines, bad
 }
 
 var zeroJitter = func() float64 { return 0 }
@@ -161,8 +157,7 @@ type harness struct {
 	sups   map[string]*supervisor.Supervisor
 	reg    *registry
 	tr     *tracer
-	cancel context.CancelFunc
-	result chan error
+	run    *supervisortest.Running
 	runErr error
 	ran    bool // Run returned
 }
@@ -202,18 +197,16 @@ func (h *harness) build(n *Node, path string, extra ...supervisor.Option) (*supe
 	return s, nil
 }
 
-// startHarness builds and runs tree; call it inside a synctest bubble.
-func startHarness(tree *Node) (*harness, error) {
-	h := &harness{tree: tree, sups: make(map[string]*supervisor.Supervisor), reg: newRegistry(),
-		tr: &tracer{started: make(map[string]uint64)}, result: make(chan error, 1)}
-	root, err := h.build(tree, tree.Name, supervisor.WithObserver(h.tr), supervisor.WithObserverBuffer(4096))
+// startHarness builds and runs tree; call it inside a synctest bubble,
+// with the bubble's t.
+func startHarness(t supervisortest.TB, tree *Node) (*harness, error) {
+	h := &harness{tree: tree, sups: make(map[string]*supervisor.Supervisor), reg: newRegistry(), tr: new(tracer)}
+	root, err := h.build(tree, tree.Name, supervisor.WithObserver(&h.tr.rec), supervisor.WithObserverBuffer(4096))
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
 	h.m = NewModel(tree, time.Now())
-	go func() { h.result <- root.Run(ctx) }()
+	h.run = supervisortest.Start(t, root)
 	synctest.Wait()
 	return h, nil
 }
@@ -278,26 +271,22 @@ func (h *harness) restart(path, name string) error {
 // stop cancels the root (if still running) and waits for Run to return.
 func (h *harness) stop() {
 	h.tick()
-	h.cancel()
+	h.run.Cancel()
 	synctest.Wait()
 	h.m.Cancel()
 	h.poll()
 	if !h.ran {
 		select {
-		case h.runErr = <-h.result:
-			h.ran = true
+		case <-h.run.Done():
+			h.poll()
 		case <-time.After(24 * time.Hour):
 		}
 	}
 }
 
+// poll notes whether the root's Run has returned, and with what.
 func (h *harness) poll() {
-	if h.ran {
-		return
-	}
-	select {
-	case h.runErr = <-h.result:
-		h.ran = true
-	default:
+	if !h.ran {
+		h.ran, h.runErr = h.run.Returned()
 	}
 }

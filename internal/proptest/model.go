@@ -97,9 +97,6 @@ type Model struct {
 	Done   bool    // the root's Run returned
 	Result Outcome // what it returned
 	Tie    bool    // two timers fired at one instant: real order undetermined
-	// Flags names the situations met so far in which the real supervisor
-	// is known to disagree with the model (see knownBugs in the tests).
-	Flags  map[string]bool
 	timers []*timer
 }
 
@@ -162,13 +159,6 @@ func NewModel(root *Node, now time.Time) *Model {
 	m.Root = m.newSup(root, root.Name, nil, nil)
 	m.Root.start()
 	return m
-}
-
-func (m *Model) flag(name string) {
-	if m.Flags == nil {
-		m.Flags = make(map[string]bool)
-	}
-	m.Flags[name] = true
 }
 
 func (m *Model) log(format string, args ...any) {
@@ -261,13 +251,7 @@ func (s *Sup) kick(c *Child) bool {
 	if !s.Busy {
 		return false
 	}
-	if c == s.failed {
-		return true
-	}
-	if slices.Contains(s.members, c) {
-		s.m.flag("kickByBystander")
-	}
-	return false
+	return c == s.failed
 }
 
 // Cancel cancels the root's context: a clean shutdown, Run returns nil.

@@ -78,9 +78,6 @@ func (s *Sup) stop(c *Child) {
 
 // halt stops every child newest-first and ends the run.
 func (s *Sup) halt() {
-	if s.Busy && len(s.queue) > 0 {
-		s.m.flag("queuedAfterCancel")
-	}
 	s.Running, s.Busy, s.queue = false, false, nil
 	if s.group != nil {
 		s.group.dead, s.group, s.failed, s.members = true, nil, nil, nil
@@ -160,19 +157,10 @@ func (s *Sup) leaveStopped(c *Child) {
 		return
 	}
 	if s.Spec.Auto == policy.AllSignificant {
-		alive, realAlive := false, false
 		for _, x := range s.Children {
 			if x.Spec.Significant && x.State != Stopped {
-				alive = true // running, in backoff or about to be restarted
-				grouped := s.Busy && (x.State == Restarting || x.State == Backoff && x.timer == nil)
-				realAlive = realAlive || !grouped
+				return // running, in backoff or about to be restarted
 			}
-		}
-		if alive && !realAlive {
-			s.m.flag("significantGroupBackoff")
-		}
-		if alive {
-			return
 		}
 	}
 	s.request(request{kind: reqAuto, c: c})
@@ -183,9 +171,6 @@ func (s *Sup) leaveStopped(c *Child) {
 // the delay (the group is not started) and is handled at once.
 func (s *Sup) request(q request) {
 	if q.kind != reqRestart && s.Busy {
-		if len(s.queue) > 0 {
-			s.m.flag("urgentBehindQueue")
-		}
 		s.group.dead = true
 		s.group, s.Busy, s.failed, s.members, s.queue = nil, false, nil, nil, nil
 	}
@@ -214,13 +199,8 @@ func (s *Sup) handle(q request) {
 		if c.Inc != q.inc || c.State != Restarting || s.index(c) < 0 {
 			return // restarted with a group meanwhile: one failure, one restart
 		}
-		more := len(s.queue) > 0
-		delay, ok := s.admit(c, q.at, q.f)
-		switch {
-		case ok:
+		if delay, ok := s.admit(c, q.at, q.f); ok {
 			s.groupRestart(c, delay)
-		case more:
-			s.m.flag("escalationQueued")
 		}
 	}
 }

@@ -1,22 +1,19 @@
 package health_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/arbor-go/arbor/actor"
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"go.uber.org/goleak"
 )
 
@@ -24,36 +21,20 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func newSup(t *testing.T, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
-	s, err := supervisor.New("root", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return supervisortest.New(t, "root", opts...)
 }
 
 // serve becomes ready after d and runs until cancelled.
-func serve(d time.Duration) actor.Func {
-	return func(ctx context.Context) error {
-		time.Sleep(d)
-		actor.Ready(ctx)
-		<-ctx.Done()
-		return nil
-	}
+func serve(d time.Duration) *supervisortest.Script {
+	return supervisortest.ReadyAfter("serve", nil, d)
 }
 
 // failOnce becomes ready, fails after 1s in its first incarnation, and
 // runs until cancelled in the next ones.
-func failOnce() actor.Func {
-	var runs atomic.Int32
-	return func(ctx context.Context) error {
-		actor.Ready(ctx)
-		if runs.Add(1) == 1 {
-			time.Sleep(time.Second)
-			return errors.New("boom")
-		}
-		<-ctx.Done()
-		return nil
-	}
+func failOnce() *supervisortest.Script {
+	return &supervisortest.Script{Name: "flaky", Steps: []supervisortest.Step{
+		{RunFor: time.Second, Err: errors.New("boom")},
+	}}
 }
 
 func do(h http.Handler, method, target string) *httptest.ResponseRecorder {
@@ -81,7 +62,7 @@ func TestTree(t *testing.T) {
 			supervisor.Child{Name: "db", Actor: newSup(t, supervisor.WithChildren(
 				supervisor.Child{Name: "pool", Actor: serve(0)}))},
 		))
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		synctest.Wait()
 		h := health.Handler(sup)
 		const text = "root [supervisor running ready]\n" +
@@ -136,7 +117,7 @@ func TestTree(t *testing.T) {
 func TestMethods(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sup := newSup(t, supervisor.WithChildren(supervisor.Child{Name: "a", Actor: serve(0)}))
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		synctest.Wait()
 		h := health.Handler(sup)
 		before := sup.Snapshot()
@@ -178,7 +159,7 @@ func TestReadyzStarting(t *testing.T) {
 			supervisor.Child{Name: "after", Actor: serve(0), WaitReady: true},
 		))
 		h := health.Handler(sup)
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		time.Sleep(time.Second)
 		synctest.Wait()
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready: starting\nroot/http\nroot/after\n")
@@ -215,7 +196,7 @@ func TestReadyzBackoff(t *testing.T) {
 						Backoff: &policy.Backoff{Initial: 10 * time.Second}},
 				))
 				h := health.Handler(sup)
-				stop := testutil.Start(sup)
+				stop := supervisortest.Start(t, sup).Stop
 				synctest.Wait()
 				expect(t, h, "/readyz", http.StatusOK, "ok\n")
 				time.Sleep(2 * time.Second) // failed at 1s; restarts at 11s
@@ -240,40 +221,40 @@ func TestReadyzBackoff(t *testing.T) {
 // before any child is cancelled; /healthz stays 200.
 func TestReadyzShutdownDrain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var cancelled atomic.Int32
-		watch := func(ctx context.Context) error {
-			actor.Ready(ctx)
-			<-ctx.Done()
-			cancelled.Add(1)
-			return nil
+		a, b := supervisortest.Blocker("a", nil), supervisortest.Blocker("b", nil)
+		cancelled := func() (n int) { // children that saw ctx.Done
+			for _, s := range []*supervisortest.Script{a, b} {
+				if s.Cause(1) != nil {
+					n++
+				}
+			}
+			return n
 		}
 		sup := newSup(t, supervisor.WithDrainDelay(time.Second), supervisor.WithChildren(
-			supervisor.Child{Name: "a", Actor: actor.Func(watch), WaitReady: true},
-			supervisor.Child{Name: "b", Actor: actor.Func(watch)},
+			supervisor.Child{Name: "a", Actor: a, WaitReady: true},
+			supervisor.Child{Name: "b", Actor: b},
 		))
 		h := health.Handler(sup)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- sup.Run(ctx) }()
+		run := supervisortest.Start(t, sup)
 		synctest.Wait()
 		expect(t, h, "/readyz", http.StatusOK, "ok\n")
-		cancel()
+		run.Cancel()
 		synctest.Wait() // shutdown began; the drain timer runs
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready: shutting down\n")
 		expect(t, h, "/healthz", http.StatusOK, "ok\n")
-		if n := cancelled.Load(); n != 0 {
+		if n := cancelled(); n != 0 {
 			t.Errorf("%d children saw ctx.Done during the drain delay", n)
 		}
 		time.Sleep(999 * time.Millisecond)
 		synctest.Wait()
-		if n := cancelled.Load(); n != 0 {
+		if n := cancelled(); n != 0 {
 			t.Errorf("%d children saw ctx.Done during the drain delay", n)
 		}
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready: shutting down\n")
-		if err := <-done; err != nil {
+		if err := run.Wait(); err != nil {
 			t.Fatal(err)
 		}
-		if n := cancelled.Load(); n != 2 {
+		if n := cancelled(); n != 2 {
 			t.Errorf("%d children stopped, want 2", n)
 		}
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready: not running\n")
@@ -284,27 +265,19 @@ func TestReadyzShutdownDrain(t *testing.T) {
 // a child outlives its shutdown timeout, while the shutdown goes on.
 func TestHealthzStuck(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		release := make(chan struct{})
-		slowStopped := make(chan struct{})
+		slow := &supervisortest.Script{Name: "slow", Default: supervisortest.Step{
+			IgnoreCancelFor: 10 * time.Second, // a long but graceful stop
+		}}
+		stubborn := supervisortest.Stubborn("stubborn", nil) // ignores cancellation until released
 		sup := newSup(t, supervisor.WithChildren(
-			supervisor.Child{Name: "slow", ShutdownTimeout: 30 * time.Second, Actor: actor.Func(func(ctx context.Context) error {
-				<-ctx.Done()
-				time.Sleep(10 * time.Second) // a long but graceful stop
-				close(slowStopped)
-				return nil
-			})},
-			supervisor.Child{Name: "stubborn", ShutdownTimeout: time.Second, Actor: actor.Func(func(ctx context.Context) error {
-				<-release // ignores cancellation
-				return nil
-			})},
+			supervisor.Child{Name: "slow", ShutdownTimeout: 30 * time.Second, Actor: slow},
+			supervisor.Child{Name: "stubborn", ShutdownTimeout: time.Second, Actor: stubborn},
 		))
 		h := health.Handler(sup)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- sup.Run(ctx) }()
+		run := supervisortest.Start(t, sup)
 		synctest.Wait()
 		expect(t, h, "/healthz", http.StatusOK, "ok\n")
-		cancel() // stubborn (newest) is stopped first
+		run.Cancel() // stubborn (newest) is stopped first
 		time.Sleep(500 * time.Millisecond)
 		synctest.Wait()
 		expect(t, h, "/healthz", http.StatusOK, "ok\n")
@@ -316,17 +289,15 @@ func TestHealthzStuck(t *testing.T) {
 		if got := []supervisor.State{snap.Children[0].State, snap.Children[1].State}; got[0] != supervisor.StateStopping || got[1] != supervisor.StateStuck {
 			t.Errorf("states slow, stubborn = %v, want stopping, stuck", got)
 		}
-		select {
-		case <-slowStopped:
+		if slow.Stops() != 0 {
 			t.Fatal("slow stopped already")
-		default:
 		}
 		var se *supervisor.StuckError
-		if err := <-done; !errors.As(err, &se) || len(se.Stuck) != 1 || se.Stuck[0].Path != "root/stubborn" {
+		if err := run.Wait(); !errors.As(err, &se) || len(se.Stuck) != 1 || se.Stuck[0].Path != "root/stubborn" {
 			t.Fatalf("Run = %v, want a *StuckError for root/stubborn", err)
 		}
 		expect(t, h, "/healthz", http.StatusServiceUnavailable, "stuck\nroot/stubborn\n")
-		close(release)
+		stubborn.Release()
 		synctest.Wait()
 		expect(t, h, "/healthz", http.StatusOK, "ok\n")
 	})
@@ -341,7 +312,7 @@ func TestReadyzNested(t *testing.T) {
 		))
 		sup := newSup(t, supervisor.WithChildren(supervisor.Child{Name: "db", Actor: db}))
 		h := health.Handler(sup)
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		expect(t, h, "/readyz", http.StatusServiceUnavailable, "not ready\nroot/db/conn\n")

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // markup is a name (no "/") and an error text that a careless page would
@@ -173,7 +173,7 @@ func TestPageTree(t *testing.T) {
 			supervisor.Child{Name: "db", Actor: newSup(t, supervisor.WithChildren(
 				supervisor.Child{Name: "flaky", Actor: flaky}))},
 		))
-		stop := testutil.Start(sup)
+		stop := supervisortest.Start(t, sup).Stop
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		rec := do(health.Handler(sup), http.MethodGet, "/ui/tree.json")

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // get returns the body of a GET of target, which must answer 200.
@@ -31,8 +31,8 @@ func TestTreeBytesPerNode(t *testing.T) {
 	perNode := map[int][2]float64{}
 	for _, depth := range []int{10, 1000, 5000} {
 		synctest.Test(t, func(t *testing.T) {
-			sup := testutil.Chain(t, depth)
-			stop := testutil.Start(sup)
+			sup := supervisortest.Chain(t, depth)
+			stop := supervisortest.Start(t, sup).Stop
 			synctest.Wait()
 			h := health.Handler(sup)
 			body, text := get(t, h, "/tree.json"), get(t, h, "/tree")
@@ -75,8 +75,8 @@ func TestTreeBytesPerNode(t *testing.T) {
 // a request can lower the limits and not raise them.
 func TestTreeLimits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sup := testutil.Chain(t, 2000)
-		stop := testutil.Start(sup)
+		sup := supervisortest.Chain(t, 2000)
+		stop := supervisortest.Start(t, sup).Stop
 		synctest.Wait()
 		h, err := health.NewHandler(sup, health.WithMaxNodes(1000))
 		if err != nil {

@@ -1,9 +1,8 @@
-package testutil
+package supervisortest
 
 import (
 	"context"
 	"strconv"
-	"testing"
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
@@ -13,7 +12,7 @@ import (
 // the supervisor "root", then supervisors "s1", "s2"... each the only child
 // of the one above, and at the bottom, at depth depth, the worker "leaf",
 // which becomes ready and runs until cancelled. The tree has depth+1 nodes.
-func Chain(tb testing.TB, depth int) *supervisor.Supervisor {
+func Chain(tb TB, depth int) *supervisor.Supervisor {
 	tb.Helper()
 	below := supervisor.Child{Name: "leaf", Actor: actor.Func(func(ctx context.Context) error {
 		actor.Ready(ctx)

@@ -1,11 +1,13 @@
-package testutil
+package supervisortest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 
@@ -127,26 +129,98 @@ func TestObservedLogger(t *testing.T) {
 	}
 }
 
-// TestStart checks that Start runs the supervisor until stop, which returns
-// Run's error after the run has ended.
-func TestStart(t *testing.T) {
+// TestWaitKind checks that WaitKind returns once enough matching events are
+// recorded, counting the ones recorded before the call, and that it fails
+// with the count seen when its context ends first.
+func TestWaitKind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := NewRecorder()
+		r.Observe(supervisor.Event{Kind: supervisor.EventStarted, Path: "root/a"})
+		ctx := context.Background()
+		if err := r.WaitKind(ctx, supervisor.EventStarted, "root/a", 1); err != nil {
+			t.Fatalf("already recorded: %v", err)
+		}
+		if err := r.WaitKind(ctx, supervisor.EventStarted, "", 0); err != nil {
+			t.Fatalf("n = 0: %v", err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- r.WaitKind(ctx, supervisor.EventStarted, "root/a", 3) }()
+		synctest.Wait()
+		r.Observe(supervisor.Event{Kind: supervisor.EventStarted, Path: "root/b"})
+		r.Observe(supervisor.Event{Kind: supervisor.EventStarted, Path: "root/a"})
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("returned after 2 of 3: %v", err)
+		default:
+		}
+		r.Observe(supervisor.Event{Kind: supervisor.EventStarted, Path: "root/a"})
+		if err := <-done; err != nil {
+			t.Fatalf("WaitKind = %v", err)
+		}
+
+		tctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		start := time.Now()
+		err := r.WaitKind(tctx, supervisor.EventStopped, "root/a", 1)
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != time.Minute {
+			t.Fatalf("WaitKind with a timeout = %v after %v", err, time.Since(start))
+		}
+		if want := `supervisortest: 0 of 1 stopped events for "root/a" recorded: context deadline exceeded`; err.Error() != want {
+			t.Errorf("error text %q, want %q", err, want)
+		}
+	})
+}
+
+// TestWaitFor checks that WaitFor returns the oldest matching event and
+// starts over after a Reset.
+func TestWaitFor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := NewRecorder()
+		r.Observe(supervisor.Event{Kind: supervisor.EventFailed, Path: "root/a", Seq: 1})
+		r.Observe(supervisor.Event{Kind: supervisor.EventFailed, Path: "root/a", Seq: 2})
+		failed := func(e supervisor.Event) bool { return e.Kind == supervisor.EventFailed }
+		if e, err := r.WaitFor(context.Background(), failed); err != nil || e.Seq != 1 {
+			t.Fatalf("WaitFor = %v, %v; want the event with Seq 1", e, err)
+		}
+
+		got := make(chan supervisor.Event, 1)
+		go func() {
+			e, err := r.WaitFor(context.Background(), func(e supervisor.Event) bool { return e.Seq == 3 })
+			if err != nil {
+				t.Error(err)
+			}
+			got <- e
+		}()
+		synctest.Wait()
+		r.Reset()
+		r.Observe(supervisor.Event{Kind: supervisor.EventStarted, Seq: 3})
+		if e := <-got; e.Kind != supervisor.EventStarted {
+			t.Fatalf("WaitFor after Reset = %v", e)
+		}
+
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(errBoom)
+		if _, err := r.WaitFor(ctx, func(supervisor.Event) bool { return false }); !errors.Is(err, errBoom) {
+			t.Fatalf("WaitFor with a cancelled context = %v, want its cause", err)
+		}
+	})
+}
+
+// TestWaitKindTree waits for the events of a real tree from outside it.
+func TestWaitKindTree(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := NewRecorder()
-		sup, err := supervisor.New("root", supervisor.WithObserver(rec),
-			supervisor.WithChildren(supervisor.Child{Name: "b", Actor: Blocker("b", nil)}))
-		if err != nil {
+		sup := New(t, "root", supervisor.WithObserver(rec),
+			supervisor.WithChildren(supervisor.Child{Name: "db", Actor: FailN("db", nil, 2, errBoom)}))
+		run := Start(t, sup)
+		if err := rec.WaitKind(t.Context(), supervisor.EventStarted, "root/db", 3); err != nil {
 			t.Fatal(err)
 		}
-		stop := Start(sup)
-		synctest.Wait()
-		if rec.Count(supervisor.EventStarted, "root/b") != 1 {
-			t.Fatalf("events = %v, want b started", rec.Kinds())
+		if err := run.Stop(); err != nil {
+			t.Fatal(err)
 		}
-		if err := stop(); err != nil {
-			t.Fatalf("stop = %v, want nil", err)
-		}
-		if rec.Count(supervisor.EventStopped, "root/b") != 1 {
-			t.Fatalf("events = %v, want b stopped", rec.Kinds())
-		}
+		rec.AssertOrder(t, "started root/db", "failed root/db", "restarting root/db",
+			"started root/db", "failed root/db", "started root/db", "stopped root/db")
 	})
 }

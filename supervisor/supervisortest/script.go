@@ -1,4 +1,4 @@
-package testutil
+package supervisortest
 
 import (
 	"context"
@@ -10,61 +10,6 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 )
-
-// Log is a thread-safe, ordered record of what scripted actors did. A Script
-// adds "start NAME#i" when incarnation i begins and, just before it ends,
-// "stop NAME#i", followed by " err=TEXT" when it returns an error, " panic"
-// when it panics or " goexit" when it calls runtime.Goexit. Several Scripts
-// may share one Log, which then gives the order of starts and stops across a
-// tree. The zero value is ready to use; a nil *Log records nothing.
-type Log struct {
-	mu      sync.Mutex
-	entries []string
-}
-
-// NewLog returns an empty Log.
-func NewLog() *Log { return new(Log) }
-
-// Add appends an entry. Tests may add their own markers, such as "cancel",
-// between the entries of Scripts.
-func (l *Log) Add(entry string) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	l.entries = append(l.entries, entry)
-	l.mu.Unlock()
-}
-
-// Entries returns a copy of the entries, oldest first.
-func (l *Log) Entries() []string {
-	if l == nil {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.entries...)
-}
-
-// Len returns the number of entries.
-func (l *Log) Len() int {
-	if l == nil {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.entries)
-}
-
-// Reset removes every entry.
-func (l *Log) Reset() {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	l.entries = nil
-	l.mu.Unlock()
-}
 
 // Special durations for the fields of a Step.
 const (
@@ -88,7 +33,8 @@ const (
 // An incarnation runs along one timeline: it calls actor.Ready at ReadyAfter
 // (unless RunFor ends it first), ends by itself at RunFor, or is cancelled
 // before that; once cancelled it goes on for IgnoreCancelFor. Then it ends
-// as its Panic, Goexit or Err says, in that order of precedence.
+// as its Panic, Goexit or Err says, in that order of precedence. While it
+// waits, before it is cancelled, Script.Do can end it at once instead.
 type Step struct {
 	// Err is what the incarnation returns; nil is a normal exit. It is
 	// returned whether the incarnation ended by itself or was cancelled.
@@ -105,8 +51,8 @@ type Step struct {
 	// ReadyAfter equals RunFor, Ready comes first.
 	ReadyAfter time.Duration
 	// RunFor is when the incarnation ends by itself: 0 means never (it
-	// waits for its context to be cancelled), AtOnce (or any negative
-	// value) at once.
+	// waits for its context to be cancelled, or for Script.Do), AtOnce (or
+	// any negative value) at once.
 	RunFor time.Duration
 	// IgnoreCancelFor is how long the incarnation keeps running after its
 	// context is cancelled, as a worker that is slow to stop: 0 not at all,
@@ -118,12 +64,12 @@ type Step struct {
 // Script is a scripted actor for deterministic tests. Incarnation i
 // (counting from 1 over the Script's whole life, across supervisor runs)
 // follows Steps[i-1], or Default beyond the list. It records every start and
-// stop in Log.
+// stop in Log, counts its incarnations and remembers why each was cancelled.
 //
 // Every wait selects on a timer or a channel together with the context, so a
 // Script runs on virtual time inside a testing/synctest bubble and is
 // durably blocked while it waits. Create the Script inside the bubble that
-// runs it: its release channel belongs to the bubble that first uses it.
+// runs it: its channels belong to the bubble that first uses them.
 //
 // Set the exported fields before the first Run and do not change them
 // afterwards; the methods are safe for concurrent use.
@@ -134,13 +80,16 @@ type Script struct {
 	Default Step   // what every incarnation beyond Steps does
 
 	mu      sync.Mutex
-	starts  int
-	stops   int
-	live    int
-	maxLive int
-	causes  map[int]error
-	release chan struct{}
+	starts  int                              // guarded by mu
+	stops   int                              // guarded by mu
+	live    int                              // guarded by mu
+	maxLive int                              // guarded by mu
+	causes  map[int]error                    // guarded by mu; incarnation -> context.Cause
+	release chan struct{}                    // guarded by mu; made on first use, closed by Release
+	ctl     chan func(context.Context) error // guarded by mu; made on first use, fed by Do
 }
+
+var _ actor.Actor = (*Script)(nil)
 
 // Run implements actor.Actor: it plays the next Step. See Step.
 func (s *Script) Run(ctx context.Context) error {
@@ -149,7 +98,7 @@ func (s *Script) Run(ctx context.Context) error {
 	n := s.starts
 	s.live++
 	s.maxLive = max(s.maxLive, s.live)
-	release := s.releaseLocked()
+	release, ctl := s.releaseLocked(), s.ctlLocked()
 	step := s.Default
 	if n <= len(s.Steps) {
 		step = s.Steps[n-1]
@@ -160,11 +109,14 @@ func (s *Script) Run(ctx context.Context) error {
 	id := fmt.Sprintf("%s#%d", s.Name, n)
 	s.Log.Add("start " + id)
 
-	if cancelled := play(ctx, step); cancelled {
+	end, cancelled := play(ctx, step, ctl)
+	if cancelled {
 		s.recordCause(n, context.Cause(ctx))
 		ignoreCancel(step.IgnoreCancelFor, release)
 	}
-
+	if end != nil {
+		return s.callEnd(ctx, id, end)
+	}
 	switch {
 	case step.Panic != nil:
 		s.Log.Add("stop " + id + " panic")
@@ -172,52 +124,88 @@ func (s *Script) Run(ctx context.Context) error {
 	case step.Goexit:
 		s.Log.Add("stop " + id + " goexit")
 		runtime.Goexit()
-	case step.Err != nil:
-		s.Log.Add("stop " + id + " err=" + step.Err.Error())
-	default:
-		s.Log.Add("stop " + id)
 	}
+	s.logStop(id, step.Err)
 	return step.Err
 }
 
-// play runs the timeline of step until it ends by itself (false) or ctx is
-// cancelled (true).
-func play(ctx context.Context, step Step) (cancelled bool) {
+func (s *Script) logStop(id string, err error) {
+	if err != nil {
+		s.Log.Add("stop " + id + " err=" + err.Error())
+	} else {
+		s.Log.Add("stop " + id)
+	}
+}
+
+// callEnd ends the incarnation id as f does, logging how.
+func (s *Script) callEnd(ctx context.Context, id string, f func(context.Context) error) error {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if v := recover(); v != nil {
+			s.Log.Add("stop " + id + " panic")
+			panic(v)
+		}
+		s.Log.Add("stop " + id + " goexit") // runtime.Goexit goes on after this
+	}()
+	err := f(ctx)
+	returned = true
+	s.logStop(id, err)
+	return err
+}
+
+// play runs the timeline of step until it ends by itself (nil, false), is
+// ended by Do (the function to call, false) or ctx is cancelled (nil, true).
+func play(ctx context.Context, step Step, ctl <-chan func(context.Context) error) (end func(context.Context) error, cancelled bool) {
 	start := time.Now()
 	readyFirst := step.ReadyAfter >= 0 &&
 		(step.RunFor == 0 || step.ReadyAfter <= max(step.RunFor, 0))
 	if readyFirst {
-		if step.ReadyAfter > 0 && !wait(ctx, step.ReadyAfter) {
-			return true
+		if step.ReadyAfter > 0 {
+			if elapsed, end := wait(ctx, step.ReadyAfter, ctl); !elapsed {
+				return end, end == nil
+			}
 		}
 		actor.Ready(ctx)
 	}
 	switch {
 	case step.RunFor < 0:
-		return false
+		return nil, false
 	case step.RunFor == 0:
-		<-ctx.Done()
-		return true
+		select {
+		case <-ctx.Done():
+			return nil, true
+		case end := <-ctl:
+			return end, false
+		}
 	}
-	return !wait(ctx, step.RunFor-time.Since(start))
+	if elapsed, end := wait(ctx, step.RunFor-time.Since(start), ctl); !elapsed {
+		return end, end == nil
+	}
+	return nil, false
 }
 
-// wait waits for d, or until ctx is cancelled. It reports whether d elapsed
-// first. A d <= 0 elapses at once, unless ctx is already cancelled.
-func wait(ctx context.Context, d time.Duration) bool {
+// wait waits for d, or until ctx is cancelled or Do sends a function. It
+// reports whether d elapsed first, and returns the function if Do sent one.
+// A d <= 0 elapses at once, unless ctx is already cancelled.
+func wait(ctx context.Context, d time.Duration, ctl <-chan func(context.Context) error) (elapsed bool, end func(context.Context) error) {
 	if ctx.Err() != nil {
-		return false
+		return false, nil
 	}
 	if d <= 0 {
-		return true
+		return true, nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
+		return true, nil
 	case <-ctx.Done():
-		return false
+		return false, nil
+	case end := <-ctl:
+		return false, end
 	}
 }
 
@@ -255,12 +243,40 @@ func (s *Script) recordCause(n int, cause error) {
 	s.mu.Unlock()
 }
 
-// releaseLocked returns the release channel, creating it on first use.
+// releaseLocked returns the release channel, making it on first use.
 func (s *Script) releaseLocked() chan struct{} {
 	if s.release == nil {
 		s.release = make(chan struct{})
 	}
 	return s.release
+}
+
+// ctlLocked returns the channel of Do, making it on first use.
+func (s *Script) ctlLocked() chan func(context.Context) error {
+	if s.ctl == nil {
+		s.ctl = make(chan func(context.Context) error)
+	}
+	return s.ctl
+}
+
+// Do makes a running incarnation that is waiting (for its context, its
+// ReadyAfter or its RunFor) and not yet cancelled call f with its context,
+// and then end as f does: return f's error, panic or call runtime.Goexit.
+// The Log records the end as for a Step. Do blocks until an incarnation
+// takes f: call it once one runs (for example after synctest.Wait). Under
+// testing/synctest, a Do that no incarnation will ever take is reported as
+// a deadlock of the bubble.
+func (s *Script) Do(f func(ctx context.Context) error) {
+	s.mu.Lock()
+	ctl := s.ctlLocked()
+	s.mu.Unlock()
+	ctl <- f
+}
+
+// End makes a running incarnation return err now: a failure, or a normal
+// exit if err is nil. It is Do with a function that returns err.
+func (s *Script) End(err error) {
+	s.Do(func(context.Context) error { return err })
 }
 
 // Release lets every incarnation that ignores cancellation (see
@@ -318,54 +334,4 @@ func (s *Script) Cause(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.causes[n]
-}
-
-// atOnce is a Step that ends as soon as it starts, without calling Ready.
-func atOnce(err error) Step {
-	return Step{Err: err, ReadyAfter: NoReady, RunFor: AtOnce}
-}
-
-// Blocker returns a Script whose every incarnation calls actor.Ready at
-// once, then waits for its context to be cancelled and returns nil.
-func Blocker(name string, log *Log) *Script {
-	return &Script{Name: name, Log: log}
-}
-
-// FailN returns a Script whose first n incarnations return err at once,
-// without calling actor.Ready, and whose later incarnations behave as a
-// Blocker. For a WaitReady child the failures are therefore start failures.
-func FailN(name string, log *Log, n int, err error) *Script {
-	steps := make([]Step, n)
-	for i := range steps {
-		steps[i] = atOnce(err)
-	}
-	return &Script{Name: name, Log: log, Steps: steps}
-}
-
-// Failer returns a Script whose every incarnation returns err at once,
-// without calling actor.Ready: a crash loop.
-func Failer(name string, log *Log, err error) *Script {
-	return &Script{Name: name, Log: log, Default: atOnce(err)}
-}
-
-// Panicker returns a Script whose every incarnation panics with value at
-// once, without calling actor.Ready.
-func Panicker(name string, log *Log, value any) *Script {
-	step := atOnce(nil)
-	step.Panic = value
-	return &Script{Name: name, Log: log, Default: step}
-}
-
-// ReturnNil returns a Script whose every incarnation returns nil at once,
-// without calling actor.Ready: a normal exit.
-func ReturnNil(name string, log *Log) *Script {
-	return &Script{Name: name, Log: log, Default: atOnce(nil)}
-}
-
-// Stubborn returns a Script whose every incarnation calls actor.Ready at
-// once, waits for its context to be cancelled and then ignores the
-// cancellation until Release is called: a child that gets stuck at
-// shutdown. Tests must call Release before they end.
-func Stubborn(name string, log *Log) *Script {
-	return &Script{Name: name, Log: log, Default: Step{IgnoreCancelFor: Forever}}
 }

@@ -1,4 +1,4 @@
-package testutil
+package supervisortest
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 )
-
-func TestMain(m *testing.M) { VerifyTestMain(m) }
 
 var errBoom = errors.New("boom")
 
@@ -30,10 +28,15 @@ type runResult struct {
 // is called, and returns the context's cancel function and a channel that
 // gets how Run ended.
 func start(s *Script) (context.CancelCauseFunc, <-chan runResult) {
+	return startCtx(s, context.Background())
+}
+
+// startCtx is start with a parent context.
+func startCtx(s *Script, parent context.Context) (context.CancelCauseFunc, <-chan runResult) {
 	begin := time.Now()
 	var mu sync.Mutex
 	readyAt := time.Duration(-1)
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(parent)
 	ctx = actor.WithReady(ctx, func() {
 		mu.Lock()
 		if readyAt < 0 {
@@ -60,13 +63,6 @@ func start(s *Script) (context.CancelCauseFunc, <-chan runResult) {
 		res.goexit = false
 	}()
 	return cancel, out
-}
-
-func TestVerifyNone(t *testing.T) {
-	done := make(chan struct{})
-	go func() { <-done }()
-	close(done)
-	VerifyNone(t) // waits for the goroutine above to exit
 }
 
 func TestLog(t *testing.T) {
