@@ -51,8 +51,12 @@ func WithChildLabels(on bool) Option {
 // nil or was not made by supervisor.New.
 func NewCollector(root *supervisor.Supervisor, opts ...Option) (*Collector, error) {
 	if root == nil || root.Name() == "" {
+		value := "a zero Supervisor"
+		if root == nil {
+			value = "nil"
+		}
 		return nil, &supervisor.ConfigError{
-			Field: "root", Value: root, Reason: "must be a *Supervisor made by supervisor.New",
+			Field: "root", Value: value, Reason: "must be a *Supervisor made by supervisor.New",
 			Err: supervisor.ErrNotConstructed,
 		}
 	}

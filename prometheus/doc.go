@@ -73,7 +73,13 @@
 // the path stays in the tree, even when the supervisor at that path is
 // replaced (a child supervisor removed and added again, or made afresh by
 // an init hook in each run): the collector remembers what the supervisor
-// it replaced had counted and adds the new one's totals to it. A
+// it replaced had counted and adds the new one's totals to it. It
+// recognises a replacement by a total lower than last read; a new
+// supervisor that has already counted as much as the old one in every
+// total by the next scrape is taken for the old one, and what the old one
+// counted after the last scrape is not seen. The same holds for what a
+// supervisor counts between the last scrape while it runs and the end of
+// its run, until it runs again. A
 // supervisor that leaves the tree (its parent removed it) leaves the
 // collector's memory at the next scrape, and its series are no longer
 // reported; Prometheus marks them stale. If a supervisor comes back later

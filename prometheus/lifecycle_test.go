@@ -219,3 +219,63 @@ func TestDroppedEventsDoNotUndercount(t *testing.T) {
 		}
 	})
 }
+
+// A child supervisor made afresh by an init hook in each run of its parent
+// starts its own counters from zero; its path stays reported while the
+// parent restarts, and its counters go on from the old one's. (Here the
+// new one counts fewer starts than the old: that is how the collector
+// tells them apart. One that has counted as much as the old one by the
+// next scrape cannot be told apart, and its counts continue the old ones.)
+func TestFreshSupervisorEachRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fail := make(chan struct{})
+		pool := failing(1, func(int64) error {
+			<-fail
+			return errors.New("disk on fire")
+		})
+		jobFailures := int64(1) // the first job's worker fails once, the next one's never
+		db := mustNew(t, "db",
+			supervisor.WithIntensity(policy.Intensity{MaxRestarts: 0, Period: time.Minute}),
+			supervisor.WithChildren(supervisor.Child{Name: "pool", Actor: pool}),
+			supervisor.WithInit(func(ctx context.Context, s *supervisor.Supervisor) error {
+				job, err := supervisor.New("job", supervisor.WithChildren(
+					supervisor.Child{Name: "w", Actor: failing(jobFailures, erring)}))
+				jobFailures = 0
+				if err != nil {
+					return err
+				}
+				return s.Add(supervisor.Child{Name: "job", Actor: job})
+			}))
+		root := mustNew(t, "root", supervisor.WithChildren(supervisor.Child{
+			Name: "db", Actor: db, Backoff: &policy.Backoff{Initial: time.Minute},
+		}))
+		c, err := arborprom.NewCollector(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := start(t, root)
+		synctest.Wait()
+		first := values(t, c)
+		close(fail)
+		synctest.Wait()
+		frozen := values(t, c)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		second := values(t, c)
+		checkMonotone(t, first, frozen)
+		checkMonotone(t, frozen, second)
+		for key, want := range map[string][3]float64{
+			`arbor_starts_total{supervisor="root/db/job"}`:       {2, 2, 3},
+			`arbor_restarts_total{supervisor="root/db/job"}`:     {1, 1, 1},
+			`arbor_supervisor_running{supervisor="root/db/job"}`: {1, 0, 1},
+		} {
+			got := [3]float64{first[key], frozen[key], second[key]}
+			if got != want {
+				t.Errorf("%s: %v (running, restarting, running again), want %v", key, got, want)
+			}
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
 	"github.com/arbor-go/arbor/actor"
@@ -85,20 +86,29 @@ func values(t *testing.T, c prometheus.Collector) map[string]float64 {
 	out := make(map[string]float64)
 	for _, f := range families {
 		for _, m := range f.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			key := f.GetName() + "{" + strings.Join(labels, ",") + "}"
-			switch {
-			case m.GetCounter() != nil:
-				out[key] = m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				out[key] = m.GetGauge().GetValue()
-			}
+			out[sampleKey(f.GetName(), m)] = sampleValue(m)
 		}
 	}
 	return out
+}
+
+// sampleKey returns the name and the labels of m, in the text format's
+// order, as `arbor_exits_total{class="abnormal",supervisor="root"}`.
+func sampleKey(name string, m *dto.Metric) string {
+	var labels []string
+	for _, l := range m.GetLabel() {
+		labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+	}
+	slices.Sort(labels)
+	return name + "{" + strings.Join(labels, ",") + "}"
+}
+
+// sampleValue returns the value of a counter or a gauge.
+func sampleValue(m *dto.Metric) float64 {
+	if m.GetCounter() != nil {
+		return m.GetCounter().GetValue()
+	}
+	return m.GetGauge().GetValue()
 }
 
 // checkMonotone fails the test if a counter present in both before and
