@@ -148,8 +148,23 @@ func hasNonNil(errs []error) bool {
 // key without a panic. It checks the dynamic contents, not only the type: a
 // struct type is comparable, yet == on it panics if an interface field holds
 // a slice.
+//
+// Most errors are pointers or plain values of comparable types: they are
+// recognised from their type alone, without reflect.Value (which would
+// allocate on every call of the restart path).
 func comparable(err error) bool {
-	return reflect.ValueOf(err).Comparable()
+	t := reflect.TypeOf(err)
+	if t == nil || !t.Comparable() {
+		return t == nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Bool, reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128,
+		reflect.Chan, reflect.UnsafePointer:
+		return true
+	}
+	return reflect.ValueOf(err).Comparable() // a struct or array may hold an interface that holds a slice
 }
 
 // visited reports whether err, comparable, was visited already, and records
