@@ -183,16 +183,17 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 	}
 	if err != nil {
 		class = policy.Abnormal
-		c.lastErr, c.lastText = err, v.info.text
+		x := c.extra()
+		x.lastErr, x.lastText = err, v.info.text
 	}
 	r.emitExitLocked(c, err, v.info, false)
-	if w := c.waiter; w != nil {
+	if w := c.waiterLocked(); w != nil {
 		// A start waits on this incarnation: it learns of the exit. A nil
 		// return before readiness is a start followed by a normal exit: the
 		// restart type decides, and the start waits for the next
 		// incarnation.
 		if err != nil {
-			c.waiter = nil
+			c.setWaiterLocked(nil)
 			w.exited(err, v.info)
 			c.moveLocked(evEnd, lsStopped, now)
 			s.mu.Unlock()
@@ -217,8 +218,8 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 	case actStop:
 		c.moveLocked(evEnd, lsStopped, now)
 		r.leaveStoppedLocked(c, class, err, v.info.text)
-		if w := c.waiter; w != nil {
-			c.waiter = nil
+		if w := c.waiterLocked(); w != nil {
+			c.setWaiterLocked(nil)
 			w.ended()
 		}
 		s.mu.Unlock()
@@ -237,7 +238,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 	}
 	// A restart during the child's own start (a nil return before
 	// readiness) is that child's alone, in place: the start waits for it.
-	if !canContinue || (s.cfg.strategy != policy.OneForOne && c.waiter == nil) {
+	if !canContinue || (s.cfg.strategy != policy.OneForOne && c.waiterLocked() == nil) {
 		c.moveLocked(evQueue, lsPending, now)
 		r.queueLocked(request{kind: reqRestart, c: c, gen: c.gen, err: err, info: v.info, at: now, jitter: v.jitter})
 		s.mu.Unlock()
@@ -273,8 +274,8 @@ func (r *run) returnedLocked(c *child, err error, info errInfo) {
 		return
 	}
 	r.emitExitLocked(c, err, info, true)
-	if w := c.waiter; w != nil {
-		c.waiter = nil
+	if w := c.waiterLocked(); w != nil {
+		c.setWaiterLocked(nil)
 		if err == nil {
 			err, info = errStopped, errInfo{text: errStopped.Error()}
 		}

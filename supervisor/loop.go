@@ -142,10 +142,10 @@ func (r *run) admitLocked(c *child, err error, info errInfo, at time.Time, jitte
 		return 0, false
 	}
 	b := c.backoffSpec()
-	if !c.readyAt.IsZero() && b.ResetsAfter(at.Sub(c.readyAt)) {
+	if c.readyAt != 0 && b.ResetsAfter(time.Duration(r.mono(at)-(c.readyAt-1))) {
 		c.consecutive = 0
 	}
-	c.readyAt = time.Time{}
+	c.readyAt = 0
 	if b.Exhausted(int(c.consecutive) + 1) {
 		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "backoff"})
 		r.wakeWaiterLocked(c)

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"context"
 	"runtime/pprof"
-	"sync/atomic"
 	"time"
 
 	"github.com/arbor-go/arbor/policy"
@@ -27,30 +26,97 @@ type child struct {
 	spec            *Child          // the specification; immutable
 	path            string          // tree path; immutable
 	base            context.Context // this, with pprof labels; immutable
-	isSup           bool            // the spec says it is a supervisor; immutable
-	waitReady       bool            // started only once ready; immutable
 
-	sub    atomic.Pointer[Supervisor] // the supervisor running as this (declared supervisor) child
-	logger atomic.Pointer[zap.Logger] // Logger(ctx), made on first use without any lock
-
-	// Guarded by r.s.mu.
+	// Guarded by r.s.mu. The record of an idle worker is kept small (it is
+	// most of what a supervisor adds to a goroutine): what few children
+	// need lives in x, made on first use.
 	prev, next  *child                  // start order (a list, so that removal is O(1))
-	st          lstate                  // the lifecycle state: see the table in state.go
-	then        afterStop               // in stopping and stuck: what follows the goroutine's return
 	gen         uint64                  // incarnation number, from 1
 	cancel      context.CancelCauseFunc // cancels the current incarnation
-	timedOut    bool                    // the start timeout cancelled the current incarnation
-	startTimer  *time.Timer             // the current incarnation's start timeout, if armed
-	waiter      *starter                // a start waits for the current incarnation's readiness
-	watched     bool                    // a stopper waits for the goroutine to return
-	readyAt     time.Time               // when the current incarnation became ready (or started)
-	stopBy      time.Time               // when the supervisor stops waiting for it; zero: no limit
-	since       time.Time               // last state change
+	readyAt     int64                   // 1 + when the incarnation became ready (or started), as r.mono; 0: not ready
+	since       int64                   // 1 + the last state change, as r.mono; 0: never changed
+	x           *childExtra             // what few children need; nil until then
 	restarts    int32                   // restarts in this run
 	consecutive int32                   // restarts since the last long-enough run
-	lastErr     error                   // the last abnormal exit
-	lastText    string                  // its text, taken outside the lock
-	stuckAt     *StuckChild             // in stuck: the report
+	st          lstate                  // the lifecycle state: see the table in state.go
+	then        afterStop               // in stopping and stuck: what follows the goroutine's return
+	timedOut    bool                    // the start timeout cancelled the current incarnation
+	watched     bool                    // a stopper waits for the goroutine to return
+	isSup       bool                    // the spec says it is a supervisor; immutable
+	waitReady   bool                    // started only once ready; immutable
+}
+
+// childExtra is the part of a child record that few children need.
+// Guarded by r.s.mu.
+type childExtra struct {
+	sub        *Supervisor  // the supervisor running as this (declared supervisor) child
+	logger     *zap.Logger  // Logger(ctx), made on first use outside the lock
+	startTimer *time.Timer  // the current incarnation's start timeout, if armed
+	waiter     *starter     // a start waits for the child's readiness
+	stopBy     time.Time    // when the supervisor stops waiting for it; zero: no limit
+	lastErr    error        // the last abnormal exit
+	lastText   string       // its text, taken outside the lock
+	stuckAt    *StuckChild  // in stuck: the report
+}
+
+// extra returns c's rarely needed state, making it. Called with s.mu held.
+func (c *child) extra() *childExtra {
+	if c.x == nil {
+		c.x = new(childExtra)
+	}
+	return c.x
+}
+
+// waiterLocked returns the start waiting on c, or nil. Called with s.mu
+// held.
+func (c *child) waiterLocked() *starter {
+	if c.x == nil {
+		return nil
+	}
+	return c.x.waiter
+}
+
+// setWaiterLocked records the start waiting on c (nil: none). Called with
+// s.mu held.
+func (c *child) setWaiterLocked(w *starter) {
+	if w != nil || c.x != nil {
+		c.extra().waiter = w
+	}
+}
+
+// stopTimerLocked disarms the start timeout, if armed. Called with s.mu
+// held.
+func (c *child) stopTimerLocked() {
+	if c.x != nil && c.x.startTimer != nil {
+		c.x.startTimer.Stop()
+		c.x.startTimer = nil
+	}
+}
+
+// stuckLocked returns c's stuck report, or nil. Called with s.mu held.
+func (c *child) stuckLocked() *StuckChild {
+	if c.x == nil {
+		return nil
+	}
+	return c.x.stuckAt
+}
+
+// lastLocked returns c's last abnormal exit and its text. Called with s.mu
+// held.
+func (c *child) lastLocked() (error, string) {
+	if c.x == nil {
+		return nil, ""
+	}
+	return c.x.lastErr, c.x.lastText
+}
+
+// subLocked returns the supervisor running as c, for a declared supervisor
+// child. Called with s.mu held.
+func (c *child) subLocked() *Supervisor {
+	if c.x == nil || !c.isSup {
+		return nil
+	}
+	return c.x.sub
 }
 
 type childKey struct{}
@@ -92,7 +158,7 @@ func (c *child) moveLocked(ev event, next lstate, now time.Time) bool {
 		return false
 	}
 	c.st = next
-	c.since = now
+	c.since = c.r.mono(now) + 1
 	return true
 }
 
@@ -153,14 +219,20 @@ func Logger(ctx context.Context) *zap.Logger {
 	if c == nil {
 		return zap.NewNop()
 	}
-	if l := c.logger.Load(); l != nil {
+	s := c.r.s
+	s.mu.Lock()
+	l := c.extra().logger
+	s.mu.Unlock()
+	if l != nil {
 		return l
 	}
-	l := c.r.log.With(zap.String("path", c.path)) // user code (the core's With): no lock held
-	if c.logger.CompareAndSwap(nil, l) {
-		return l
+	l = c.r.log.With(zap.String("path", c.path)) // user code (the core's With): no lock held
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.x.logger == nil {
+		c.x.logger = l
 	}
-	return c.logger.Load()
+	return c.x.logger
 }
 
 // StopDeadline returns the time by which the child whose incarnation ctx
@@ -176,10 +248,10 @@ func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 	s := c.r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.st != lsStopping || c.stopBy.IsZero() {
+	if c.st != lsStopping || c.x == nil || c.x.stopBy.IsZero() {
 		return time.Time{}, false
 	}
-	return c.stopBy, true
+	return c.x.stopBy, true
 }
 
 // backoffSpec returns the child's backoff policy.

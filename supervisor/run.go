@@ -130,7 +130,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.r = r
 	s.mu.Unlock()
 	if r.adopted {
-		r.parent.sub.Store(s)
+		ps := r.parent.r.s
+		ps.mu.Lock()
+		r.parent.extra().sub = s
+		ps.mu.Unlock()
 	}
 	for _, k := range r.own {
 		k.start()
@@ -144,7 +147,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	live := r.stuckLive
 	for _, c := range r.stuckList {
 		if c.st == lsStuck {
-			s.stuckLeft = append(s.stuckLeft, *c.stuckAt)
+			s.stuckLeft = append(s.stuckLeft, *c.stuckLocked())
 		}
 	}
 	s.leftSubs = below
@@ -251,6 +254,18 @@ func (r *run) signalReady() {
 	case r.adopted:
 		actor.Ready(r.runCtx)
 	}
+}
+
+// mono returns now as nanoseconds since the run began (monotonic).
+func (r *run) mono(now time.Time) int64 { return int64(now.Sub(r.start)) }
+
+// at returns the time of a mono reading stored plus one (the form of
+// child.since and child.readyAt), or the zero time for 0.
+func (r *run) at(mono1 int64) time.Time {
+	if mono1 == 0 {
+		return time.Time{}
+	}
+	return r.start.Add(time.Duration(mono1 - 1))
 }
 
 // startOrder returns the children in start order.

@@ -98,8 +98,8 @@ func (r *run) collectStuck() ([]StuckChild, []*Supervisor) {
 func (r *run) stuckNowLocked() []StuckChild {
 	var out []StuckChild
 	for _, c := range r.stuckList {
-		if c.st == lsStuck && c.stuckAt != nil {
-			out = append(out, *c.stuckAt)
+		if st := c.stuckLocked(); c.st == lsStuck && st != nil {
+			out = append(out, *st)
 		}
 	}
 	return out
@@ -110,7 +110,7 @@ func (r *run) stuckNowLocked() []StuckChild {
 func (r *run) subsLocked() []*Supervisor {
 	var subs []*Supervisor
 	for c := r.first; c != nil; c = c.next {
-		if sub := c.sub.Load(); sub != nil && c.isSup {
+		if sub := c.subLocked(); sub != nil {
 			subs = append(subs, sub)
 		}
 	}

@@ -226,8 +226,8 @@ func (r *run) emitLocked(kind EventKind, c *child, err error, delay time.Duratio
 		Err: err, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
 	if c != nil {
 		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
-		if err != nil && err == c.lastErr {
-			e.text = c.lastText
+		if lastErr, text := c.lastLocked(); err != nil && err == lastErr {
+			e.text = text
 		}
 	}
 	for _, k := range r.sinks {

@@ -165,13 +165,10 @@ type nodeCopy struct {
 
 // copyChildLocked copies c. Called with c's supervisor's mutex held.
 func copyChildLocked(c *child) nodeCopy {
-	var sub *Supervisor
-	if c.isSup {
-		sub = c.sub.Load()
-	}
+	_, lastText := c.lastLocked()
 	return nodeCopy{
-		rec: c, sub: sub, name: c.spec.Name, path: c.path, kind: c.kind(),
-		state: c.publicLocked(), restarts: int(c.restarts), lastText: c.lastText, since: c.since,
+		rec: c, sub: c.subLocked(), name: c.spec.Name, path: c.path, kind: c.kind(),
+		state: c.publicLocked(), restarts: int(c.restarts), lastText: lastText, since: c.r.at(c.since),
 		ready: c.readyLocked(), waitReady: c.waitReady,
 		stuck: c.st == lsStuck, gen: c.gen,
 	}

@@ -69,7 +69,7 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 		return errInfo{}, nil
 	}
 	w := &starter{ch: make(chan struct{}, 1)}
-	c.waiter = w
+	c.setWaiterLocked(w)
 	r.launchLocked(c, 0, time.Now())
 	s.mu.Unlock()
 
@@ -81,8 +81,8 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 		}
 		if r.stopping() {
 			s.mu.Lock()
-			if c.waiter == w {
-				c.waiter = nil
+			if c.waiterLocked() == w {
+				c.setWaiterLocked(nil)
 			}
 			s.mu.Unlock()
 			return errInfo{}, errAborted
@@ -97,8 +97,8 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 			s.mu.Unlock()
 			r.stopChild(c, ErrStartTimeout, c.shutdownTimeout(), thenStopped)
 			s.mu.Lock()
-			if c.waiter == w {
-				c.waiter = nil
+			if c.waiterLocked() == w {
+				c.setWaiterLocked(nil)
 			}
 			e := w.err
 			if e == errStopped {
@@ -169,7 +169,9 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 	c.gen++
 	gen := c.gen
 	c.timedOut = false
-	c.stopBy = time.Time{}
+	if c.x != nil {
+		c.x.stopBy = time.Time{}
+	}
 	var ctx context.Context = c.base
 	if c.waitReady {
 		// Readiness binds to this incarnation: a Ready from an earlier
@@ -187,7 +189,7 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 // held.
 func (r *run) startedLocked(c *child, now time.Time) {
 	if !c.waitReady {
-		c.readyAt = now
+		c.readyAt = r.mono(now) + 1
 	}
 	r.emitLocked(EventStarted, c, nil, 0, 0)
 	if c.waitReady {
@@ -235,10 +237,8 @@ func (r *run) armStartTimeoutLocked(c *child) {
 		return
 	}
 	gen := c.gen
-	if c.startTimer != nil {
-		c.startTimer.Stop()
-	}
-	c.startTimer = time.AfterFunc(d, func() { r.startTimedOut(c, gen) })
+	c.stopTimerLocked()
+	c.extra().startTimer = time.AfterFunc(d, func() { r.startTimedOut(c, gen) })
 }
 
 // startTimedOut is the start timeout of incarnation gen of c.
@@ -249,7 +249,7 @@ func (r *run) startTimedOut(c *child, gen uint64) {
 		s.mu.Unlock()
 		return
 	}
-	if w := c.waiter; w != nil {
+	if w := c.waiterLocked(); w != nil {
 		w.timeout = true
 		w.signalLocked()
 		s.mu.Unlock()
@@ -273,14 +273,11 @@ func (r *run) childReady(c *child, gen uint64) {
 	if !c.moveLocked(evReady, lsRunning, now) {
 		return
 	}
-	c.readyAt = now
-	if c.startTimer != nil {
-		c.startTimer.Stop()
-		c.startTimer = nil
-	}
+	c.readyAt = r.mono(now) + 1
+	c.stopTimerLocked()
 	r.emitLocked(EventReady, c, nil, 0, 0)
-	if w := c.waiter; w != nil {
-		c.waiter = nil
+	if w := c.waiterLocked(); w != nil {
+		c.setWaiterLocked(nil)
 		w.ready = true
 		w.signalLocked()
 	}
@@ -289,8 +286,8 @@ func (r *run) childReady(c *child, gen uint64) {
 // wakeWaiterLocked fails the start waiting on c, if any, because the
 // supervisor gives up. Called with s.mu held.
 func (r *run) wakeWaiterLocked(c *child) {
-	if w := c.waiter; w != nil {
-		c.waiter = nil
+	if w := c.waiterLocked(); w != nil {
+		c.setWaiterLocked(nil)
 		w.exited(ErrUnexpectedExit, errInfo{text: ErrUnexpectedExit.Error()})
 	}
 }

@@ -12,11 +12,14 @@ import (
 func TestStateTable(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	t1 := t0.Add(time.Second)
+	r := &run{start: t0}
+	const before = 5 // a since value no move makes
+	after := r.mono(t1) + 1
 	for s := lstate(0); s < numLstates; s++ {
 		for ev := event(0); ev < numEvents; ev++ {
 			moved := 0
 			for next := lstate(0); next < numLstates; next++ {
-				c := &child{st: s, since: t0, then: thenStopped, gen: 7}
+				c := &child{r: r, st: s, since: before, then: thenStopped, gen: 7}
 				ok := c.moveLocked(ev, next, t1)
 				want := table[ev].from.has(s) && table[ev].to.has(next)
 				if ok != want {
@@ -24,10 +27,10 @@ func TestStateTable(t *testing.T) {
 				}
 				if ok {
 					moved++
-					if c.st != next || !c.since.Equal(t1) {
+					if c.st != next || c.since != after {
 						t.Errorf("%v --%v--> %v: record is in %v since %v", s, ev, next, c.st, c.since)
 					}
-				} else if c.st != s || !c.since.Equal(t0) {
+				} else if c.st != s || c.since != before {
 					t.Errorf("%v --%v--> %v refused but record changed: %v since %v", s, ev, next, c.st, c.since)
 				}
 				if c.then != thenStopped || c.gen != 7 {
@@ -40,12 +43,12 @@ func TestStateTable(t *testing.T) {
 		}
 	}
 	// Out-of-range events and states are refused.
-	c := &child{st: lsRunning}
+	c := &child{r: r, st: lsRunning}
 	if c.moveLocked(numEvents, lsStopped, t1) || c.st != lsRunning {
 		t.Errorf("out-of-range event moved the record to %v", c.st)
 	}
 	for ev := event(0); ev < numEvents; ev++ {
-		c := &child{st: numLstates}
+		c := &child{r: r, st: numLstates}
 		if c.moveLocked(ev, lsIdle, t1) {
 			t.Errorf("record in an out-of-range state accepted %v", ev)
 		}
@@ -59,7 +62,7 @@ func TestStateTable(t *testing.T) {
 		queue = queue[1:]
 		for ev := event(0); ev < numEvents; ev++ {
 			for next := lstate(0); next < numLstates; next++ {
-				c := &child{st: s}
+				c := &child{r: r, st: s}
 				if c.moveLocked(ev, next, t1) && !reached[next] {
 					reached[next] = true
 					queue = append(queue, next)

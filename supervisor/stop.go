@@ -18,7 +18,7 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration, then after
 	s := r.s
 	s.mu.Lock()
 	if c.st == lsStuck {
-		st := c.stuckAt
+		st := c.stuckLocked()
 		s.mu.Unlock()
 		return st
 	}
@@ -49,12 +49,9 @@ func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now
 	}
 	c.then = then
 	if timeout != policy.Infinity {
-		c.stopBy = now.Add(timeout)
+		c.extra().stopBy = now.Add(timeout)
 	}
-	if c.startTimer != nil {
-		c.startTimer.Stop()
-		c.startTimer = nil
-	}
+	c.stopTimerLocked()
 	return true
 }
 
@@ -89,14 +86,14 @@ func (r *run) awaitStop(c *child, timeout, waited time.Duration) *StuckChild {
 // with s.mu held.
 func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
 	if c.st != lsStopping {
-		return c.stuckAt // returned meanwhile (nil), or already stuck
+		return c.stuckLocked() // returned meanwhile (nil), or already stuck
 	}
 	c.moveLocked(evTimeout, lsStuck, time.Now())
-	c.stuckAt = &StuckChild{Path: c.path, Waited: waited}
+	c.extra().stuckAt = &StuckChild{Path: c.path, Waited: waited}
 	r.stuckLive++
 	r.stuckList = append(r.stuckList, c)
 	r.emitLocked(EventStopTimeout, c, nil, waited, 0)
-	return c.stuckAt
+	return c.x.stuckAt
 }
 
 // unstuckLocked records that c's abandoned goroutine finally returned: it
@@ -106,7 +103,7 @@ func (r *run) unstuckLocked(c *child, err error, now time.Time) {
 	then := c.then
 	restart := then == thenRestart
 	c.moveLocked(evUnstuck, then.target(), now)
-	c.stuckAt = nil
+	c.extra().stuckAt = nil
 	r.goneLocked(c)
 	r.emitLocked(EventStuckExited, c, nil, 0, 0)
 	if r.phase == phaseDone {
@@ -206,10 +203,7 @@ func (r *run) watchLocked(c *child) {
 // goneLocked records that c's goroutine returned: it wakes a stopper that
 // waits. Called with s.mu held.
 func (r *run) goneLocked(c *child) {
-	if c.startTimer != nil {
-		c.startTimer.Stop()
-		c.startTimer = nil
-	}
+	c.stopTimerLocked()
 	if c.watched {
 		c.watched = false
 		if r.goneLeft--; r.goneLeft == 0 {
