@@ -37,6 +37,7 @@ const (
 // (OneForOne, within the intensity window): a restart in place is the same
 // exit transition as any other, run in this goroutine.
 func (r *run) childMain(c *child, ctx context.Context, gen uint64, delay time.Duration) {
+	defer r.wg.Done()
 	pprof.SetGoroutineLabels(c.base)
 	var err error
 	st := stageDone

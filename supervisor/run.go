@@ -10,7 +10,6 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 )
 
 type phase uint8
@@ -48,7 +47,12 @@ type run struct {
 	kick        chan struct{}           // one-slot signal: end a group restart's delay
 	urgent      chan struct{}           // one-slot signal: an escalation or auto-shutdown is queued
 	goneSig     chan struct{}           // one-slot signal: the last watched goroutine returned
-	g           errgroup.Group
+	// wg joins every child goroutine of the run. Not an errgroup.Group:
+	// the policy, not the first error, decides what a failure cancels, so
+	// only errgroup's Wait would be used, and its Go wraps each goroutine in
+	// one more closure, an allocation per child that an idle tree keeps
+	// (measured: about 30 bytes of its ~2.8 KiB).
+	wg sync.WaitGroup
 
 	jitterMu sync.Mutex     // serialises calls to jitter
 	jitter   func() float64 // user code: never called with s.mu held
@@ -154,7 +158,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.r = nil
 	s.mu.Unlock()
 	if live == 0 && !r.init.left() {
-		r.g.Wait()
+		r.wg.Wait()
 	}
 	stuck = append(stuck, r.closeSinks()...)
 	return joinStuck(r.path, result, stuck)

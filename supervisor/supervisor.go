@@ -1,7 +1,7 @@
 // Package supervisor runs actors in supervision trees with the semantics of
 // Erlang/OTP supervisors, on structured concurrency.
 //
-// A Supervisor owns a scope: a context only it cancels and an errgroup that
+// A Supervisor owns a scope: a context only it cancels and a wait group that
 // joins every goroutine it starts. When a child ends, the supervisor
 // classifies the exit (normal, shutdown or abnormal), asks its policy what to
 // do and does it: restart that child (OneForOne), all children (OneForAll) or
