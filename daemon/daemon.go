@@ -27,11 +27,12 @@
 //     shutdown, drain delay included. When it is spent, the process exits 1
 //     after logging which children were still running, before the service
 //     manager's SIGKILL can cut the report short. Give the root a
-//     supervisor.WithShutdownBudget a little smaller, so that the tree
-//     reports its own stuck children (with their stacks) first.
+//     supervisor.WithShutdownBudget that, added to its drain delay, is a
+//     little smaller, so that the tree reports its own stuck children
+//     (with their stacks) first.
 //   - The exit status is 0 after a clean stop, 1 when the tree gave up,
-//     failed to start or left children stuck, and 130 after a second
-//     signal. The final error is logged once, with the stuck report.
+//     failed to start, left children stuck or overran the budget, and 130
+//     after a second signal. The final error is logged once, with the stuck report.
 //   - Under systemd (Type=notify), READY=1 is sent when the tree first
 //     becomes ready, STATUS= lines when a supervisor in the tree gives up or
 //     a child is stuck, and STOPPING=1 when the shutdown begins. With

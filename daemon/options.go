@@ -112,7 +112,7 @@ func listenAddr(addr string) (string, error) {
 // *supervisor.ConfigError.
 //
 // Keep it below the service manager's grace period (TimeoutStopSec,
-// terminationGracePeriodSeconds), and the root's own
+// terminationGracePeriodSeconds), and the root's drain delay plus its own
 // supervisor.WithShutdownBudget a little below it.
 func WithShutdownBudget(d time.Duration) Option {
 	return func(c *config) { c.budget = d }

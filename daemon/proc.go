@@ -96,7 +96,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 		case <-ready:
 			ready = nil
 			p.notify(sd.SdNotifyReady)
-			p.log.Info("ready")
+			p.log.Info("tree ready")
 		case ev := <-events:
 			p.event(ev)
 		case sig := <-sigs:
