@@ -30,8 +30,9 @@ var screenshot = flag.String("screenshot", "", "write a screenshot (PNG) of the 
 // browser fails instead of skipping (CI sets it).
 const requireBrowser = "ARBOR_REQUIRE_BROWSER"
 
-// patience bounds every wait for the page.
-const patience = 20 * time.Second
+// patience bounds every wait for the page (generous: a loaded CI machine
+// starts a browser slowly).
+const patience = time.Minute
 
 // unavailable skips t, or fails it under ARBOR_REQUIRE_BROWSER=1.
 func unavailable(t *testing.T, format string, args ...any) {
@@ -43,17 +44,19 @@ func unavailable(t *testing.T, format string, args ...any) {
 }
 
 // findBrowser returns the path of a Chromium or Chrome binary: the one
-// named by $ARBOR_CHROMIUM, or the first found on $PATH.
-func findBrowser() string {
+// named by $ARBOR_CHROMIUM, or the first found on $PATH. The path is of an
+// executable file: chromedp v0.23.1 cannot be cancelled after it failed to
+// execute one, so that is checked here.
+func findBrowser() (string, error) {
 	if p := os.Getenv("ARBOR_CHROMIUM"); p != "" {
-		return p
+		return exec.LookPath(p)
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	return ""
+	return "", errors.New("no chromium, chromium-browser, google-chrome or google-chrome-stable on $PATH and $ARBOR_CHROMIUM unset (Debian: apt-get install chromium)")
 }
 
 // tab is a tab of a headless browser, with what its page reported.
@@ -76,9 +79,9 @@ func (tb *tab) problemsAndDialogs() (problems, dialogs []string) {
 // browser is closed when t ends.
 func openBrowser(t *testing.T) *tab {
 	t.Helper()
-	path := findBrowser()
-	if path == "" {
-		unavailable(t, "no chromium, chromium-browser, google-chrome or google-chrome-stable on $PATH and $ARBOR_CHROMIUM unset (Debian: apt-get install chromium)")
+	path, err := findBrowser()
+	if err != nil {
+		unavailable(t, "%v", err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
