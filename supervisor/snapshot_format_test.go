@@ -31,6 +31,9 @@ func TestFlatTreeDepthIndependent(t *testing.T) {
 	type size struct{ json, text float64 }
 	sizes := map[int]size{}
 	depths := []int{10, 1000, 5000}
+	if testing.Short() {
+		t.Skip("starts 6,000 supervisors; see also health's TestTreeBytesPerNode")
+	}
 	for _, depth := range depths {
 		synctest.Test(t, func(t *testing.T) {
 			sup := supervisortest.Chain(t, depth)

@@ -28,6 +28,9 @@ func get(t *testing.T, h http.Handler, target string) []byte {
 // supervisors of depths 10, 1000 and 5000, and encoding/json decodes
 // /tree.json at every depth.
 func TestTreeBytesPerNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 6,000 supervisors")
+	}
 	perNode := map[int][2]float64{}
 	for _, depth := range []int{10, 1000, 5000} {
 		synctest.Test(t, func(t *testing.T) {
