@@ -199,7 +199,7 @@ func (s *Supervisor) Children() []ChildInfo {
 	}
 	out := make([]ChildInfo, 0, r.count)
 	for c := r.first; c != nil; c = c.next {
-		lastErr, _ := c.lastLocked()
+		_, lastErr := c.lastLocked()
 		out = append(out, ChildInfo{Name: c.spec.Name, Path: c.path, Kind: c.kind(), Restart: c.spec.Restart,
 			State: c.publicLocked(), Ready: c.readyLocked(), WaitReady: c.waitReady,
 			Incarnation: c.gen, Restarts: int(c.restarts), LastError: lastErr, Since: r.at(c.since)})

@@ -102,13 +102,13 @@ func (c *child) stuckLocked() *StuckChild {
 	return c.x.stuckAt
 }
 
-// lastLocked returns c's last abnormal exit and its text. Called with s.mu
-// held.
-func (c *child) lastLocked() (error, string) {
+// lastLocked returns the text of c's last abnormal exit, and the exit's
+// error. Called with s.mu held.
+func (c *child) lastLocked() (string, error) {
 	if c.x == nil {
-		return nil, ""
+		return "", nil
 	}
-	return c.x.lastErr, c.x.lastText
+	return c.x.lastText, c.x.lastErr
 }
 
 // subLocked returns the supervisor running as c, for a declared supervisor

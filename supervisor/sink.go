@@ -226,7 +226,7 @@ func (r *run) emitLocked(kind EventKind, c *child, err error, delay time.Duratio
 		Err: err, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
 	if c != nil {
 		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
-		if lastErr, text := c.lastLocked(); err != nil && err == lastErr {
+		if text, lastErr := c.lastLocked(); err != nil && err == lastErr {
 			e.text = text
 		}
 	}

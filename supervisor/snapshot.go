@@ -165,7 +165,7 @@ type nodeCopy struct {
 
 // copyChildLocked copies c. Called with c's supervisor's mutex held.
 func copyChildLocked(c *child) nodeCopy {
-	_, lastText := c.lastLocked()
+	lastText, _ := c.lastLocked()
 	return nodeCopy{
 		rec: c, sub: c.subLocked(), name: c.spec.Name, path: c.path, kind: c.kind(),
 		state: c.publicLocked(), restarts: int(c.restarts), lastText: lastText, since: c.r.at(c.since),
