@@ -36,7 +36,7 @@ func (s *Supervisor) Add(spec Child) error {
 	defer r.releaseOps()
 	s.mu.Lock()
 	switch {
-	case r.byName[spec.Name] != nil:
+	case r.names.get(spec.Name) != nil:
 		s.mu.Unlock()
 		return &ConfigError{Field: "Child.Name", Value: spec.Name, Reason: "is already taken", Err: ErrDuplicateName}
 	case s.cfg.maxChildren > 0 && r.count >= s.cfg.maxChildren:
@@ -128,7 +128,7 @@ func (s *Supervisor) stopByName(name string, cause error, then afterStop) (*run,
 		return nil, nil, nil, err
 	}
 	s.mu.Lock()
-	c := r.byName[name]
+	c := r.names.get(name)
 	switch {
 	case c == nil:
 		err = ErrUnknownChild

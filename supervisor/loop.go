@@ -142,10 +142,10 @@ func (r *run) admitLocked(c *child, err error, info errInfo, at time.Time, jitte
 		return 0, false
 	}
 	b := c.backoffSpec()
-	if c.readyAt != 0 && b.ResetsAfter(time.Duration(r.mono(at)-(c.readyAt-1))) {
+	if c.ranLongLocked(at) {
 		c.consecutive = 0
 	}
-	c.readyAt = 0
+	c.ranReady = false
 	if b.Exhausted(int(c.consecutive) + 1) {
 		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "backoff"})
 		r.wakeWaiterLocked(c)

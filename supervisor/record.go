@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"runtime/pprof"
 	"time"
 
 	"github.com/arbor-go/arbor/policy"
@@ -14,18 +13,21 @@ const pathLabel = "supervisor.path"
 
 // child is the run-time record of one child in one run. It is also the
 // context every incarnation of the child derives from: it carries the
-// values of the supervisor's scope, and answers Value for childKey so that
-// Logger and Path find it, at no allocation per incarnation. It does not
-// carry the scope's cancellation: the supervisor cancels every incarnation
-// itself, always with a cause, so an incarnation's context need not be
-// registered with the scope (that registration costs a lock and a map
-// update per restart).
+// values of the supervisor's scope (Value delegates to it), and answers
+// Value for childKey so that Logger and Path find it, at no allocation per
+// incarnation. It does not carry the scope's cancellation: the supervisor
+// cancels every incarnation itself, always with a cause, so an
+// incarnation's context need not be registered with the scope (that
+// registration costs a lock and a map update per restart).
+//
+// The pprof label with the child's path is set on its goroutine when the
+// goroutine starts (goroutines the child starts inherit it), not kept in
+// the context: a labelled context would cost every idle child 48 bytes
+// more, a fifth of what a supervisor adds to a goroutine.
 type child struct {
-	context.Context                 // the run's scope, without its cancellation; immutable
-	r               *run            // the run the record belongs to; immutable
-	spec            *Child          // the specification; immutable
-	path            string          // tree path; immutable
-	base            context.Context // this, with pprof labels; immutable
+	r    *run   // the run the record belongs to; immutable
+	spec *Child // the specification; immutable
+	path string // tree path; immutable
 
 	// Guarded by r.s.mu. The record of an idle worker is kept small (it is
 	// most of what a supervisor adds to a goroutine): what few children
@@ -33,7 +35,6 @@ type child struct {
 	prev, next  *child                  // start order (a list, so that removal is O(1))
 	gen         uint64                  // incarnation number, from 1
 	cancel      context.CancelCauseFunc // cancels the current incarnation
-	readyAt     int64                   // 1 + when the incarnation became ready (or started), as r.mono; 0: not ready
 	since       int64                   // 1 + the last state change, as r.mono; 0: never changed
 	x           *childExtra             // what few children need; nil until then
 	restarts    int32                   // restarts in this run
@@ -42,6 +43,7 @@ type child struct {
 	then        afterStop               // in stopping and stuck: what follows the goroutine's return
 	timedOut    bool                    // the start timeout cancelled the current incarnation
 	watched     bool                    // a stopper waits for the goroutine to return
+	ranReady    bool                    // the current incarnation became ready (or started, without WaitReady)
 	isSup       bool                    // the spec says it is a supervisor; immutable
 	waitReady   bool                    // started only once ready; immutable
 }
@@ -55,6 +57,7 @@ type childExtra struct {
 	waiter     *starter      // a start waits for the child's readiness
 	stopBy     time.Time     // when the supervisor stops waiting for it; zero: no limit
 	delay      time.Duration // the backoff before the incarnation being launched
+	readyAt    int64         // when the incarnation became ready, as r.mono; kept only when backoff needs the time
 	lastErr    error         // the last abnormal exit
 	lastText   string        // its text, taken outside the lock
 	stuckAt    *StuckChild   // in stuck: the report
@@ -111,6 +114,31 @@ func (c *child) lastLocked() (string, error) {
 	return c.x.lastText, c.x.lastErr
 }
 
+// markReadyLocked records that c's incarnation became ready (or started,
+// without WaitReady) at now. Its time is kept only for a backoff that
+// resets after the incarnation ran for some time: most children need just
+// the fact. Called with s.mu held.
+func (c *child) markReadyLocked(now time.Time) {
+	c.ranReady = true
+	if !c.backoffSpec().ResetsAfter(0) {
+		c.extra().readyAt = c.r.mono(now)
+	}
+}
+
+// ranLongLocked reports whether c's incarnation, ready since markReadyLocked,
+// ran long enough by at for its backoff to start again from the first
+// delay. Called with s.mu held.
+func (c *child) ranLongLocked(at time.Time) bool {
+	if !c.ranReady {
+		return false
+	}
+	b := c.backoffSpec()
+	if b.ResetsAfter(0) {
+		return true
+	}
+	return b.ResetsAfter(time.Duration(c.r.mono(at) - c.x.readyAt))
+}
+
 // subLocked returns the supervisor running as c, for a declared supervisor
 // child. Called with s.mu held.
 func (c *child) subLocked() *Supervisor {
@@ -139,16 +167,15 @@ func (c *child) Value(key any) any {
 	if key == (childKey{}) {
 		return c
 	}
-	return c.Context.Value(key)
+	return c.r.scope.Value(key)
 }
 
 // newChild makes the record of spec, which must not change afterwards.
 func newChild(r *run, spec *Child) *child {
-	c := &child{Context: r.scope, r: r, spec: spec, st: lsIdle}
+	c := &child{r: r, spec: spec, st: lsIdle}
 	c.path = r.path + PathSeparator + spec.Name
 	c.isSup = spec.isSupervisor()
 	c.waitReady = spec.WaitReady || c.isSup
-	c.base = pprof.WithLabels(c, pprof.Labels(pathLabel, c.path))
 	return c
 }
 

@@ -64,7 +64,7 @@ type run struct {
 	phase       phase
 	first, last *child // children in start order
 	count       int    // children in the list
-	byName      map[string]*child
+	names       names // the children by name
 	window      *policy.Window
 	lastAdmit   time.Time // the latest time given to window: admissions never go back
 	seq         uint64
@@ -207,7 +207,7 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	// actor.Ready must not count as the supervisor's.
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithReady(context.WithoutCancel(ctx), nil))
 	r.window = policy.NewWindow(s.cfg.intensity)
-	r.byName = make(map[string]*child, len(s.cfg.children))
+	r.names = newNames(len(s.cfg.children))
 	for i := range s.cfg.children {
 		r.linkLocked(newChild(r, &s.cfg.children[i]))
 	}
@@ -264,7 +264,7 @@ func (r *run) signalReady() {
 func (r *run) mono(now time.Time) int64 { return int64(now.Sub(r.start)) }
 
 // at returns the time of a mono reading stored plus one (the form of
-// child.since and child.readyAt), or the zero time for 0.
+// child.since), or the zero time for 0.
 func (r *run) at(mono1 int64) time.Time {
 	if mono1 == 0 {
 		return time.Time{}
@@ -299,15 +299,14 @@ func (r *run) linkLocked(c *child) {
 	}
 	r.last = c
 	r.count++
-	r.byName[c.spec.Name] = c
+	r.names.put(c)
 }
 
 // unlinkLocked drops c from the children, in O(1). Called with s.mu held.
 func (r *run) unlinkLocked(c *child) {
-	if r.byName[c.spec.Name] != c {
+	if !r.names.remove(c) {
 		return // already unlinked
 	}
-	delete(r.byName, c.spec.Name)
 	if c.prev != nil {
 		c.prev.next = c.next
 	} else {

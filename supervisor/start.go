@@ -190,7 +190,7 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 	if c.x != nil {
 		c.x.stopBy = time.Time{}
 	}
-	var ctx context.Context = c.base
+	var ctx context.Context = c
 	if c.waitReady {
 		// Readiness binds to this incarnation: a Ready from an earlier
 		// one's leftover goroutine changes nothing.
@@ -207,7 +207,7 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 // held.
 func (r *run) startedLocked(c *child, now time.Time) {
 	if !c.waitReady {
-		c.readyAt = r.mono(now) + 1
+		c.markReadyLocked(now)
 	}
 	r.emitLocked(EventStarted, c, nil, 0, 0)
 	if c.waitReady {
@@ -291,7 +291,7 @@ func (r *run) childReady(c *child, gen uint64) {
 	if !c.moveLocked(evReady, lsRunning, now) {
 		return
 	}
-	c.readyAt = r.mono(now) + 1
+	c.markReadyLocked(now)
 	c.stopTimerLocked()
 	r.emitLocked(EventReady, c, nil, 0, 0)
 	if w := c.waiterLocked(); w != nil {
