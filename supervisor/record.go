@@ -51,16 +51,15 @@ type child struct {
 // childExtra is the part of a child record that few children need.
 // Guarded by r.s.mu.
 type childExtra struct {
-	sub        *Supervisor   // the supervisor running as this (declared supervisor) child
-	logger     *zap.Logger   // Logger(ctx), made on first use outside the lock
-	startTimer *time.Timer   // the current incarnation's start timeout, if armed
-	waiter     *starter      // a start waits for the child's readiness
-	stopBy     time.Time     // when the supervisor stops waiting for it; zero: no limit
-	delay      time.Duration // the backoff before the incarnation being launched
-	readyAt    int64         // when the incarnation became ready, as r.mono; kept only when backoff needs the time
-	lastErr    error         // the last abnormal exit
-	lastText   string        // its text, taken outside the lock
-	stuckAt    *StuckChild   // in stuck: the report
+	sub        *Supervisor // the supervisor running as this (declared supervisor) child
+	logger     *zap.Logger // Logger(ctx), made on first use outside the lock
+	startTimer *time.Timer // the current incarnation's start timeout, if armed
+	waiter     *starter    // a start waits for the child's readiness
+	stopBy     time.Time   // when the supervisor stops waiting for it; zero: no limit
+	readyAt    int64       // when the incarnation became ready, as r.mono; kept only when backoff needs the time
+	lastErr    error       // the last abnormal exit
+	lastText   string      // its text, taken outside the lock
+	stuckAt    *StuckChild // in stuck: the report
 }
 
 // extra returns c's rarely needed state, making it. Called with s.mu held.

@@ -147,22 +147,22 @@ func (r *run) launchLocked(c *child, delay time.Duration, now time.Time) {
 		return
 	}
 	r.wg.Add(1)
+	if delay > 0 {
+		go c.mainAfter(ctx, delay)
+		return
+	}
 	go c.main(ctx) // a closure of c and ctx only: 32 bytes per idle child
 }
 
-// main starts the body of c's goroutine for the incarnation launchLocked
-// just made, reading its number and delay from the record (under the lock:
-// the record's extra part may be made meanwhile).
-func (c *child) main(ctx context.Context) {
-	s := c.r.s
-	s.mu.Lock()
-	gen := c.gen
-	var delay time.Duration
-	if c.x != nil {
-		delay = c.x.delay
-	}
-	s.mu.Unlock()
-	c.r.childMain(c, ctx, gen, delay)
+// main runs c's goroutine for the incarnation launchLocked just made. The
+// incarnation's number is read from the record without the lock: only a
+// launch writes it while no goroutine of c lives (and the go statement
+// orders that write before this read), or this goroutine itself.
+func (c *child) main(ctx context.Context) { c.r.childMain(c, ctx, c.gen, 0) }
+
+// mainAfter is main for an incarnation that starts after a backoff delay.
+func (c *child) mainAfter(ctx context.Context, delay time.Duration) {
+	c.r.childMain(c, ctx, c.gen, delay)
 }
 
 // nextIncarnationLocked moves c by ev into its next incarnation, creates the
@@ -181,11 +181,6 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 	}
 	c.gen++
 	gen := c.gen
-	if delay > 0 {
-		c.extra().delay = delay
-	} else if c.x != nil {
-		c.x.delay = 0
-	}
 	c.timedOut = false
 	if c.x != nil {
 		c.x.stopBy = time.Time{}
