@@ -66,12 +66,15 @@ func (r *run) runInit() error {
 
 // initContext is the context the init hook gets: the scope's values, and
 // the supervisor's own record in its parent when it runs as a child, so
-// that Logger and Path work in the hook as they do in the child.
+// that Logger and Path work in the hook as they do in the child. A root has
+// no record in a parent: it gets one of its own, with its name as path, so
+// that they work the same way in a root's hook.
 func (r *run) initContext() context.Context {
-	if r.parent != nil {
-		return initCtx{Context: r.scope, rec: r.parent}
+	rec := r.parent
+	if rec == nil {
+		rec = &child{r: r, spec: &Child{Name: r.s.name}, path: r.path, st: lsIdle}
 	}
-	return r.scope
+	return initCtx{Context: r.scope, rec: rec}
 }
 
 // initCtx answers childKey with the supervisor's own record.

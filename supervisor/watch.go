@@ -181,7 +181,9 @@ type Counters struct {
 	ExitsNormal   uint64 `json:"exits_normal"`   // incarnations that returned nil by themselves
 	ExitsShutdown uint64 `json:"exits_shutdown"` // incarnations that stopped when asked to
 	ExitsAbnormal uint64 `json:"exits_abnormal"` // incarnations that failed: error, panic or Goexit
-	Errors        uint64 `json:"errors"`         // failures by returning an error (start timeouts included)
+	// Failures by kind; each failure counts once, under one kind, so the
+	// three add up to every failure of the supervisor's children.
+	Errors        uint64 `json:"errors"`         // failures by returning an error (or calling runtime.Goexit)
 	Panics        uint64 `json:"panics"`         // failures by panicking
 	StartTimeouts uint64 `json:"start_timeouts"` // incarnations not ready within their start timeout
 	StartFailures uint64 `json:"start_failures"` // children that failed to start when a start was waited for
@@ -234,16 +236,20 @@ func (c *counters) count(kind EventKind, err error) {
 		c.exitsShutdown.Add(1)
 	case EventFailed:
 		c.exitsAbn.Add(1)
-		c.errors.Add(1)
-		if err == ErrStartTimeout {
+		if _, timeout := err.(*startTimeoutError); timeout {
 			c.startTimeouts.Add(1)
+		} else {
+			c.errors.Add(1)
 		}
 	case EventPanicked:
 		c.exitsAbn.Add(1)
 		c.panics.Add(1)
 	case EventStartFailed:
+		// A start that failed by an error or a panic was counted by the
+		// exit's own event; one that timed out was stopped (a shutdown
+		// exit), so its timeout is counted here.
 		c.startFailures.Add(1)
-		if err == ErrStartTimeout {
+		if _, timeout := err.(*startTimeoutError); timeout {
 			c.startTimeouts.Add(1)
 		}
 	case EventStopTimeout:
