@@ -83,7 +83,7 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 		if r.runCtx.Err() != nil || r.urgentPending() {
 			return // stopping or failing now: the group stays stopped
 		}
-		next, info, err := r.startGroup(start)
+		next, info, err := r.startGroupFresh(start, failed)
 		if next == nil {
 			return
 		}
@@ -143,6 +143,25 @@ func (r *run) groupDelay(failed *child, delay time.Duration) bool {
 		return false
 	}
 	return true
+}
+
+// startGroupFresh starts the children of a group restart in order, first
+// renewing the shared state when the group is every child (see
+// WithShared). A failure to make the state counts as a failure of the child
+// that caused the restart.
+func (r *run) startGroupFresh(start []*child, failed *child) (*child, errInfo, error) {
+	r.s.mu.Lock()
+	whole := len(start) > 0 && start[0] == r.first
+	r.s.mu.Unlock()
+	if whole {
+		if text, err := r.renewSharedText(); err == errAborted {
+			return nil, errInfo{}, nil
+		} else if err != nil {
+			_, panicked := err.(*PanicError)
+			return failed, errInfo{text: text, panicked: panicked}, err
+		}
+	}
+	return r.startGroup(start)
 }
 
 // startGroup starts children in order. It returns the child that failed to

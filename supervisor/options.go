@@ -28,6 +28,7 @@ type config struct {
 	concurrentShutdown bool
 	maxChildren        int
 	init               func(ctx context.Context, s *Supervisor) error
+	shared             func() any
 	crashOnPanic       bool
 	logBurst           int
 	logPer             time.Duration

@@ -57,6 +57,9 @@ type run struct {
 	jitterMu sync.Mutex     // serialises calls to jitter
 	jitter   func() float64 // user code: never called with s.mu held
 
+	shared    sharedState       // the group's shared state (WithShared); atomic
+	abandoned []<-chan struct{} // hook calls left running by shutdown; owned by Run's goroutine
+
 	timer *time.Timer // for stop timeouts; guarded by the operations token
 	init  *initCall   // the init hook's call, if one ran; guarded by the operations token
 
@@ -160,6 +163,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if live == 0 && !r.init.left() {
 		r.wg.Wait()
 	}
+	s.mu.Lock()
+	deadline := r.deadline
+	s.mu.Unlock()
+	stuck = append(stuck, r.hooksLeft(deadline)...)
 	stuck = append(stuck, r.closeSinks()...)
 	return joinStuck(r.path, result, stuck)
 }
@@ -217,6 +224,13 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 // main starts the children, runs the init hook and the loop, and shuts
 // down; it returns Run's error. The operations token is held on entry.
 func (r *run) main() error {
+	if err := r.renewShared(); err != nil {
+		r.releaseOps()
+		if err == errAborted {
+			return r.shutdown(ErrShutdown, nil)
+		}
+		return r.shutdown(ErrShutdown, &StartError{Supervisor: r.path, Child: r.path + PathSeparator + "(shared)", Err: err})
+	}
 	for _, c := range r.startOrder() {
 		err := r.startChild(c)
 		if err == nil {
