@@ -67,7 +67,7 @@ type run struct {
 	phase       phase
 	first, last *child // children in start order
 	count       int    // children in the list
-	names       names // the children by name
+	names       names  // the children by name
 	window      *policy.Window
 	lastAdmit   time.Time // the latest time given to window: admissions never go back
 	seq         uint64

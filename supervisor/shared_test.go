@@ -156,7 +156,7 @@ func TestSharedWhatEachStartSees(t *testing.T) {
 	}
 	t.Run("one for all", func(t *testing.T) {
 		run(t, policy.OneForAll, func(sup *supervisor.Supervisor, fail func(string)) {
-			fail("b") // a group restart: fresh state for both
+			fail("b")                                // a group restart: fresh state for both
 			if err := sup.Restart("a"); err != nil { // manual: joins state 2
 				t.Error(err)
 			}
