@@ -67,18 +67,19 @@ func buildTree(cfg config, log *zap.Logger) (*supervisor.Supervisor, error) {
 	// from 1. If only one of them were restarted, the survivor would hold
 	// the other's stale half (the consumer would see the sequence jump
 	// back to 1), so OneForAll is right here: when either fails, both
-	// restart, and they start again in step. The channel is made by the
-	// init hook, so each run of the pipeline gets a fresh one.
+	// restart, and they start again in step. The channel between them is
+	// made by WithShared before every start of the pair, so a restarted
+	// consumer never reads what the dead producer left in the buffer (a
+	// channel made in WithInit would live for the whole run of the
+	// pipeline, across its restarts).
 	pipeline, err := supervisor.New("pipeline",
 		supervisor.WithStrategy(policy.OneForAll),
 		supervisor.WithIntensity(policy.Intensity{MaxRestarts: 10, Period: 10 * time.Second}),
-		supervisor.WithInit(func(ctx context.Context, s *supervisor.Supervisor) error {
-			ch := make(chan item)
-			if err := s.Add(supervisor.Child{Name: "producer", Actor: producer(ch, cfg.chaos)}); err != nil {
-				return err
-			}
-			return s.Add(supervisor.Child{Name: "consumer", Actor: consumer(ch, cfg.chaos)})
-		}),
+		supervisor.WithShared(func() any { return make(chan item, 16) }),
+		supervisor.WithChildren(
+			supervisor.Child{Name: "producer", Actor: producer(cfg.chaos)},
+			supervisor.Child{Name: "consumer", Actor: consumer(cfg.chaos)},
+		),
 	)
 	if err != nil {
 		return nil, err

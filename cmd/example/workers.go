@@ -75,9 +75,10 @@ func flaky(chaos float64) actor.Actor {
 type item struct{ seq int }
 
 // producer returns the producer half of the pipeline: it sends items
-// numbered from 1 on ch, one per tick.
-func producer(ch chan<- item, chaos float64) actor.Actor {
+// numbered from 1, one per tick, on the channel the pipeline shares.
+func producer(chaos float64) actor.Actor {
 	return actor.Func(func(ctx context.Context) error {
+		ch := supervisor.Shared(ctx).(chan item)
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for seq := 1; ; seq++ {
@@ -101,8 +102,9 @@ func producer(ch chan<- item, chaos float64) actor.Actor {
 // consumer returns the consumer half of the pipeline: it expects the items
 // in sequence from 1, and fails if the sequence breaks. It never breaks,
 // because the pair is restarted together (see tree.go).
-func consumer(ch <-chan item, chaos float64) actor.Actor {
+func consumer(chaos float64) actor.Actor {
 	return actor.Func(func(ctx context.Context) error {
+		ch := supervisor.Shared(ctx).(chan item)
 		log := supervisor.Logger(ctx)
 		for want := 1; ; want++ {
 			var it item
