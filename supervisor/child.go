@@ -81,6 +81,15 @@ type Child struct {
 	Kind Kind
 	// Panics overrides the supervisor's panic handling for this child.
 	Panics PanicMode
+	// EndsSupervisor makes the child's own end its supervisor's: when it
+	// returns nil, or an error that is oklog/run's signal error
+	// (errors.Is(err, run.ErrSignal): its signal handler saw SIGINT or
+	// SIGTERM), the supervisor shuts down cleanly and its Run returns nil,
+	// whatever the child's restart type and the WithAutoShutdown mode. Any
+	// other error, or a panic, follows the policy as for any child. Use it
+	// for the child whose end means the program is done: a signal handler,
+	// a job that runs to completion.
+	EndsSupervisor bool
 }
 
 func (c *Child) isSupervisor() bool {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/arbor-go/arbor/internal/errwalk"
 	"github.com/arbor-go/arbor/policy"
+	oklogrun "github.com/oklog/run"
 )
 
 // PathSeparator separates the segments of a tree path, as in "root/db/pool".
@@ -285,6 +286,7 @@ type errInfo struct {
 	escalate     bool             // policy.ErrEscalate is in the chain
 	doNotRestart bool             // policy.ErrDoNotRestart is in the chain
 	canceled     bool             // context.Canceled is in the chain
+	signal       bool             // oklog/run's ErrSignal is in the chain (its signal handler's end)
 }
 
 // examine learns what the supervisor needs to know about err. It calls the
@@ -300,6 +302,7 @@ func examine(err error) errInfo {
 		info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)
 		info.doNotRestart = info.doNotRestart || errwalk.Matches(e, policy.ErrDoNotRestart)
 		info.canceled = info.canceled || errwalk.Matches(e, context.Canceled)
+		info.signal = info.signal || errwalk.Matches(e, oklogrun.ErrSignal)
 		return true
 	})
 	return info

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/oklog/run"
 )
 
 // A flaky worker fails twice, then works. Under the default OneForOne
@@ -115,4 +117,23 @@ func ExampleNew_invalid() {
 	// field: Intensity.MaxRestarts
 	// value: -5
 	// invalid Intensity.MaxRestarts -5: must be >= 0 or Unlimited
+}
+
+// A child whose end is the supervisor's: here oklog/run's signal handler.
+// When it sees SIGINT or SIGTERM it returns run's signal error, and the
+// supervisor stops the other children and returns nil.
+func ExampleChild_endsSupervisor() {
+	ctx := context.Background()
+	metrics := actor.Func(func(ctx context.Context) error { <-ctx.Done(); return nil })
+	execute, interrupt := run.SignalHandler(ctx, syscall.SIGINT, syscall.SIGTERM)
+	sup, err := supervisor.New("app",
+		supervisor.WithChildren(
+			supervisor.Child{Name: "metrics", Actor: metrics},
+			supervisor.Child{Name: "signals", Actor: actor.FromRun(execute, interrupt), EndsSupervisor: true},
+		),
+	)
+	if err != nil {
+		panic(err)
+	}
+	_ = sup // sup.Run(ctx) returns nil once a signal arrives
 }

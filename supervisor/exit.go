@@ -182,6 +182,10 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 		err = &startTimeoutError{err: err}
 		v.info.text = timeoutText(v.info.text)
 	}
+	if c.spec.EndsSupervisor && !c.timedOut && (err == nil || v.info.signal) {
+		r.endSupervisorLocked(c, err, now)
+		return nil, 0, 0, false
+	}
 	if err != nil {
 		class = policy.Abnormal
 		x := c.extra()
@@ -254,6 +258,23 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 	ctx, gen := r.nextIncarnationLocked(c, evAgain, delay, now)
 	s.mu.Unlock()
 	return ctx, gen, delay, true
+}
+
+// endSupervisorLocked ends c, an EndsSupervisor child that returned nil or
+// a signal error: a normal end, after which the supervisor shuts down
+// cleanly. It unlocks s.mu.
+func (r *run) endSupervisorLocked(c *child, err error, now time.Time) {
+	s := r.s
+	r.emitLocked(EventExited, c, err, 0, 0)
+	c.moveLocked(evEnd, lsStopped, now)
+	if w := c.waiterLocked(); w != nil {
+		c.setWaiterLocked(nil)
+		w.ended()
+	}
+	if r.phase < phaseStopping {
+		r.queueLocked(request{kind: reqAutoShutdown, c: c, at: now})
+	}
+	s.mu.Unlock()
 }
 
 type action uint8
