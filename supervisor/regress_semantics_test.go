@@ -81,7 +81,10 @@ func TestItem10NestedEscalationJoinedWithStuck(t *testing.T) {
 					return errRg
 				})}))
 		innerErrs := make(chan error, 4)
+		// The backoff lets the released stuck goroutine return (the bubble
+		// goes idle) before root starts inner again.
 		root := ssNew(t, "root", supervisor.WithIntensity(policy.Intensity{MaxRestarts: 5, Period: time.Minute}),
+			supervisor.WithBackoff(policy.Backoff{Initial: time.Second, Max: time.Second}),
 			supervisor.WithChildren(supervisor.Child{Name: "inner", Kind: supervisor.KindSupervisor, Actor: actor.Func(func(ctx context.Context) error {
 				err := inner.Run(ctx)
 				select {
@@ -93,7 +96,7 @@ func TestItem10NestedEscalationJoinedWithStuck(t *testing.T) {
 			})}))
 		ctx, cancel := context.WithCancel(t.Context())
 		ch := ssGo(ctx, root)
-		time.Sleep(3 * time.Second)
+		time.Sleep(4 * time.Second)
 		ssRunning(t, ch) // the parent judges the nested escalation by its own intensity
 		select {
 		case err := <-innerErrs:
