@@ -5,6 +5,7 @@ package supervisor_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -191,6 +192,29 @@ func TestItem18ZeroAndNilSupervisor(t *testing.T) {
 		if err := s.Restart("a"); !errors.Is(err, supervisor.ErrNotConstructed) {
 			t.Errorf("%s Restart: %v", name, err)
 		}
+		if err := s.WaitReady(t.Context()); !errors.Is(err, supervisor.ErrNotConstructed) {
+			t.Errorf("%s WaitReady: %v", name, err)
+		}
+		if _, err := s.Subscribe(1); !errors.Is(err, supervisor.ErrNotConstructed) {
+			t.Errorf("%s Subscribe: %v", name, err)
+		}
+		// The read-only methods answer without a panic.
+		if h := s.Health(); h.Ready || h.Reason != supervisor.ReasonNotRunning {
+			t.Errorf("%s Health: %+v", name, h)
+		}
+		if ready, _ := s.Readiness(); ready {
+			t.Errorf("%s Readiness: ready", name)
+		}
+		if alive, _ := s.Liveness(); !alive {
+			t.Errorf("%s Liveness: not alive", name)
+		}
+		if n := s.Snapshot(); n.State != supervisor.StateStopped || len(n.Children) != 0 {
+			t.Errorf("%s Snapshot: %+v", name, n)
+		}
+		if s.Children() != nil || s.Name() != "" || s.Counters() != (supervisor.Counters{}) {
+			t.Errorf("%s Children/Name/Counters not empty", name)
+		}
+		_ = s.Strategy()
 	}
 	//lint:ignore SA1012 a nil ctx is what is tested
 	if supervisor.Path(nil) != "" || supervisor.Logger(nil) == nil { //nolint:staticcheck
@@ -200,4 +224,46 @@ func TestItem18ZeroAndNilSupervisor(t *testing.T) {
 	if _, ok := supervisor.StopDeadline(nil); ok { //nolint:staticcheck
 		t.Error("StopDeadline on a nil ctx")
 	}
+}
+
+// TestItem01RestartAtRunPublishedWaitsForStart: a Restart made at the exact
+// moment Run has published its run, before the initial start, waits for the
+// start (which holds the operations token) and then restarts the one
+// incarnation: the child never has two, and Run returns after cancel.
+func TestItem01RestartAtRunPublishedWaitsForStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var live, most atomic.Int64
+		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "a", Actor: actor.Func(func(ctx context.Context) error {
+			n := live.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			defer live.Add(-1)
+			<-ctx.Done()
+			return nil
+		})}))
+		restarted := make(chan error, 1)
+		supervisor.SetTestHookRunPublished(func(s *supervisor.Supervisor) {
+			if s == sup {
+				go func() { restarted <- sup.Restart("a") }()
+				synctest.Wait() // the Restart is blocked on the token: the start has it
+			}
+		})
+		defer supervisor.SetTestHookRunPublished(nil)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := ssGo(ctx, sup)
+		if err := <-restarted; err != nil {
+			t.Fatalf("Restart = %v", err)
+		}
+		synctest.Wait()
+		if got := ssInfo(t, sup, "a"); got.Incarnation != 2 || got.State != supervisor.StateRunning {
+			t.Errorf("a after the Restart: %+v, want running incarnation 2", got)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+		if most.Load() != 1 {
+			t.Errorf("a had %d live incarnations at once, want 1", most.Load())
+		}
+	})
 }

@@ -185,10 +185,13 @@ func TestItem12StaleReady(t *testing.T) {
 			t.Errorf("tree ready through a stale Ready")
 		}
 		time.Sleep(6 * time.Second)
-		// The start timeout still applies to incarnation 2 (counted by its
-		// error: the StartTimeouts counter is checked elsewhere).
+		// The start timeout still applies to incarnation 2, and is counted
+		// as one: the first failure was an error, the second a timeout.
 		if got := ssInfo(t, sup, "a"); got.Incarnation != 3 || !errors.Is(got.LastError, supervisor.ErrStartTimeout) {
 			t.Errorf("incarnation 2 was not timed out: %+v", got)
+		}
+		if c := sup.Counters(); c.StartTimeouts != 1 || c.Errors != 1 || c.ExitsAbnormal != 2 {
+			t.Errorf("counters %+v, want StartTimeouts 1, Errors 1, ExitsAbnormal 2", c)
 		}
 		cancel()
 		_ = rgDoneWithin(t, ch, time.Minute)

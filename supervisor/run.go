@@ -136,6 +136,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	r.ops <- struct{}{} // the initial start holds the token: an Add waits for it
 	s.r = r
 	s.mu.Unlock()
+	if testHookRunPublished != nil {
+		testHookRunPublished(s)
+	}
 	if r.adopted {
 		ps := r.parent.r.s
 		ps.mu.Lock()
@@ -170,6 +173,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	stuck = append(stuck, r.closeSinks()...)
 	return joinStuck(r.path, result, stuck)
 }
+
+// testHookRunPublished, set only by tests, runs once a run is visible to
+// Add, Remove and Restart and before its initial start: the moment where
+// an operation could once overtake the start (see export_test.go).
+var testHookRunPublished func(*Supervisor)
 
 // made reports whether s was made by New.
 func (s *Supervisor) made() bool { return s != nil && s.name != "" }

@@ -113,6 +113,7 @@ func (s *Supervisor) Snapshot() Snapshot {
 func (s *Supervisor) Health() Health {
 	h := Health{Reason: ReasonNotRunning}
 	if !s.made() {
+		h.Alive = true // nothing runs, so nothing is stuck
 		return h
 	}
 	s.walk(nil, &h)

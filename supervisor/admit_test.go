@@ -1,0 +1,43 @@
+package supervisor
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/arbor-go/arbor/policy"
+)
+
+// TestItem20AdmissionsNeverGoBack: failures recorded by their goroutines
+// before they take the lock can reach admitLocked out of time order; the
+// window needs forward-only time, so an earlier failure counts at the time
+// of the latest one admitted, and the window's count stays right.
+func TestItem20AdmissionsNeverGoBack(t *testing.T) {
+	s, err := New("root", WithIntensity(policy.Intensity{MaxRestarts: 2, Period: 10 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.newRun(context.Background())
+	c := newChild(r, &Child{Name: "a", Actor: s})
+	t0 := r.start
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(5*time.Second), 0); !ok {
+		t.Fatal("first restart refused")
+	}
+	// Recorded at 1s, admitted after the one at 5s: it counts at 5s.
+	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(time.Second), 0); !ok {
+		t.Fatal("second restart refused")
+	}
+	if !r.lastAdmit.Equal(t0.Add(5 * time.Second)) {
+		t.Errorf("lastAdmit = %v, want 5s after the start", r.lastAdmit.Sub(t0))
+	}
+	// At 14s both still count (5s + 10s > 14s): a third is refused. Had the
+	// out-of-order one counted at 1s, it would have left the window at 11s.
+	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(14*time.Second), 0); ok {
+		t.Error("third restart within the window admitted")
+	}
+	if n := r.window.Count(t0.Add(14 * time.Second)); n != 2 {
+		t.Errorf("window count at 14s = %d, want 2", n)
+	}
+}

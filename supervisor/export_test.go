@@ -1,0 +1,5 @@
+package supervisor
+
+// SetTestHookRunPublished sets testHookRunPublished for the duration of a
+// test (nil to clear).
+func SetTestHookRunPublished(f func(*Supervisor)) { testHookRunPublished = f }
