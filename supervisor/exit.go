@@ -38,7 +38,7 @@ const (
 // exit transition as any other, run in this goroutine.
 func (r *run) childMain(c *child, ctx context.Context, gen uint64, delay time.Duration) {
 	defer r.wg.Done()
-	pprof.SetGoroutineLabels(pprof.WithLabels(c, pprof.Labels(pathLabel, c.path)))
+	pprof.SetGoroutineLabels(pprof.WithLabels(r.labels, pprof.Labels(pathLabel, c.path)))
 	var err error
 	st := stageDone
 	defer func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -53,6 +54,8 @@ type run struct {
 	// one more closure, an allocation per child that an idle tree keeps
 	// (measured: about 30 bytes of its ~2.8 KiB).
 	wg sync.WaitGroup
+
+	labels context.Context // the pprof labels of Run's context, on a context of their own; immutable
 
 	jitterMu sync.Mutex     // serialises calls to jitter
 	jitter   func() float64 // user code: never called with s.mu held
@@ -174,6 +177,24 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	return joinStuck(r.path, result, stuck)
 }
 
+// outerLabels returns a context that holds only the pprof labels of ctx
+// (other than a supervisor's path label), so that a child's goroutine labels
+// are made from it at once: looking them up through ctx goes up every
+// level of the tree, once per child goroutine.
+func outerLabels(ctx context.Context) context.Context {
+	var kv []string
+	pprof.ForLabels(ctx, func(k, v string) bool {
+		if k != pathLabel {
+			kv = append(kv, k, v)
+		}
+		return true
+	})
+	if len(kv) == 0 {
+		return context.Background()
+	}
+	return pprof.WithLabels(context.Background(), pprof.Labels(kv...))
+}
+
 // testHookRunPublished, set only by tests, runs once a run is visible to
 // Add, Remove and Restart and before its initial start: the moment where
 // an operation could once overtake the start (see export_test.go).
@@ -221,6 +242,7 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	// The scope hides the readiness hook of Run's own context: a child's
 	// actor.Ready must not count as the supervisor's.
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithReady(context.WithoutCancel(ctx), nil))
+	r.labels = outerLabels(r.scope)
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.names = newNames(len(s.cfg.children))
 	for i := range s.cfg.children {

@@ -48,6 +48,7 @@ func (s *Supervisor) Subscribe(buffer int) (*Subscription, error) {
 	}
 	next = append(next, sub)
 	s.subs.Store(&next)
+	openSubscriptions.Add(1)
 	return sub, nil
 }
 
@@ -78,6 +79,7 @@ func (sub *Subscription) Close() {
 	if !sub.closed {
 		sub.closed = true
 		close(sub.ch)
+		openSubscriptions.Add(-1)
 	}
 }
 
@@ -95,10 +97,18 @@ func (sub *Subscription) send(e Event) {
 	}
 }
 
+// openSubscriptions counts the subscriptions not closed, in the whole
+// process: while there are none, an event does not look for any up the
+// tree (a walk as long as the tree is deep).
+var openSubscriptions atomic.Int64
+
 // hasSubscribers reports whether s or a supervisor above it in the current
 // run has a subscription. It reads only atomics and immutable links, so it
 // needs no lock.
 func (r *run) hasSubscribers() bool {
+	if openSubscriptions.Load() == 0 {
+		return false // the common case, without walking up a deep tree
+	}
 	for x := r; x != nil; x = x.parentRun() {
 		if p := x.s.subs.Load(); p != nil && len(*p) > 0 {
 			return true
