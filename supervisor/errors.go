@@ -126,7 +126,8 @@ type EscalationError struct {
 //	stuck           root/db gave up: restart needs the slot of stuck child root/db/cache when root/db/pool-3 failed: ...
 //
 // "failed again" says that restarts were made before (Restarts > 0); with
-// none it reads "then root/x failed". Nested escalations are not
+// none it reads "0 restarts in 5s, then root/x failed" (and "1 restart" is
+// singular). Nested escalations are not
 // repeated: the text names the origin and the leaf's error once.
 func (e *EscalationError) Error() string {
 	var b strings.Builder
@@ -135,10 +136,10 @@ func (e *EscalationError) Error() string {
 	again := false
 	switch e.Reason {
 	case "intensity":
-		fmt.Fprintf(&b, ": %d restarts in %v, then ", e.Restarts, e.Period)
+		fmt.Fprintf(&b, ": %s in %v, then ", restarts(e.Restarts, ""), e.Period)
 		again = e.Restarts > 0
 	case "backoff":
-		fmt.Fprintf(&b, ": %d consecutive restarts, then ", e.Restarts)
+		fmt.Fprintf(&b, ": %s, then ", restarts(e.Restarts, "consecutive "))
 		again = e.Restarts > 0
 	case "decider":
 		b.WriteString(": decider said escalate when ")
@@ -159,6 +160,14 @@ func (e *EscalationError) Error() string {
 	}
 	b.WriteString(e.leafText())
 	return b.String()
+}
+
+// restarts returns "1 restart" or "n restarts", with adj before the noun.
+func restarts(n int, adj string) string {
+	if n == 1 {
+		return "1 " + adj + "restart"
+	}
+	return strconv.Itoa(n) + " " + adj + "restarts"
 }
 
 // Unwrap returns the triggering child's error.
