@@ -100,13 +100,11 @@ type EscalationError struct {
 	Child      string // path of its child whose exit triggered it
 	Origin     string // path of the leaf where the failure began
 	Reason     string // "intensity", "decider", "decider-failed", "backoff" or "stuck"
-	// Restarts counts the restarts the supervisor made before it gave up,
-	// not the one it refused. For Reason "backoff" they are the
-	// consecutive restarts of Child (MaxAttempts, since the failure after
-	// the last allowed attempt is the one refused); otherwise the restarts in
-	// the intensity window when it gave up (for Reason "intensity" that is
-	// MaxRestarts, so MaxRestarts 0 gives up with Restarts 0; always 0 with
-	// policy.Unlimited, which keeps no window).
+	// Restarts counts the restarts made before the supervisor gave up; the
+	// refused one is not among them. For Reason "intensity" it is
+	// MaxRestarts (0 with MaxRestarts 0); for "backoff", the consecutive
+	// restarts of Child (MaxAttempts); otherwise the restarts in the
+	// intensity window (0 with policy.Unlimited, which keeps none).
 	Restarts int
 	Period   time.Duration // the intensity window
 	Blocked  string        // for Reason "stuck": the stuck child whose slot the restart needed
@@ -126,9 +124,9 @@ type EscalationError struct {
 //	stuck           root/db gave up: restart needs the slot of stuck child root/db/cache when root/db/pool-3 failed: ...
 //
 // "failed again" says that restarts were made before (Restarts > 0); with
-// none it reads "0 restarts in 5s, then root/x failed" (and "1 restart" is
-// singular). Nested escalations are not
-// repeated: the text names the origin and the leaf's error once.
+// none it reads "0 restarts in 5s, then root/x failed" ("1 restart" is
+// singular). Nested escalations are not repeated: the text names the
+// origin and the leaf's error once.
 func (e *EscalationError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Supervisor)
@@ -136,10 +134,10 @@ func (e *EscalationError) Error() string {
 	again := false
 	switch e.Reason {
 	case "intensity":
-		fmt.Fprintf(&b, ": %s in %v, then ", restarts(e.Restarts, ""), e.Period)
+		fmt.Fprintf(&b, ": %s in %v, then ", countRestarts(e.Restarts, ""), e.Period)
 		again = e.Restarts > 0
 	case "backoff":
-		fmt.Fprintf(&b, ": %s, then ", restarts(e.Restarts, "consecutive "))
+		fmt.Fprintf(&b, ": %s, then ", countRestarts(e.Restarts, "consecutive "))
 		again = e.Restarts > 0
 	case "decider":
 		b.WriteString(": decider said escalate when ")
@@ -162,8 +160,9 @@ func (e *EscalationError) Error() string {
 	return b.String()
 }
 
-// restarts returns "1 restart" or "n restarts", with adj before the noun.
-func restarts(n int, adj string) string {
+// countRestarts returns "1 restart" or "n restarts", with adj before the
+// noun.
+func countRestarts(n int, adj string) string {
 	if n == 1 {
 		return "1 " + adj + "restart"
 	}
