@@ -175,7 +175,7 @@ func TestProcessCleanStop(t *testing.T) {
 		p.pings++
 	}
 	p.signal(t, syscall.SIGUSR1) // a nested supervisor gives up; the root restarts it
-	p.expect(t, "STATUS=root/sub gave up after 1 restarts in 1m0s: root/sub/leaf: boom")
+	p.expect(t, "STATUS=root/sub gave up: 0 restarts in 1m0s, then root/sub/leaf failed: boom")
 	p.signal(t, syscall.SIGTERM)
 	p.expect(t, "STOPPING=1")
 	code := p.wait(t)
@@ -196,7 +196,7 @@ func TestProcessRootGivesUp(t *testing.T) {
 	p := startDaemon(t, "gave-up")
 	p.expect(t, "READY=1")
 	p.signal(t, syscall.SIGUSR1)
-	p.expect(t, "STATUS=root gave up after 1 restarts in 1m0s: root/leaf: boom")
+	p.expect(t, "STATUS=root gave up: 0 restarts in 1m0s, then root/leaf failed: boom")
 	p.expect(t, "STOPPING=1")
 	code := p.wait(t)
 	t.Logf("exit status %d; notifications %q", code, p.notes)

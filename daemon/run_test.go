@@ -199,7 +199,7 @@ func TestRunStatusOnNestedEscalation(t *testing.T) {
 		h := start(t.Context(), root)
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		want := []string{"READY=1", "STATUS=root/sub gave up after 1 restarts in 1s: root/sub/leaf: boom"}
+		want := []string{"READY=1", "STATUS=root/sub gave up: 0 restarts in 1s, then root/sub/leaf failed: boom"}
 		if got := h.notes.all(); !slices.Equal(got, want) {
 			t.Fatalf("notifications: %q, want %q", got, want)
 		}
@@ -228,7 +228,7 @@ func TestRunRootGivesUp(t *testing.T) {
 		if r.code != daemon.ExitFailure || !errors.As(r.err, &esc) {
 			t.Fatalf("Run = %d, %v; want 1 and an *EscalationError", r.code, r.err)
 		}
-		want := []string{"READY=1", "STATUS=root gave up after 1 restarts in 1s: root/leaf: boom", "STOPPING=1"}
+		want := []string{"READY=1", "STATUS=root gave up: 0 restarts in 1s, then root/leaf failed: boom", "STOPPING=1"}
 		if got := h.notes.all(); !slices.Equal(got, want) {
 			t.Errorf("notifications: %q, want %q", got, want)
 		}

@@ -124,7 +124,7 @@ func TestBackoffMaxAttemptsEscalates(t *testing.T) {
 		if esc.Reason != "backoff" || esc.Restarts != 3 || !errors.Is(err, errRsBoom) {
 			t.Errorf("escalation %+v, want reason backoff after 3 restarts, wrapping boom", esc)
 		}
-		if want := "root gave up after 3 consecutive restarts: root/W: boom"; err.Error() != want {
+		if want := "root gave up: 3 consecutive restarts, then root/W failed again: boom"; err.Error() != want {
 			t.Errorf("Error() = %q, want %q", err.Error(), want)
 		}
 		if got := w.incarnations(); got != 4 {

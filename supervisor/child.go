@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
@@ -49,7 +51,10 @@ const (
 // the default shutdown timeout, no readiness wait.
 type Child struct {
 	// Name is the child's path segment; unique among its siblings, not
-	// empty, without '/'.
+	// empty, without '/', and printable: valid UTF-8 of runes for which
+	// unicode.IsPrint holds (letters, marks, numbers, punctuation, symbols
+	// and the ASCII space), so that a name cannot break or forge lines of
+	// logs and of the text snapshot.
 	Name string
 	// Actor is the work to supervise. A *Supervisor is an Actor, so trees
 	// nest.
@@ -105,11 +110,10 @@ func (c *Child) isSupervisor() bool {
 
 // validate checks the spec against the supervisor's auto-shutdown mode.
 func (c *Child) validate(auto policy.AutoShutdown) error {
+	if err := checkName("Child.Name", c.Name); err != nil {
+		return err
+	}
 	switch {
-	case c.Name == "":
-		return &ConfigError{Field: "Child.Name", Value: `""`, Reason: "must not be empty"}
-	case strings.Contains(c.Name, PathSeparator):
-		return &ConfigError{Field: "Child.Name", Value: c.Name, Reason: "must not contain " + PathSeparator}
 	case c.Actor == nil || isNilSupervisor(c.Actor):
 		return &ConfigError{Field: c.field("Actor"), Value: nil, Reason: "must not be nil"}
 	}
@@ -153,3 +157,34 @@ func isNilSupervisor(a actor.Actor) bool {
 
 // field names one of the child's fields in a *ConfigError.
 func (c *Child) field(name string) string { return "Child[" + c.Name + "]." + name }
+
+// checkName checks a path segment: a child's Name, or the name given to
+// New. field names it in the *ConfigError. A rejected name is quoted in
+// the error (its Value is the quoted string), so that the error's text
+// stays on one line.
+func checkName(field, name string) error {
+	switch {
+	case name == "":
+		return &ConfigError{Field: field, Value: `""`, Reason: "must not be empty"}
+	case !utf8.ValidString(name):
+		return &ConfigError{Field: field, Value: strconv.Quote(name), Reason: "must be valid UTF-8"}
+	case !printable(name):
+		return &ConfigError{Field: field, Value: strconv.Quote(name), Reason: "must be printable (unicode.IsPrint): no control, format or non-ASCII space characters"}
+	case strings.Contains(name, PathSeparator):
+		return &ConfigError{Field: field, Value: name, Reason: "must not contain " + PathSeparator}
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 made of runes for which
+// unicode.IsPrint holds.
+func printable(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 || !unicode.IsPrint(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}

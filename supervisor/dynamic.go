@@ -8,11 +8,12 @@ import (
 
 // Add starts a new child in the running supervisor, after the existing
 // ones in start order, and waits for it to become ready if it must. It
-// returns a *ConfigError for an invalid spec, an error wrapping
-// ErrDuplicateName, ErrMaxChildren, ErrNotRunning (before Run, or after it
-// returned), ErrShuttingDown (at once, once shutdown has begun), or a
-// *StartError if the child failed to start (nothing is counted or retried
-// then, and the child is not kept). Add is safe for concurrent use; the
+// returns a *ConfigError for an invalid spec or a name already taken
+// (matching ErrDuplicateName), a *StartError if the child failed to start
+// (nothing is counted or retried then, and the child is not kept), or an
+// *OpError naming the supervisor and the child whose Err is ErrMaxChildren,
+// ErrNotRunning (before Run, or after it returned) or ErrShuttingDown (at
+// once, once shutdown has begun). Add is safe for concurrent use; the
 // child takes part in the strategy like the others. Children added by Add
 // are not carried over to a later run.
 //
@@ -24,14 +25,14 @@ import (
 // shutdown timeout ends the wait.
 func (s *Supervisor) Add(spec Child) error {
 	if !s.made() {
-		return ErrNotConstructed
+		return s.opError("Add", nil, spec.Name, ErrNotConstructed)
 	}
 	if err := spec.validate(s.cfg.auto); err != nil {
 		return err
 	}
 	r, err := s.lockOps()
 	if err != nil {
-		return err
+		return s.opError("Add", nil, spec.Name, err)
 	}
 	defer r.releaseOps()
 	s.mu.Lock()
@@ -41,7 +42,7 @@ func (s *Supervisor) Add(spec Child) error {
 		return &ConfigError{Field: "Child.Name", Value: spec.Name, Reason: "is already taken", Err: ErrDuplicateName}
 	case s.cfg.maxChildren > 0 && r.count >= s.cfg.maxChildren:
 		s.mu.Unlock()
-		return ErrMaxChildren
+		return s.opError("Add", r, spec.Name, ErrMaxChildren)
 	}
 	c := newChild(r, &spec) // spec is Add's own copy
 	r.linkLocked(c)
@@ -52,7 +53,7 @@ func (s *Supervisor) Add(spec Child) error {
 		return nil
 	}
 	if err == errAborted {
-		return ErrShuttingDown // the shutdown stops the child with the others
+		return s.opError("Add", r, spec.Name, ErrShuttingDown) // the shutdown stops the child with the others
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -68,10 +69,11 @@ func (s *Supervisor) Add(spec Child) error {
 // removes it; a significant child removed this way does not trigger
 // auto-shutdown. If the child does not stop in time it is reported stuck: its
 // name stays taken until its goroutine returns, and Remove returns a
-// *StuckError. Remove returns ErrUnknownChild, ErrNotRunning or
-// ErrShuttingDown as the case may be.
+// *StuckError. Otherwise it returns an *OpError naming the supervisor and
+// the child, whose Err is ErrUnknownChild, ErrChildBusy (stuck),
+// ErrNotRunning or ErrShuttingDown as the case may be.
 func (s *Supervisor) Remove(name string) error {
-	r, c, stuck, err := s.stopByName(name, ErrRemoved, thenRemoved)
+	r, c, stuck, err := s.stopByName("Remove", name, ErrRemoved, thenRemoved)
 	if r == nil {
 		return err
 	}
@@ -91,13 +93,15 @@ func (s *Supervisor) Remove(name string) error {
 // Restart stops the named child and starts it again at once, even from
 // backoff or after it stopped for good (a Transient child that exited
 // normally). The restart is not counted against the intensity and runs no
-// strategy on its siblings. It returns ErrUnknownChild, ErrChildBusy (stuck),
-// ErrNotRunning, ErrShuttingDown, a *StartError if it failed to start
-// again, or a *StuckError if the child did not stop in time: the child then
-// stays visible as stuck (not alive, not ready) and is started again as
-// soon as its goroutine returns, as the Restart asked.
+// strategy on its siblings, and is not counted in ChildInfo.Restarts. It
+// returns a *StartError if the child failed to start again, a *StuckError
+// if it did not stop in time (the child then stays visible as stuck, not
+// alive, not ready, and is started again as soon as its goroutine returns,
+// as the Restart asked), or an *OpError naming the supervisor and the
+// child, whose Err is ErrUnknownChild, ErrChildBusy (stuck), ErrNotRunning
+// or ErrShuttingDown.
 func (s *Supervisor) Restart(name string) error {
-	r, c, stuck, err := s.stopByName(name, ErrManualStop, thenRestart)
+	r, c, stuck, err := s.stopByName("Restart", name, ErrManualStop, thenRestart)
 	if r == nil {
 		return err
 	}
@@ -110,22 +114,23 @@ func (s *Supervisor) Restart(name string) error {
 	s.mu.Unlock()
 	err = r.startChild(c)
 	if err == errAborted {
-		return ErrShuttingDown
+		return s.opError("Restart", r, name, ErrShuttingDown)
 	}
 	return err
 }
 
-// stopByName stops the named child for Remove or Restart. When it returns a
-// run, the operations token is held and the child was found; stuck is then
-// the child's report if it did not stop in time, made under the same lock
-// that found it stuck. Without a run, err says why.
-func (s *Supervisor) stopByName(name string, cause error, then afterStop) (*run, *child, *StuckChild, error) {
+// stopByName stops the named child for op (Remove or Restart). When it
+// returns a run, the operations token is held and the child was found;
+// stuck is then the child's report if it did not stop in time, made under
+// the same lock that found it stuck. Without a run, err (an *OpError) says
+// why.
+func (s *Supervisor) stopByName(op, name string, cause error, then afterStop) (*run, *child, *StuckChild, error) {
 	if !s.made() {
-		return nil, nil, nil, ErrNotConstructed
+		return nil, nil, nil, s.opError(op, nil, name, ErrNotConstructed)
 	}
 	r, err := s.lockOps()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, s.opError(op, nil, name, err)
 	}
 	s.mu.Lock()
 	c := r.names.get(name)
@@ -138,7 +143,7 @@ func (s *Supervisor) stopByName(name string, cause error, then afterStop) (*run,
 	if err != nil {
 		s.mu.Unlock()
 		r.releaseOps()
-		return nil, nil, nil, err
+		return nil, nil, nil, s.opError(op, r, name, err)
 	}
 	if c == r.delayed {
 		signal(r.kick) // a manual Restart starts it at once; Remove cancels its delay
@@ -179,9 +184,17 @@ type ChildInfo struct {
 	Ready       bool               `json:"ready"`
 	WaitReady   bool               `json:"wait_ready"`
 	Incarnation uint64             `json:"incarnation"`
-	Restarts    int                `json:"restarts"`
-	LastError   error              `json:"-"`
-	Since       time.Time          `json:"since"`
+	// Restarts counts every restart the supervisor decided for the child
+	// in this run: after its own exits, and as a bystander that a
+	// OneForAll or RestForOne group restart stopped (or found stopped) and
+	// started again. A manual Restart is not counted, nor a restart refused
+	// because the supervisor gave up. Snapshot.Restarts and Event.Restarts
+	// count the same. The intensity window counts a group restart once,
+	// for the failed child, and the backoff's attempts are the child's own
+	// consecutive failures.
+	Restarts  int       `json:"restarts"`
+	LastError error     `json:"-"`
+	Since     time.Time `json:"since"`
 }
 
 // Children returns a snapshot of the children of the run in progress, in
@@ -213,6 +226,30 @@ func (c *child) kind() Kind {
 		return KindSupervisor
 	}
 	return KindWorker
+}
+
+// opError is the *OpError of op on the child named name, refused with err.
+// It names the supervisor by the path of r, else of the run in progress,
+// else by its name; a Supervisor not made by New has none. Called without
+// s.mu held.
+func (s *Supervisor) opError(op string, r *run, name string, err error) error {
+	e := &OpError{Op: op, Child: name, Err: err}
+	switch {
+	case r != nil:
+		e.Supervisor = r.path
+	case s.made():
+		s.mu.Lock()
+		if s.r != nil {
+			e.Supervisor = s.r.path
+		} else {
+			e.Supervisor = s.name
+		}
+		s.mu.Unlock()
+	}
+	if e.Supervisor != "" {
+		e.Child = e.Supervisor + PathSeparator + name
+	}
+	return e
 }
 
 // stuckReport is the error of a Remove or Restart whose child did not stop.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,22 +25,23 @@ var (
 	// ErrAlreadyRunning is returned by Run while another Run of the same
 	// supervisor is in progress.
 	ErrAlreadyRunning = errors.New("supervisor: already running")
-	// ErrNotRunning is returned by Add, Remove and Restart outside a run.
+	// ErrNotRunning is returned by Add, Remove and Restart outside a run
+	// (wrapped in an *OpError).
 	ErrNotRunning = errors.New("supervisor: not running")
-	// ErrShuttingDown is returned by Add, Remove and Restart once the
-	// supervisor has begun to shut down.
+	// ErrShuttingDown is returned by Add, Remove and Restart (wrapped in an
+	// *OpError) once the supervisor has begun to shut down.
 	ErrShuttingDown = errors.New("supervisor: shutting down")
-	// ErrDuplicateName is returned by New and Add for a name already taken
-	// among the siblings.
+	// ErrDuplicateName is matched by the *ConfigError of New and Add for a
+	// name already taken among the siblings.
 	ErrDuplicateName = errors.New("supervisor: duplicate child name")
-	// ErrUnknownChild is returned by Remove and Restart for a name that is
-	// not a child.
+	// ErrUnknownChild is returned by Remove and Restart (wrapped in an
+	// *OpError) for a name that is not a child.
 	ErrUnknownChild = errors.New("supervisor: unknown child")
-	// ErrMaxChildren is returned by Add when the supervisor already has
-	// MaxChildren children.
+	// ErrMaxChildren is returned by Add (wrapped in an *OpError) when the
+	// supervisor already has MaxChildren children.
 	ErrMaxChildren = errors.New("supervisor: too many children")
-	// ErrChildBusy is returned by Remove and Restart while the child is
-	// already being stopped or restarted by the supervisor, or is stuck.
+	// ErrChildBusy is returned by Remove and Restart (wrapped in an
+	// *OpError) while the child is stuck.
 	ErrChildBusy = errors.New("supervisor: child is busy")
 	// ErrUnexpectedExit is the cause of an escalation triggered by normal
 	// exits of a Permanent child, so that an escalation never has a nil
@@ -56,7 +58,8 @@ var (
 	// returned.
 	ErrStillStuck = errors.New("supervisor: goroutines of an earlier run are still stuck")
 	// ErrNotConstructed is returned by the methods of a nil or zero
-	// Supervisor: a Supervisor must be made by New.
+	// Supervisor (by Add, Remove and Restart wrapped in an *OpError): a
+	// Supervisor must be made by New.
 	ErrNotConstructed = errors.New("supervisor: not made by New (a nil or zero Supervisor); use supervisor.New")
 )
 
@@ -94,45 +97,77 @@ func (e *PanicError) Unwrap() error {
 // which may itself be an *EscalationError of a nested supervisor; errors.Is
 // and errors.As reach the leaf's error through every level.
 type EscalationError struct {
-	Supervisor string        // path of the supervisor that gave up
-	Child      string        // path of its child whose exit triggered it
-	Origin     string        // path of the leaf where the failure began
-	Reason     string        // "intensity", "decider", "decider-failed", "backoff" or "stuck"
-	Restarts   int           // restarts in the window when it gave up
-	Period     time.Duration // the intensity window
-	Blocked    string        // for Reason "stuck": the stuck child whose slot the restart needed
-	Err        error         // the triggering child's error, never nil
+	Supervisor string // path of the supervisor that gave up
+	Child      string // path of its child whose exit triggered it
+	Origin     string // path of the leaf where the failure began
+	Reason     string // "intensity", "decider", "decider-failed", "backoff" or "stuck"
+	// Restarts counts the restarts made before the supervisor gave up; the
+	// refused one is not among them. For Reason "intensity" it is
+	// MaxRestarts (0 with MaxRestarts 0); for "backoff", the consecutive
+	// restarts of Child (MaxAttempts); otherwise the restarts in the
+	// intensity window (0 with policy.Unlimited, which keeps none).
+	Restarts int
+	Period   time.Duration // the intensity window
+	Blocked  string        // for Reason "stuck": the stuck child whose slot the restart needed
+	Err      error         // the triggering child's error, never nil
 
 	leaf string // the leaf error's text, taken by the child's goroutine
 }
 
-// Error reads, on one line, as
-// "root/db gave up after 4 restarts in 5s: root/db/pool-3: dial tcp: ...".
-// Nested escalations are not repeated: the text names the origin and the
-// leaf's error.
+// Error reads on one line: why the supervisor gave up, then the failure it
+// did not restart, named by the origin's path and followed by the leaf's
+// error. By reason:
+//
+//	intensity       root/db gave up: 3 restarts in 5s, then root/db/pool-3 failed again: dial tcp: connection refused
+//	backoff         root/db gave up: 4 consecutive restarts, then root/db/pool-3 failed again: dial tcp: ...
+//	decider         root/db gave up: decider said escalate when root/db/pool-3 failed: ...
+//	decider-failed  root/db gave up: decider failed when root/db/pool-3 failed: ...
+//	stuck           root/db gave up: restart needs the slot of stuck child root/db/cache when root/db/pool-3 failed: ...
+//
+// "failed again" says that restarts were made before (Restarts > 0); with
+// none it reads "0 restarts in 5s, then root/x failed" ("1 restart" is
+// singular). Nested escalations are not repeated: the text names the
+// origin and the leaf's error once.
 func (e *EscalationError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Supervisor)
+	b.WriteString(" gave up")
+	again := false
 	switch e.Reason {
 	case "intensity":
-		fmt.Fprintf(&b, " gave up after %d restarts in %v", e.Restarts, e.Period)
-	case "decider":
-		b.WriteString(" gave up: decider said escalate")
-	case "decider-failed":
-		b.WriteString(" gave up: decider failed")
+		fmt.Fprintf(&b, ": %s in %v, then ", countRestarts(e.Restarts, ""), e.Period)
+		again = e.Restarts > 0
 	case "backoff":
-		fmt.Fprintf(&b, " gave up after %d consecutive restarts", e.Restarts)
+		fmt.Fprintf(&b, ": %s, then ", countRestarts(e.Restarts, "consecutive "))
+		again = e.Restarts > 0
+	case "decider":
+		b.WriteString(": decider said escalate when ")
+	case "decider-failed":
+		b.WriteString(": decider failed when ")
 	case "stuck":
-		b.WriteString(" gave up: restart needs the slot of stuck child ")
+		b.WriteString(": restart needs the slot of stuck child ")
 		b.WriteString(e.Blocked)
+		b.WriteString(" when ")
 	default:
-		b.WriteString(" gave up")
+		b.WriteString(" when ")
 	}
-	b.WriteString(": ")
 	b.WriteString(e.Origin)
-	b.WriteString(": ")
+	if again {
+		b.WriteString(" failed again: ")
+	} else {
+		b.WriteString(" failed: ")
+	}
 	b.WriteString(e.leafText())
 	return b.String()
+}
+
+// countRestarts returns "1 restart" or "n restarts", with adj before the
+// noun.
+func countRestarts(n int, adj string) string {
+	if n == 1 {
+		return "1 " + adj + "restart"
+	}
+	return strconv.Itoa(n) + " " + adj + "restarts"
 }
 
 // Unwrap returns the triggering child's error.
@@ -160,6 +195,47 @@ func (e *EscalationError) leafText() string {
 		return errwalk.Message(e.Err)
 	}
 }
+
+// OpError is the error of Add, Remove or Restart when the call was refused:
+// Err is one of ErrNotRunning, ErrShuttingDown, ErrUnknownChild,
+// ErrChildBusy, ErrMaxChildren or ErrNotConstructed, so errors.Is(err,
+// ErrUnknownChild) and the like keep working. The other errors of these
+// calls already say where they come from and are returned as they are:
+// a *ConfigError for an invalid spec or a name already taken (the same as
+// New's, matching ErrDuplicateName), a *StartError when the child failed to
+// start, and a *StuckError when it did not stop in time.
+type OpError struct {
+	Op         string // "Add", "Remove" or "Restart"
+	Supervisor string // path of the supervisor (its name when not running; "" for one not made by New)
+	Child      string // path of the child the call named (its name alone when Supervisor is "")
+	Err        error  // why the call was refused
+}
+
+// Error reads as "root: Remove root/x: supervisor: unknown child". A child
+// path that could not be a valid path (it holds a control character, say)
+// is quoted, so the text stays on one line.
+func (e *OpError) Error() string {
+	var b strings.Builder
+	if e.Supervisor != "" {
+		b.WriteString(e.Supervisor)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Op)
+	b.WriteByte(' ')
+	if printable(e.Child) {
+		b.WriteString(e.Child)
+	} else {
+		b.WriteString(strconv.Quote(e.Child))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *OpError) Unwrap() error { return e.Err }
 
 // StartError is returned by Run when a child failed to start during the
 // initial start, and by Add when the added child failed to start.

@@ -55,9 +55,9 @@ func TestEscalationThroughThreeLevels(t *testing.T) {
 
 		const origin = "root/mid/leafsup/worker"
 		want := []supervisor.EscalationError{
-			{Supervisor: "root", Child: "root/mid", Origin: origin, Reason: "intensity", Restarts: 2, Period: 5 * time.Second},
-			{Supervisor: "root/mid", Child: "root/mid/leafsup", Origin: origin, Reason: "intensity", Restarts: 2, Period: 5 * time.Second},
-			{Supervisor: "root/mid/leafsup", Child: origin, Origin: origin, Reason: "intensity", Restarts: 2, Period: 5 * time.Second},
+			{Supervisor: "root", Child: "root/mid", Origin: origin, Reason: "intensity", Restarts: 1, Period: 5 * time.Second},
+			{Supervisor: "root/mid", Child: "root/mid/leafsup", Origin: origin, Reason: "intensity", Restarts: 1, Period: 5 * time.Second},
+			{Supervisor: "root/mid/leafsup", Child: origin, Origin: origin, Reason: "intensity", Restarts: 1, Period: 5 * time.Second},
 		}
 		cur := err
 		for i, w := range want {
@@ -79,7 +79,7 @@ func TestEscalationThroughThreeLevels(t *testing.T) {
 			t.Errorf("errors.Is(root error, worker's sentinel) = false")
 		}
 		msg := err.Error()
-		if want := "root gave up after 2 restarts in 5s: root/mid/leafsup/worker: dial tcp: connection refused"; msg != want {
+		if want := "root gave up: 1 restart in 5s, then root/mid/leafsup/worker failed again: dial tcp: connection refused"; msg != want {
 			t.Errorf("Error() = %q, want %q", msg, want)
 		}
 		if strings.Contains(msg, "\n") || strings.Count(msg, "connection refused") != 1 || strings.Count(msg, "gave up") != 1 {
@@ -106,7 +106,7 @@ func TestEscalationUnexpectedNormalExits(t *testing.T) {
 				if got := w.incarnations(); got != 4 {
 					t.Errorf("W ran %d incarnations, want 4 (3 restarts, then escalation)", got)
 				}
-				if want := "root gave up after 4 restarts in 5s: root/W: exited normally but is permanent"; err.Error() != want {
+				if want := "root gave up: 3 restarts in 5s, then root/W failed again: exited normally but is permanent"; err.Error() != want {
 					t.Errorf("Error() = %q, want %q", err.Error(), want)
 				}
 			})
@@ -124,7 +124,7 @@ func TestEscalationUnexpectedNormalExits(t *testing.T) {
 			if !errors.Is(err, supervisor.ErrUnexpectedExit) || esc.Origin != "root/mid/W" || esc.Child != "root/mid" {
 				t.Errorf("escalation %+v (%v), want origin root/mid/W wrapping ErrUnexpectedExit", esc, err)
 			}
-			if want := "root gave up after 1 restarts in 1s: root/mid/W: exited normally but is permanent"; err.Error() != want {
+			if want := "root gave up: 0 restarts in 1s, then root/mid/W failed: exited normally but is permanent"; err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
 		})

@@ -66,7 +66,7 @@ func ExampleSupervisor_Run_nested() {
 		fmt.Println("origin:", esc.Origin)
 	}
 	// Output:
-	// root gave up after 1 restarts in 1m0s: root/db/pool: disk on fire
+	// root gave up: 0 restarts in 1m0s, then root/db/pool failed: disk on fire
 	// origin: root/db/pool
 }
 

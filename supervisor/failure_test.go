@@ -94,7 +94,7 @@ func TestFailureDirectives(t *testing.T) {
 					if esc.Reason != reason || esc.Child != "root/W" || !errors.Is(err, tt.err) {
 						t.Errorf("escalation %+v, want reason %s, child root/W, wrapping %v", esc, reason, tt.err)
 					}
-					if want := "root gave up: " + says + ": root/W: " + tt.err.Error(); err.Error() != want {
+					if want := "root gave up: " + says + " when root/W failed: " + tt.err.Error(); err.Error() != want {
 						t.Errorf("Error() = %q, want %q", err.Error(), want)
 					}
 					return

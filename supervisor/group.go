@@ -41,7 +41,14 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 		stop, remove, start := pick(plan.Stop), pick(plan.Remove), pick(plan.Start)
 		now := time.Now()
 		for _, x := range start {
-			if x != failed && !x.st.alive() {
+			if x == failed {
+				continue // counted when its restart was admitted
+			}
+			// A bystander's restart counts among its restarts (ChildInfo,
+			// Snapshot, events), though not against the intensity: one
+			// failure counts once there.
+			x.restarts++
+			if !x.st.alive() {
 				x.moveLocked(evRejoin, lsPending, now) // it ended earlier: the group starts it again
 			}
 		}

@@ -46,14 +46,19 @@ func TestIntensityExactlyMaxRestarts(t *testing.T) {
 					rsEqual(t, "log of the escalation", log.from(mark),
 						[]string{fmt.Sprintf("fail X#%d", max+1), fmt.Sprintf("stop Z#%d", n), fmt.Sprintf("stop Y#%d", n)})
 					esc := rsEscalation(t, err)
-					if esc.Reason != "intensity" || esc.Restarts != max+1 || esc.Period != 5*time.Second ||
+					if esc.Reason != "intensity" || esc.Restarts != max || esc.Period != 5*time.Second ||
 						esc.Supervisor != "root" || esc.Child != "root/X" || esc.Origin != "root/X" {
-						t.Errorf("escalation %+v, want reason intensity, %d restarts in 5s, root, child and origin root/X", esc, max+1)
+						t.Errorf("escalation %+v, want reason intensity, %d restarts in 5s, root, child and origin root/X", esc, max)
 					}
 					if !errors.Is(err, errRsBoom) {
 						t.Errorf("errors.Is(%v, boom) = false", err)
 					}
-					if want := fmt.Sprintf("root gave up after %d restarts in 5s: root/X: boom", max+1); err.Error() != want {
+					want := map[int]string{
+						0: "root gave up: 0 restarts in 5s, then root/X failed: boom",
+						1: "root gave up: 1 restart in 5s, then root/X failed again: boom",
+						3: "root gave up: 3 restarts in 5s, then root/X failed again: boom",
+					}[max]
+					if err.Error() != want {
 						t.Errorf("Error() = %q, want %q", err.Error(), want)
 					}
 					for _, name := range []string{"Y", "Z"} {
@@ -103,14 +108,14 @@ func TestIntensityWindowBoundary(t *testing.T) {
 		fourthLate time.Duration // added to the 4th failure's instant
 		wantIncs   int           // incarnations run before the escalation
 		wantAt     time.Duration // virtual time of the escalation
-		wantCount  int           // EscalationError.Restarts
+		wantCount  int           // EscalationError.Restarts: those made, not the refused one
 	}{
 		// Failures at 1s, 2s, 3s, then 6s: the one at 1s is exactly 5s old,
 		// still in the window, so the 4th failure escalates.
-		{"at_period", 0, 4, 6 * time.Second, 4},
+		{"at_period", 0, 4, 6 * time.Second, 3},
 		// 4th failure at 6s+1ns: the one at 1s has expired, so it is
 		// restarted; the 5th, at once, finds 2s, 3s and 6s+1ns and escalates.
-		{"past_period", time.Nanosecond, 5, 6*time.Second + time.Nanosecond, 4},
+		{"past_period", time.Nanosecond, 5, 6*time.Second + time.Nanosecond, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,8 +175,8 @@ func TestIntensityGroupRestartCountsOnce(t *testing.T) {
 		}
 		actors["C"].fail(errRsBoom)
 		esc := rsEscalation(t, run.wait())
-		if esc.Restarts != 3 || esc.Child != "root/C" {
-			t.Errorf("escalation %+v, want 3 restarts caused by root/C", esc)
+		if esc.Restarts != 2 || esc.Child != "root/C" {
+			t.Errorf("escalation %+v, want 2 restarts made before root/C's failure", esc)
 		}
 	})
 }
@@ -207,8 +212,8 @@ func TestIntensityFailedRestartAttemptCounts(t *testing.T) {
 						t.Fatal("Run still running: the failed restart attempt was not counted")
 					}
 					esc := rsEscalation(t, err)
-					if esc.Restarts != 2 || esc.Child != "root/A" || !errors.Is(err, errRsOther) {
-						t.Errorf("escalation %+v, want 2 restarts caused by root/A's start error", esc)
+					if esc.Restarts != 1 || esc.Child != "root/A" || !errors.Is(err, errRsOther) {
+						t.Errorf("escalation %+v, want 1 restart made before root/A's start error", esc)
 					}
 					return
 				}
@@ -277,8 +282,8 @@ func TestIntensityFailureDuringGroupRestartAbsorbed(t *testing.T) {
 				}
 				actors["A"].fail(errRsBoom) // the second counted failure exceeds MaxRestarts 1
 				esc := rsEscalation(t, run.wait())
-				if esc.Restarts != 2 {
-					t.Errorf("escalation counts %d restarts, want 2", esc.Restarts)
+				if esc.Restarts != 1 {
+					t.Errorf("escalation counts %d restarts, want 1 (the refused one is not counted)", esc.Restarts)
 				}
 			})
 		})

@@ -209,13 +209,19 @@ func (r *run) escalate(q request) error {
 		Child:      q.c.path,
 		Origin:     origin,
 		Reason:     q.reason,
-		Restarts:   r.window.Count(q.at) + 1,
+		Restarts:   r.window.Count(q.at),
 		Period:     s.cfg.intensity.Period,
 		Blocked:    q.blocked,
 		Err:        err,
 		leaf:       leaf,
 	}
-	if q.reason == "backoff" {
+	switch q.reason {
+	case "intensity":
+		// The window refused a restart because it held MaxRestarts: those
+		// were made, the refused one was not. (Restarts admitted since,
+		// in other children's goroutines, are not this failure's.)
+		esc.Restarts = s.cfg.intensity.MaxRestarts
+	case "backoff":
 		esc.Restarts = int(q.c.consecutive)
 	}
 	r.emitLocked(EventEscalated, nil, esc, 0, 0)

@@ -105,14 +105,13 @@ type Supervisor struct {
 }
 
 // New returns a supervisor named name (its path segment, and the root's
-// path) configured by opts. It returns a *ConfigError, or an error wrapping
-// ErrDuplicateName, if the specification is invalid; nothing is started.
+// path) configured by opts. The name follows the rules of Child.Name: not
+// empty, no '/', printable. New returns a *ConfigError, or an error
+// wrapping ErrDuplicateName, if the specification is invalid; nothing is
+// started.
 func New(name string, opts ...Option) (*Supervisor, error) {
-	switch {
-	case name == "":
-		return nil, &ConfigError{Field: "Name", Value: `""`, Reason: "must not be empty"}
-	case containsSep(name):
-		return nil, &ConfigError{Field: "Name", Value: name, Reason: "must not contain " + PathSeparator}
+	if err := checkName("Name", name); err != nil {
+		return nil, err
 	}
 	cfg := defaultConfig()
 	for i, o := range opts {
@@ -154,13 +153,4 @@ func (s *Supervisor) Strategy() policy.Strategy {
 		return policy.OneForOne
 	}
 	return s.cfg.strategy
-}
-
-func containsSep(name string) bool {
-	for i := 0; i < len(name); i++ {
-		if name[i] == PathSeparator[0] {
-			return true
-		}
-	}
-	return false
 }

@@ -65,7 +65,7 @@ func compareResult(err error, want Outcome) string {
 	if !errors.As(err, &esc) {
 		return fmt.Sprintf("Run returned %v, model says %v", err, want)
 	}
-	got := Outcome{Escalated: true, Supervisor: esc.Supervisor, Child: esc.Child, Origin: esc.Origin, Why: esc.Reason}
+	got := Outcome{Escalated: true, Supervisor: esc.Supervisor, Child: esc.Child, Origin: esc.Origin, Why: esc.Reason, Restarts: esc.Restarts}
 	if got != want {
 		return fmt.Sprintf("Run returned %v, model says %v", got, want)
 	}

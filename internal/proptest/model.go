@@ -73,6 +73,7 @@ func (s State) String() string { return stateNames[s] }
 type Outcome struct {
 	Escalated                      bool
 	Supervisor, Child, Origin, Why string
+	Restarts                       int // restarts made before giving up (EscalationError.Restarts)
 }
 
 // String formats the outcome for messages.
@@ -80,7 +81,7 @@ func (o Outcome) String() string {
 	if !o.Escalated {
 		return "nil"
 	}
-	return fmt.Sprintf("escalation %s child=%s origin=%s reason=%s", o.Supervisor, o.Child, o.Origin, o.Why)
+	return fmt.Sprintf("escalation %s child=%s origin=%s reason=%s restarts=%d", o.Supervisor, o.Child, o.Origin, o.Why, o.Restarts)
 }
 
 // failure is an exit's error as a decider sees it.
@@ -129,7 +130,7 @@ type Child struct {
 	Spec        *Node
 	State       State
 	Inc         int // incarnation, from 1 in each run of the supervisor
-	Restarts    int // restarts admitted for it in this run
+	Restarts    int // its restarts in this run: admitted after its own exits, and as a bystander of a group restart
 	Sub         *Sup
 	consecutive int
 	readyAt     time.Time

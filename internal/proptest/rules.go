@@ -272,6 +272,9 @@ func (s *Sup) groupRestart(failed *Child, delay time.Duration) {
 	group := slices.Clone(s.Children[first:])
 	for _, x := range group {
 		x.State = Restarting
+		if x != failed {
+			x.Restarts++ // a bystander's restart is one of its restarts (the failed one's was counted by admit)
+		}
 	}
 	if delay == 0 {
 		s.startAll(group)
@@ -309,6 +312,14 @@ func (s *Sup) escalate(c *Child, f failure, why string) {
 		origin = c.Path
 	}
 	out := Outcome{Escalated: true, Supervisor: s.Path, Child: c.Path, Origin: origin, Why: why}
+	switch why {
+	case "intensity":
+		out.Restarts = s.Spec.Intensity.MaxRestarts // the window was full: those were made, this one is refused
+	case "backoff":
+		out.Restarts = c.consecutive
+	default:
+		out.Restarts = s.window.Count(s.m.Now)
+	}
 	s.m.log("escalate %s child=%s origin=%s reason=%s", s.Path, c.Path, origin, why)
 	s.terminate(out, f)
 }
