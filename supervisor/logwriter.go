@@ -271,12 +271,14 @@ func (w *logWriter) suppressed(last *Event, n int) {
 
 // flush logs the counts still held by the rate limits when the sink
 // closes, so that a crash loop that ends within its period is not lost.
+// Each count is taken before it is written: a flush that the backend
+// interrupts (a panic, a Goexit) goes on with the others when called again.
 func (w *logWriter) flush() {
 	for path, l := range w.limits {
-		if l.suppressed > 0 {
-			last := w.last[path]
-			w.suppressed(&last, l.suppressed)
+		if n := l.suppressed; n > 0 {
 			l.suppressed = 0
+			last := w.last[path]
+			w.suppressed(&last, n)
 		}
 	}
 }

@@ -78,7 +78,8 @@ func (k *sink) loop() {
 	}
 	k.reportDropped(time.Now())
 	if k.flush != nil {
-		k.flush()
+		for !k.flushed() {
+		}
 	}
 	normal = true
 	close(k.done)
@@ -96,6 +97,16 @@ func (k *sink) one(e Event) {
 		}
 	}()
 	k.deliver(e)
+}
+
+// flushed calls k.flush, surviving a panic, and reports whether it
+// returned. A flush makes progress before each call of user code, so that
+// calling it again (here, or in the goroutine that takes over after a
+// Goexit) goes on where it stopped.
+func (k *sink) flushed() (ok bool) {
+	defer func() { _ = recover() }()
+	k.flush()
+	return true
 }
 
 // reportDropped tells the consumer how many events it missed, if any.
