@@ -228,8 +228,15 @@ func (w *logWriter) write(e Event) {
 		}
 		fields = append(fields, strField("error", text))
 	}
-	w.fields = fields
+	w.emit(lvl, msg, fields, stack)
+}
+
+// emit hands an entry built in w.fields to the backend, then keeps the
+// buffer for the next one, holding no strings of this one.
+func (w *logWriter) emit(lvl zapcore.Level, msg string, fields []logField, stack []byte) {
 	w.out.write(lvl, msg, fields, stack)
+	clear(fields)
+	w.fields = fields[:0]
 }
 
 // allow applies the child's failure-log rate limit to e, and logs the count
@@ -264,9 +271,7 @@ func (w *logWriter) suppressed(last *Event, n int) {
 	if !w.out.enabled(zapcore.WarnLevel) {
 		return
 	}
-	fields := append(w.common(last), intField("suppressed", n))
-	w.fields = fields
-	w.out.write(zapcore.WarnLevel, "failure entries suppressed", fields, nil)
+	w.emit(zapcore.WarnLevel, "failure entries suppressed", append(w.common(last), intField("suppressed", n)), nil)
 }
 
 // flush logs the counts still held by the rate limits when the sink
