@@ -9,13 +9,97 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// logWriter turns events into zap entries. It runs only in its sink's
-// goroutine, so its fields need no lock; the logger's core is user code and
-// runs nowhere else.
+// logWriter turns events into log entries (a level, a message, typed
+// fields and, for a panic, its stack) and hands them to a backend, which
+// renders them with zap (zapBackend) or log/slog (slogBackend). It runs
+// only in its sink's goroutine, so its fields need no lock; the backend's
+// logger is user code and runs nowhere else.
 type logWriter struct {
-	log    *zap.Logger
+	out    logBackend
 	limits map[string]*limiter // failure-entry rate limits, by child path
-	last   map[string]Event    // the last limited entry of each path, for the flush
+	last   map[string]Event    // the last suppressed entry of each path, for its count
+	fields []logField          // the entry being built, reused: backends do not keep it
+}
+
+// logBackend renders the entries of a logWriter. Both methods call user
+// code (a zap core, a slog.Handler): they run only in the sink's goroutine.
+type logBackend interface {
+	// enabled reports whether entries at lvl are wanted; an entry that
+	// is not is not built.
+	enabled(lvl zapcore.Level) bool
+	// write writes one entry. stack, a panic's stack, may be nil.
+	// fields is valid only during the call.
+	write(lvl zapcore.Level, msg string, fields []logField, stack []byte)
+}
+
+// fieldKind is the type of a logField's value.
+type fieldKind uint8
+
+const (
+	fieldString   fieldKind = iota // str
+	fieldInt                       // int64(num)
+	fieldUint                      // num
+	fieldDuration                  // time.Duration(num)
+)
+
+// logField is one field of an entry, typed so that each backend makes its
+// own field (zap.Field, slog.Attr) without going through an interface.
+type logField struct {
+	key  string
+	str  string
+	num  uint64
+	kind fieldKind
+}
+
+func strField(key, s string) logField { return logField{key: key, str: s, kind: fieldString} }
+func intField(key string, n int) logField {
+	return logField{key: key, num: uint64(int64(n)), kind: fieldInt}
+}
+func uintField(key string, n uint64) logField { return logField{key: key, num: n, kind: fieldUint} }
+func durField(key string, d time.Duration) logField {
+	return logField{key: key, num: uint64(int64(d)), kind: fieldDuration}
+}
+
+// zapBackend writes entries to a zap logger. A panic's stack goes in the
+// entry's Stack, not in a field: a console encoder prints it on lines of
+// its own, a JSON encoder under its StacktraceKey ("stacktrace" in zap's
+// presets).
+type zapBackend struct{ log *zap.Logger }
+
+func (b *zapBackend) enabled(lvl zapcore.Level) bool { return b.log.Core().Enabled(lvl) }
+
+func (b *zapBackend) write(lvl zapcore.Level, msg string, fields []logField, stack []byte) {
+	ce := b.log.Check(lvl, msg)
+	if ce == nil {
+		return
+	}
+	if len(stack) > 0 {
+		ce.Stack = string(trimNewline(stack))
+	}
+	// A fresh slice: a core may keep the fields it is given.
+	zf := make([]zap.Field, len(fields))
+	for i := range fields {
+		f := &fields[i]
+		switch f.kind {
+		case fieldString:
+			zf[i] = zap.String(f.key, f.str)
+		case fieldInt:
+			zf[i] = zap.Int64(f.key, int64(f.num))
+		case fieldUint:
+			zf[i] = zap.Uint64(f.key, f.num)
+		case fieldDuration:
+			zf[i] = zap.Duration(f.key, time.Duration(f.num))
+		}
+	}
+	ce.Write(zf...)
+}
+
+// trimNewline drops the newline that ends a stack.
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // levelOf is the level at which an event is logged. A child that returned
@@ -79,6 +163,17 @@ func (l *limiter) allow(now time.Time, burst int, per time.Duration) (ok bool, s
 	return true, suppressed
 }
 
+// common starts an entry's fields with those every entry of e carries: the
+// supervisor, and for a child its path, name, incarnation and restarts.
+func (w *logWriter) common(e *Event) []logField {
+	fields := append(w.fields[:0], strField("supervisor", e.Supervisor))
+	if e.Child != "" {
+		fields = append(fields, strField("path", e.Path), strField("child", e.Child),
+			uintField("incarnation", e.Incarnation), intField("restarts", e.Restarts))
+	}
+	return fields
+}
+
 // write logs one event. Exits that are followed by a restart are logged
 // once, by the restart entry.
 func (w *logWriter) write(e Event) {
@@ -86,47 +181,44 @@ func (w *logWriter) write(e Event) {
 		return
 	}
 	lvl := levelOf(&e)
-	if !w.log.Core().Enabled(lvl) {
+	if !w.out.enabled(lvl) {
 		return
-	}
-	fields := make([]zap.Field, 0, 10)
-	fields = append(fields, zap.String("supervisor", e.Supervisor))
-	if e.Child != "" {
-		fields = append(fields, zap.String("path", e.Path), zap.String("child", e.Child),
-			zap.Uint64("incarnation", e.Incarnation), zap.Int("restarts", e.Restarts))
 	}
 	msg := e.note
 	if int(e.Kind) < len(eventMessages) {
 		msg = eventMessages[e.Kind]
 	}
+	var stack []byte
 	switch e.Kind {
 	case EventRestarting, eventProblem:
 		if !w.allow(&e) {
 			return
 		}
-		if e.Kind == EventRestarting {
-			msg = "failed; restarting"
-			if e.Delay > 0 {
-				msg = "failed; restarting in " + roundDelay(e.Delay).String()
-			}
-			if e.Err == nil {
-				msg = "exited; restarting"
-			}
-			fields = append(fields, zap.Duration("delay", e.Delay), zap.Int("attempt", e.Attempt))
+		stack = w.stackOf(&e)
+	}
+	fields := w.common(&e)
+	switch e.Kind {
+	case EventRestarting:
+		msg = "failed; restarting"
+		if e.Delay > 0 {
+			msg = "failed; restarting in " + roundDelay(e.Delay).String()
 		}
-		fields = w.appendStack(fields, &e)
+		if e.Err == nil {
+			msg = "exited; restarting"
+		}
+		fields = append(fields, durField("delay", e.Delay), intField("attempt", e.Attempt))
 	case EventStopped:
 		if lvl == zapcore.WarnLevel {
 			msg = "stopped with an error"
 		}
 	case EventStopTimeout:
-		fields = append(fields, zap.Duration("waited", e.Delay))
+		fields = append(fields, durField("waited", e.Delay))
 	case EventObserverDropped:
-		fields = append(fields, zap.Uint64("dropped", e.Dropped))
+		fields = append(fields, uintField("dropped", e.Dropped))
 	case eventSinkPanicked:
-		fields = append(fields, zap.String("event", e.cause.String()))
+		fields = append(fields, strField("event", e.cause.String()))
 		if pe, ok := e.Err.(*PanicError); ok {
-			fields = append(fields, zap.ByteString("stack", pe.Stack))
+			stack = pe.Stack
 		}
 	}
 	if e.Err != nil {
@@ -134,11 +226,17 @@ func (w *logWriter) write(e Event) {
 		if text == "" {
 			text = errwalk.Message(e.Err)
 		}
-		fields = append(fields, zap.String("error", text))
+		fields = append(fields, strField("error", text))
 	}
-	if ce := w.log.Check(lvl, msg); ce != nil {
-		ce.Write(fields...)
-	}
+	w.emit(lvl, msg, fields, stack)
+}
+
+// emit hands an entry built in w.fields to the backend, then keeps the
+// buffer for the next one, holding no strings of this one.
+func (w *logWriter) emit(lvl zapcore.Level, msg string, fields []logField, stack []byte) {
+	w.out.write(lvl, msg, fields, stack)
+	clear(fields)
+	w.fields = fields[:0]
 }
 
 // allow applies the child's failure-log rate limit to e, and logs the count
@@ -154,7 +252,8 @@ func (w *logWriter) allow(e *Event) bool {
 	}
 	ok, suppressed := l.allow(e.Time, e.cfg.logBurst, e.cfg.logPer)
 	if suppressed > 0 {
-		w.suppressed(e, suppressed)
+		last := w.last[e.Path]
+		w.suppressed(&last, suppressed)
 	}
 	if !ok {
 		if w.last == nil {
@@ -165,38 +264,45 @@ func (w *logWriter) allow(e *Event) bool {
 	return ok
 }
 
-// suppressed logs how many failure entries of e's child were not logged.
-func (w *logWriter) suppressed(e *Event, n int) {
-	w.log.Warn("failure entries suppressed", zap.String("supervisor", e.Supervisor), zap.String("path", e.Path),
-		zap.String("child", e.Child), zap.Int("suppressed", n))
+// suppressed logs that n failure entries of a child were not logged; last
+// is the last of them, whose fields (incarnation, restarts) the entry
+// carries, as every entry of the child does.
+func (w *logWriter) suppressed(last *Event, n int) {
+	if !w.out.enabled(zapcore.WarnLevel) {
+		return
+	}
+	w.emit(zapcore.WarnLevel, "failure entries suppressed", append(w.common(last), intField("suppressed", n)), nil)
 }
 
 // flush logs the counts still held by the rate limits when the sink
 // closes, so that a crash loop that ends within its period is not lost.
+// Each count is taken before it is written: a flush that the backend
+// interrupts (a panic, a Goexit) goes on with the others when called again.
 func (w *logWriter) flush() {
 	for path, l := range w.limits {
-		if l.suppressed > 0 {
-			e := w.last[path]
-			w.suppressed(&e, l.suppressed)
+		if n := l.suppressed; n > 0 {
 			l.suppressed = 0
+			last := w.last[path]
+			w.suppressed(&last, n)
 		}
 	}
 }
 
-// appendStack adds a panic's stack, once per rate-limit period per child.
-func (w *logWriter) appendStack(fields []zap.Field, e *Event) []zap.Field {
+// stackOf returns the stack of e's panic, once per rate-limit period per
+// child, or nil.
+func (w *logWriter) stackOf(e *Event) []byte {
 	pe, ok := e.Err.(*PanicError)
 	if !ok {
-		return fields
+		return nil
 	}
 	l := w.limits[e.Path]
 	if l != nil && l.stackShown {
-		return fields
+		return nil
 	}
 	if l != nil && e.cfg != nil {
 		l.stackShown = e.cfg.logBurst > 0
 	}
-	return append(fields, zap.ByteString("stack", pe.Stack))
+	return pe.Stack
 }
 
 // roundDelay rounds a delay for reading: to the millisecond above one.

@@ -136,7 +136,7 @@ func testLogRateLimit(t *testing.T, panics bool) {
 	stacks := 0
 	for _, e := range logs.FilterMessage("failed; restarting").All() {
 		at = append(at, e.Time.Sub(t0).String())
-		if _, ok := ssFields(e)["stack"]; ok {
+		if e.Stack != "" {
 			stacks++
 		}
 	}
@@ -147,6 +147,18 @@ func testLogRateLimit(t *testing.T, panics bool) {
 	if len(sup1) != 2 || ssFields(sup1[0])["suppressed"] != int64(57) || sup1[0].Time.Sub(t0) != 61*time.Second ||
 		ssFields(sup1[1])["suppressed"] != int64(2) {
 		t.Errorf("suppressed entries = %v, want one at 61s with suppressed=57, then one flushed with suppressed=2", sup1)
+	}
+	// Each carries the fields of the last entry it stands for: the failures
+	// at 60s and 65s, of incarnations 60 and 65.
+	for i, want := range []int64{60, 65} {
+		if i >= len(sup1) {
+			break
+		}
+		f := ssFields(sup1[i])
+		if f["supervisor"] != "root" || f["path"] != "root/a" || f["child"] != "a" ||
+			f["incarnation"] != uint64(want) || f["restarts"] != want {
+			t.Errorf("suppressed entry %d fields = %v, want those of incarnation %d, restarts %d", i, f, want, want)
+		}
 	}
 	if want := map[bool]int{false: 0, true: 2}[panics]; stacks != want {
 		t.Errorf("%d entries with a stack, want %d (once per period)", stacks, want)

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -19,6 +20,7 @@ type config struct {
 	auto               policy.AutoShutdown
 	children           []Child
 	logger             *zap.Logger
+	slogger            *slog.Logger
 	observers          []Observer
 	observerBuffer     int
 	jitter             func() float64
@@ -65,6 +67,14 @@ func WithChildren(children ...Child) Option {
 // WithLogger sets the logger for lifecycle events. Without it, a supervisor
 // run as a child inherits its parent's logger, and a root logs nothing.
 func WithLogger(l *zap.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithSlog sets a log/slog logger for lifecycle events: the same entries
+// (messages, levels, fields, rate limit) as WithLogger's, through l's
+// handler, in a sink of its own. It may be set together with WithLogger:
+// both then get every entry. Without it, a supervisor run as a child
+// inherits its parent's slog logger, and a root logs nothing through slog.
+// A panic's stack is the attribute "stack".
+func WithSlog(l *slog.Logger) Option { return func(c *config) { c.slogger = l } }
 
 // WithObserver adds an observer of lifecycle events. Observers of a
 // supervisor also see the events of the supervisors below it that have none

@@ -53,6 +53,7 @@ type child struct {
 type childExtra struct {
 	sub        *Supervisor // the supervisor running as this (declared supervisor) child
 	logger     *zap.Logger // Logger(ctx), made on first use outside the lock
+	slogger    *slogLogger // SlogLogger(ctx), made on first use outside the lock
 	startTimer *time.Timer // the current incarnation's start timeout, if armed
 	waiter     *starter    // a start waits for the child's readiness
 	stopBy     time.Time   // when the supervisor stops waiting for it; zero: no limit

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"runtime/pprof"
 	"sync"
@@ -40,6 +41,7 @@ type run struct {
 	adopted     bool                    // parent is a declared supervisor child: it adopts this tree; immutable
 	start       time.Time               // when the run began; immutable
 	log         *zap.Logger             // base of Logger(ctx); immutable
+	slog        *slog.Logger            // base of SlogLogger(ctx), or nil; immutable
 	sinks       []*sink                 // where events go (own and inherited); immutable
 	own         []*sink                 // the sinks this run starts and closes; immutable
 	quit        chan struct{}           // closed when shutdown begins
@@ -225,6 +227,7 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 		r.log = parentRun.log
 		r.sinks = append(r.sinks, parentRun.logSinks()...)
 	}
+	r.addSlog(parentRun)
 	switch {
 	case len(s.cfg.observers) > 0:
 		for i, o := range s.cfg.observers {

@@ -1,7 +1,7 @@
 package supervisor
 
-// Events leave the supervisor through sinks: each observer, and the logger,
-// has a bounded queue and a goroutine of its own. Events are built and
+// Events leave the supervisor through sinks: each observer, and each logger
+// (zap, slog), has a bounded queue and a goroutine of its own. Events are built and
 // queued with s.mu held, so they are numbered and queued in the order they
 // happen; user code (Observe, the logger's core, the methods of the errors
 // they carry) runs only in the sink's goroutine.
@@ -33,9 +33,13 @@ import (
 type sinkKind uint8
 
 const (
-	sinkLog sinkKind = iota
+	sinkLog sinkKind = iota // a zap logger (WithLogger)
 	sinkObserver
+	sinkSlog // a slog logger (WithSlog)
 )
+
+// logs reports whether k is a logger's sink (zap or slog).
+func (k *sink) logs() bool { return k.kind != sinkObserver }
 
 // sink is one consumer of events with its own queue and goroutine.
 type sink struct {
@@ -43,7 +47,7 @@ type sink struct {
 	path    string      // its name in a stuck report, such as "root/(logger)"
 	deliver func(Event) // user code inside: runs only in the sink's goroutine
 	flush   func()      // called once the queue is drained and closed, or nil
-	log     *sink       // the log sink told of an observer's panics, or nil
+	loggers []*sink     // the log sinks told of an observer's panics
 	ch      chan Event
 	dropped atomic.Uint64
 	done    chan struct{} // closed when the goroutine has taken the last event
@@ -74,7 +78,8 @@ func (k *sink) loop() {
 	}
 	k.reportDropped(time.Now())
 	if k.flush != nil {
-		k.flush()
+		for !k.flushed() {
+		}
 	}
 	normal = true
 	close(k.done)
@@ -83,13 +88,25 @@ func (k *sink) loop() {
 // one delivers e, surviving a panic.
 func (k *sink) one(e Event) {
 	defer func() {
-		if v := recover(); v != nil && k.log != nil {
+		if v := recover(); v != nil && len(k.loggers) > 0 {
 			pe := newPanicError(v)
-			k.log.publish(Event{Kind: eventSinkPanicked, Time: time.Now(), Supervisor: e.Supervisor, Path: e.Path,
-				Err: pe, text: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
+			for _, l := range k.loggers {
+				l.publish(Event{Kind: eventSinkPanicked, Time: time.Now(), Supervisor: e.Supervisor, Path: e.Path,
+					Err: pe, text: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
+			}
 		}
 	}()
 	k.deliver(e)
+}
+
+// flushed calls k.flush, surviving a panic, and reports whether it
+// returned. A flush makes progress before each call of user code, so that
+// calling it again (here, or in the goroutine that takes over after a
+// Goexit) goes on where it stopped.
+func (k *sink) flushed() (ok bool) {
+	defer func() { _ = recover() }()
+	k.flush()
+	return true
 }
 
 // reportDropped tells the consumer how many events it missed, if any.
@@ -99,8 +116,8 @@ func (k *sink) reportDropped(at time.Time) {
 		return
 	}
 	e := Event{Kind: EventObserverDropped, Time: at, Supervisor: k.path, Path: k.path, Dropped: n}
-	if k.log != nil {
-		k.log.publish(e)
+	for _, l := range k.loggers {
+		l.publish(e)
 	}
 	k.one(e)
 }
@@ -110,7 +127,7 @@ func (k *sink) publish(e Event) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	if k.closed {
-		if k.kind == sinkLog && e.Kind == EventStuckExited {
+		if k.logs() && e.Kind == EventStuckExited {
 			// A stuck child that returns after Run returned is still
 			// logged, from a goroutine of its own (user code).
 			go k.one(e)
@@ -184,13 +201,13 @@ func (r *run) sinksOf(kind sinkKind) []*sink {
 }
 
 // newObserverSink makes the sink of observer i of the supervisor at path;
-// its panics are told to the log sink among logs, if any.
+// its panics are told to the log sinks among logs.
 func newObserverSink(path string, i int, o Observer, buffer int, logs []*sink) *sink {
 	name := path + PathSeparator + "(observer " + itoa(i) + ")"
 	k := newSink(sinkObserver, name, buffer, o.Observe)
 	for _, l := range logs {
-		if l.kind == sinkLog {
-			k.log = l
+		if l.logs() {
+			k.loggers = append(k.loggers, l)
 		}
 	}
 	return k
@@ -199,7 +216,7 @@ func newObserverSink(path string, i int, o Observer, buffer int, logs []*sink) *
 // newLogSink makes the sink that logs the events of the supervisor at path
 // (and of those below it that inherit it) to log.
 func newLogSink(path string, log *zap.Logger, buffer int) *sink {
-	l := &logWriter{log: log, limits: make(map[string]*limiter)}
+	l := &logWriter{out: &zapBackend{log: log}, limits: make(map[string]*limiter)}
 	k := newSink(sinkLog, path+PathSeparator+"(logger)", buffer, l.write)
 	k.flush = l.flush
 	return k
@@ -242,7 +259,7 @@ func (r *run) emitLocked(kind EventKind, c *child, err error, delay time.Duratio
 // left stopped after an abnormal exit. Called with s.mu held.
 func (r *run) problemLocked(c *child, msg string, err error, text string) {
 	for _, k := range r.sinks {
-		if k.kind == sinkLog {
+		if k.logs() {
 			k.publish(Event{Kind: eventProblem, Time: time.Now(), Supervisor: r.path, Child: c.spec.Name, Path: c.path,
 				Incarnation: c.gen, Restarts: int(c.restarts), Err: err, text: text, note: msg, cfg: &r.s.cfg})
 		}

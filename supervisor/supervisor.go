@@ -69,6 +69,7 @@
 //	                                                                               counted; abandoned after the
 //	                                                                               budget, reported root/(observer N)
 //	logger core          recovered; delivery goes on a new goroutine takes over    as an observer: root/(logger)
+//	slog handler         recovered; delivery goes on a new goroutine takes over    as an observer: root/(slog)
 //	actor.WithReady      recovered                   that goroutine ends           only that goroutine waits
 //	notify of Run's ctx
 //

@@ -35,7 +35,7 @@ table() { # name, implementations in column order
 }
 table Start raw raw-ctx errgroup oklog suture ours ours-concurrent
 table Restart central suture ours
-table RestartLogged suture ours ours-unlimited
+table RestartLogged suture ours ours-unlimited ours-slog
 table RestartStorm central suture ours
 table CancelTree raw errgroup oklog suture ours ours-ordered
 table IdleMemory raw raw-ctx errgroup oklog suture ours ours-concurrent

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"runtime"
 	"strconv"
@@ -204,6 +205,12 @@ func startCentral(ctx context.Context, n int, w work) func() {
 func discardLogger() *zap.Logger {
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), zapcore.InfoLevel))
+}
+
+// discardSlog is the slog counterpart of discardLogger: a JSON handler
+// writing to io.Discard at Info level.
+func discardSlog() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // zapHook logs suture's events with zap, one entry per event with the

@@ -74,7 +74,8 @@ func BenchmarkRestart(b *testing.B) {
 // BenchmarkRestartLogged is BenchmarkRestart with a production zap logger
 // (JSON to io.Discard, Info level): suture logs through its EventHook,
 // ours through WithLogger, first with its default per-child rate limit of
-// failure entries, then without a limit.
+// failure entries, then without a limit; ours-slog logs through WithSlog
+// to a slog JSON handler (io.Discard, Info level), with the default limit.
 func BenchmarkRestartLogged(b *testing.B) {
 	for _, im := range []struct {
 		name  string
@@ -83,6 +84,7 @@ func BenchmarkRestartLogged(b *testing.B) {
 		{"suture", startSuture(zapHook(discardLogger()))},
 		{"ours", startOurs(unlimited, supervisor.WithLogger(discardLogger()))},
 		{"ours-unlimited", startOurs(unlimited, supervisor.WithLogger(discardLogger()), supervisor.WithLogRateLimit(0, 0))},
+		{"ours-slog", startOurs(unlimited, supervisor.WithSlog(discardSlog()))},
 	} {
 		b.Run("impl="+im.name, func(b *testing.B) { benchRestarts(b, 1, im.start) })
 	}
