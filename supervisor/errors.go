@@ -375,10 +375,26 @@ func examine(err error) errInfo {
 		if x, ok := e.(*EscalationError); ok && info.nested == nil {
 			info.nested = x
 		}
-		info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)
-		info.doNotRestart = info.doNotRestart || errwalk.Matches(e, policy.ErrDoNotRestart)
-		info.canceled = info.canceled || errwalk.Matches(e, context.Canceled)
-		info.signal = info.signal || errwalk.Matches(e, oklogrun.ErrSignal)
+		// The sentinels are compared directly (one check of e's type, not
+		// one per sentinel); an Is method, user code, only when e has one.
+		if errwalk.Comparable(e) {
+			switch e {
+			case policy.ErrEscalate:
+				info.escalate = true
+			case policy.ErrDoNotRestart:
+				info.doNotRestart = true
+			case context.Canceled:
+				info.canceled = true
+			case oklogrun.ErrSignal:
+				info.signal = true
+			}
+		}
+		if _, ok := e.(interface{ Is(error) bool }); ok {
+			info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)
+			info.doNotRestart = info.doNotRestart || errwalk.Matches(e, policy.ErrDoNotRestart)
+			info.canceled = info.canceled || errwalk.Matches(e, context.Canceled)
+			info.signal = info.signal || errwalk.Matches(e, oklogrun.ErrSignal)
+		}
 		return true
 	})
 	return info

@@ -233,7 +233,7 @@ func itoa(i int) string {
 // queues it for the sinks and subscriptions. Nothing is built when nobody
 // listens. Called with s.mu held.
 func (r *run) emitLocked(kind EventKind, c *child, err error, delay time.Duration, attempt int) {
-	r.s.counts.count(kind, err)
+	r.s.counts.countLocked(kind, err)
 	subs := r.hasSubscribers()
 	if len(r.sinks) == 0 && !subs {
 		return

@@ -99,7 +99,7 @@ type Supervisor struct {
 	leftSubs  []*Supervisor // child supervisors of ended runs that had stuck goroutines below; guarded by mu
 	readyCh   chan struct{} // closed when a run becomes ready; guarded by mu
 
-	counts counters // running totals; atomic
+	counts Counters // running totals; guarded by mu
 
 	subsMu sync.Mutex                      // serialises changes to subs
 	subs   atomic.Pointer[[]*Subscription] // immutable slice; read without a lock

@@ -206,75 +206,59 @@ type Counters struct {
 	EscalationsStuck     uint64 `json:"escalations_stuck"`
 }
 
-// counters is the live, atomic form of Counters.
-type counters struct {
-	starts, restarts                     atomic.Uint64
-	exitsNormal, exitsShutdown, exitsAbn atomic.Uint64
-	errors, panics, startTimeouts        atomic.Uint64
-	startFailures, stopTimeouts          atomic.Uint64
-	escIntensity, escDecider             atomic.Uint64
-	escBackoff, escStuck                 atomic.Uint64
-}
-
 // Counters returns the supervisor's running totals.
 func (s *Supervisor) Counters() Counters {
 	if s == nil {
 		return Counters{}
 	}
-	c := &s.counts
-	return Counters{
-		Starts: c.starts.Load(), Restarts: c.restarts.Load(),
-		ExitsNormal: c.exitsNormal.Load(), ExitsShutdown: c.exitsShutdown.Load(), ExitsAbnormal: c.exitsAbn.Load(),
-		Errors: c.errors.Load(), Panics: c.panics.Load(), StartTimeouts: c.startTimeouts.Load(),
-		StartFailures: c.startFailures.Load(), StopTimeouts: c.stopTimeouts.Load(),
-		EscalationsIntensity: c.escIntensity.Load(), EscalationsDecider: c.escDecider.Load(),
-		EscalationsBackoff: c.escBackoff.Load(), EscalationsStuck: c.escStuck.Load(),
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
 }
 
-// count adds one event of kind to the counters; err is the event's error
+// countLocked adds one event of kind to the counters, with s.mu held; err is the event's error
 // (compared by identity only: no method of a user's error runs here).
-func (c *counters) count(kind EventKind, err error) {
+func (c *Counters) countLocked(kind EventKind, err error) {
 	switch kind {
 	case EventStarted:
-		c.starts.Add(1)
+		c.Starts++
 	case EventRestarting:
-		c.restarts.Add(1)
+		c.Restarts++
 	case EventExited:
-		c.exitsNormal.Add(1)
+		c.ExitsNormal++
 	case EventStopped:
-		c.exitsShutdown.Add(1)
+		c.ExitsShutdown++
 	case EventFailed:
-		c.exitsAbn.Add(1)
+		c.ExitsAbnormal++
 		if _, timeout := err.(*startTimeoutError); timeout {
-			c.startTimeouts.Add(1)
+			c.StartTimeouts++
 		} else {
-			c.errors.Add(1)
+			c.Errors++
 		}
 	case EventPanicked:
-		c.exitsAbn.Add(1)
-		c.panics.Add(1)
+		c.ExitsAbnormal++
+		c.Panics++
 	case EventStartFailed:
 		// A start that failed by an error or a panic was counted by the
 		// exit's own event; one that timed out was stopped (a shutdown
 		// exit), so its timeout is counted here.
-		c.startFailures.Add(1)
+		c.StartFailures++
 		if _, timeout := err.(*startTimeoutError); timeout {
-			c.startTimeouts.Add(1)
+			c.StartTimeouts++
 		}
 	case EventStopTimeout:
-		c.stopTimeouts.Add(1)
+		c.StopTimeouts++
 	case EventEscalated:
 		if esc, ok := err.(*EscalationError); ok {
 			switch esc.Reason {
 			case "intensity":
-				c.escIntensity.Add(1)
-			case "decider":
-				c.escDecider.Add(1)
+				c.EscalationsIntensity++
+			case "decider", "decider-failed":
+				c.EscalationsDecider++
 			case "backoff":
-				c.escBackoff.Add(1)
+				c.EscalationsBackoff++
 			case "stuck":
-				c.escStuck.Add(1)
+				c.EscalationsStuck++
 			}
 		}
 	}
