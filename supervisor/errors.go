@@ -371,33 +371,47 @@ type errInfo struct {
 func examine(err error) errInfo {
 	info := errInfo{text: errText(err)}
 	_, info.panicked = err.(*PanicError)
+	switch err.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+	default:
+		// A chain of one, such as errors.New's: no walk (the restart
+		// path's common case).
+		info.match(err)
+		return info
+	}
 	errwalk.Walk(err, func(e error) bool {
-		if x, ok := e.(*EscalationError); ok && info.nested == nil {
-			info.nested = x
-		}
-		// The sentinels are compared directly (one check of e's type, not
-		// one per sentinel); an Is method, user code, only when e has one.
-		if errwalk.Comparable(e) {
-			switch e {
-			case policy.ErrEscalate:
-				info.escalate = true
-			case policy.ErrDoNotRestart:
-				info.doNotRestart = true
-			case context.Canceled:
-				info.canceled = true
-			case oklogrun.ErrSignal:
-				info.signal = true
-			}
-		}
-		if _, ok := e.(interface{ Is(error) bool }); ok {
-			info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)
-			info.doNotRestart = info.doNotRestart || errwalk.Matches(e, policy.ErrDoNotRestart)
-			info.canceled = info.canceled || errwalk.Matches(e, context.Canceled)
-			info.signal = info.signal || errwalk.Matches(e, oklogrun.ErrSignal)
-		}
+		info.match(e)
 		return true
 	})
 	return info
+}
+
+// match records what one error of a chain is. Called by examine, in the
+// child's goroutine.
+func (info *errInfo) match(e error) {
+	if x, ok := e.(*EscalationError); ok && info.nested == nil {
+		info.nested = x
+	}
+	// The sentinels are compared directly (one check of e's type, not
+	// one per sentinel); an Is method, user code, only when e has one.
+	if errwalk.Comparable(e) {
+		switch e {
+		case policy.ErrEscalate:
+			info.escalate = true
+		case policy.ErrDoNotRestart:
+			info.doNotRestart = true
+		case context.Canceled:
+			info.canceled = true
+		case oklogrun.ErrSignal:
+			info.signal = true
+		}
+	}
+	if _, ok := e.(interface{ Is(error) bool }); ok {
+		info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)
+		info.doNotRestart = info.doNotRestart || errwalk.Matches(e, policy.ErrDoNotRestart)
+		info.canceled = info.canceled || errwalk.Matches(e, context.Canceled)
+		info.signal = info.signal || errwalk.Matches(e, oklogrun.ErrSignal)
+	}
 }
 
 // errText returns err's text, surviving a panic in its Error method.
