@@ -56,7 +56,6 @@ type childExtra struct {
 	slogger    *slogLogger // SlogLogger(ctx), made on first use outside the lock
 	startTimer *time.Timer // the current incarnation's start timeout, if armed
 	waiter     *starter    // a start waits for the child's readiness
-	stopBy     time.Time   // when the supervisor stops waiting for it; zero: no limit
 	readyAt    int64       // when the incarnation became ready, as r.mono; kept only when backoff needs the time
 	lastErr    error       // the last abnormal exit
 	lastText   string      // its text, taken outside the lock
@@ -276,10 +275,21 @@ func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 	s := c.r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.st != lsStopping || c.x == nil || c.x.stopBy.IsZero() {
+	if c.st != lsStopping {
 		return time.Time{}, false
 	}
-	return c.x.stopBy, true
+	// Not stored (a field in every record that stops): the stop began when
+	// c entered stopping, and waits for the child's shutdown timeout, cut
+	// by the shutdown budget's end if there is one.
+	asked := c.r.at(c.since)
+	var by time.Time
+	if d := c.shutdownTimeout(); d != policy.Infinity {
+		by = asked.Add(d)
+	}
+	if dl := c.r.deadline; !dl.IsZero() && (by.IsZero() || dl.Before(by)) {
+		by = dl
+	}
+	return by, !by.IsZero()
 }
 
 // backoffSpec returns the child's backoff policy.

@@ -182,9 +182,6 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 	c.gen++
 	gen := c.gen
 	c.timedOut = false
-	if c.x != nil {
-		c.x.stopBy = time.Time{}
-	}
 	var ctx context.Context = c
 	if c.waitReady {
 		// Readiness binds to this incarnation: a Ready from an earlier

@@ -48,9 +48,6 @@ func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now
 		return false
 	}
 	c.then = then
-	if timeout != policy.Infinity {
-		c.extra().stopBy = now.Add(timeout)
-	}
 	c.stopTimerLocked()
 	return true
 }
