@@ -147,6 +147,9 @@ func (s *Supervisor) forgetStuckLocked(path string) {
 
 // dedupStuck keeps the first report of each path.
 func dedupStuck(in []StuckChild) []StuckChild {
+	if len(in) < 2 {
+		return in
+	}
 	seen := make(map[string]bool, len(in))
 	out := in[:0]
 	for _, st := range in {
