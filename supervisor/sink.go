@@ -248,6 +248,9 @@ func (r *run) emitLocked(kind EventKind, c *child, err error, delay time.Duratio
 		}
 	}
 	for _, k := range r.sinks {
+		if k.logs() && (kind == EventFailed || kind == EventPanicked) {
+			continue // a log entry is written for the restart or stop that follows, not the exit
+		}
 		k.publish(e)
 	}
 	if subs {
