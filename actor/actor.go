@@ -75,6 +75,17 @@ func Ready(ctx context.Context) {
 	}
 }
 
+// Waiting reports whether Ready(ctx) would notify someone: whether a
+// notify function was set with WithReady on ctx or a context it derives
+// from (and not hidden by a nil one). It calls nothing.
+func Waiting(ctx context.Context) bool {
+	if ctx == nil {
+		return false
+	}
+	f, ok := ctx.Value(readyKey{}).(func())
+	return ok && f != nil
+}
+
 // WithReady returns a copy of parent on which Ready calls notify. It is how a
 // supervisor waits for a child's readiness: it runs the child with the
 // returned context and waits for notify to be called. notify must be safe to

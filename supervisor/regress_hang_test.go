@@ -404,8 +404,17 @@ func TestItem21OneProfilePerShutdown(t *testing.T) {
 // together: the time to drop them grows linearly (quadratic removal would
 // take 16 times longer), and 10k take well under 2s.
 func TestItem22ManyTemporariesLinear(t *testing.T) {
-	small := rgEndTemporaries(t, 2500)
-	large := rgEndTemporaries(t, 10000)
+	// The fastest of three runs of each size: other load on the machine
+	// only ever makes a run slower.
+	fastest := func(n int) time.Duration {
+		best := rgEndTemporaries(t, n)
+		for range 2 {
+			best = min(best, rgEndTemporaries(t, n))
+		}
+		return best
+	}
+	small := fastest(2500)
+	large := fastest(10000)
 	t.Logf("2500 temporaries ended in %v, 10000 in %v", small, large)
 	if large > 2*time.Second {
 		t.Errorf("10000 temporaries ending together took %v", large)

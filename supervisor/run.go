@@ -297,7 +297,7 @@ func (r *run) main() error {
 // of its own, never on Run's.
 func (r *run) signalReady() {
 	switch {
-	case r.parent == nil:
+	case r.parent == nil && actor.Waiting(r.runCtx):
 		go func() {
 			defer func() { _ = recover() }()
 			actor.Ready(r.runCtx)

@@ -248,6 +248,7 @@ func TestShutdownBudget(t *testing.T) {
 			got = append(got, s.Path+" "+s.Waited.String())
 		}
 		ssWant(t, "stuck", got, []string{"root/c 3s", "root/b 0s", "root/a 0s"})
+		synctest.Wait() // b, cancelled as Run gave up on it, has logged that
 		ssWant(t, "b was cancelled once the budget was spent", log.get(), []string{
 			"start b", "cancel b supervisor shutting down",
 		})
