@@ -334,7 +334,7 @@ func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
 		v.problem = ErrGoexit
 	}
 	if v.info.text == "" && err != nil {
-		v.info.text = err.Error()
+		v.info.text = errText(err) // guarded: a panic here, during Goexit, would crash
 	}
 	v.decided = true
 	s := r.s

@@ -246,20 +246,30 @@ func Logger(ctx context.Context) *zap.Logger {
 	if c == nil {
 		return zap.NewNop()
 	}
+	return scopedLogger(c, func(x *childExtra) **zap.Logger { return &x.logger },
+		func() *zap.Logger { return c.r.log.With(zap.String("path", c.path)) })
+}
+
+// scopedLogger returns the logger kept in slot of c's record, making it
+// with build on first use. build is user code (a zap core's With, a slog
+// handler's WithAttrs): it runs without the lock, in the caller's
+// goroutine; if two callers race, the first logger kept wins.
+func scopedLogger[L comparable](c *child, slot func(*childExtra) *L, build func() L) L {
+	var none L
 	s := c.r.s
 	s.mu.Lock()
-	l := c.extra().logger
+	l := *slot(c.extra())
 	s.mu.Unlock()
-	if l != nil {
+	if l != none {
 		return l
 	}
-	l = c.r.log.With(zap.String("path", c.path)) // user code (the core's With): no lock held
+	l = build()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.x.logger == nil {
-		c.x.logger = l
+	if p := slot(c.x); *p == none {
+		*p = l
 	}
-	return c.x.logger
+	return *slot(c.x)
 }
 
 // StopDeadline returns the time by which the child whose incarnation ctx

@@ -26,20 +26,8 @@ func SlogLogger(ctx context.Context) *slog.Logger {
 	if c == nil || c.r.slog == nil {
 		return discardSlog
 	}
-	s := c.r.s
-	s.mu.Lock()
-	l := c.extra().slogger
-	s.mu.Unlock()
-	if l != nil {
-		return l
-	}
-	l = c.r.slog.With(slog.String("path", c.path)) // user code (the handler's WithAttrs): no lock held
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c.x.slogger == nil {
-		c.x.slogger = l
-	}
-	return c.x.slogger
+	return scopedLogger(c, func(x *childExtra) **slog.Logger { return &x.slogger },
+		func() *slog.Logger { return c.r.slog.With(slog.String("path", c.path)) })
 }
 
 // addSlog gives r the slog sink of its own supervisor's WithSlog or, for a
