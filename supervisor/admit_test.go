@@ -22,11 +22,11 @@ func TestItem20AdmissionsNeverGoBack(t *testing.T) {
 	t0 := r.start
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(5*time.Second), 0); !ok {
+	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(5*time.Second), t0.Add(5*time.Second), 0); !ok {
 		t.Fatal("first restart refused")
 	}
 	// Recorded at 1s, admitted after the one at 5s: it counts at 5s.
-	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(time.Second), 0); !ok {
+	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(time.Second), t0.Add(6*time.Second), 0); !ok {
 		t.Fatal("second restart refused")
 	}
 	if !r.lastAdmit.Equal(t0.Add(5 * time.Second)) {
@@ -34,7 +34,7 @@ func TestItem20AdmissionsNeverGoBack(t *testing.T) {
 	}
 	// At 14s both still count (5s + 10s > 14s): a third is refused. Had the
 	// out-of-order one counted at 1s, it would have left the window at 11s.
-	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(14*time.Second), 0); ok {
+	if _, ok := r.admitLocked(c, nil, errInfo{}, t0.Add(14*time.Second), t0.Add(14*time.Second), 0); ok {
 		t.Error("third restart within the window admitted")
 	}
 	if n := r.window.Count(t0.Add(14 * time.Second)); n != 2 {

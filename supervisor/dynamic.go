@@ -83,10 +83,11 @@ func (s *Supervisor) Remove(name string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.st != lsRemoved && c.moveLocked(evDrop, lsRemoved, time.Now()) {
+	now := time.Now()
+	if c.st != lsRemoved && c.moveLocked(evDrop, lsRemoved, now) {
 		r.unlinkLocked(c)
 	}
-	r.emitLocked(EventRemoved, c, nil, 0, 0)
+	r.emitLocked(EventRemoved, c, nil, now, 0, 0)
 	return nil
 }
 

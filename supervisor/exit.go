@@ -191,7 +191,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 		x := c.extra()
 		x.lastErr, x.lastText = err, v.info.text
 	}
-	r.emitExitLocked(c, err, v.info, false)
+	r.emitExitLocked(c, err, v.info, now, false)
 	if w := c.waiterLocked(); w != nil {
 		// A start waits on this incarnation: it learns of the exit. A nil
 		// return before readiness is a start followed by a normal exit: the
@@ -249,7 +249,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 		s.mu.Unlock()
 		return nil, 0, 0, false
 	}
-	delay, ok := r.admitLocked(c, err, v.info, now, v.jitter)
+	delay, ok := r.admitLocked(c, err, v.info, now, now, v.jitter)
 	if !ok {
 		c.moveLocked(evEnd, lsStopped, now)
 		s.mu.Unlock()
@@ -265,7 +265,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 // cleanly. It unlocks s.mu.
 func (r *run) endSupervisorLocked(c *child, err error, now time.Time) {
 	s := r.s
-	r.emitLocked(EventExited, c, err, 0, 0)
+	r.emitLocked(EventExited, c, err, now, 0, 0)
 	c.moveLocked(evEnd, lsStopped, now)
 	if w := c.waiterLocked(); w != nil {
 		c.setWaiterLocked(nil)
@@ -295,7 +295,7 @@ func (r *run) returnedLocked(c *child, err error, info errInfo) {
 		r.unstuckLocked(c, err, now)
 		return
 	}
-	r.emitExitLocked(c, err, info, true)
+	r.emitExitLocked(c, err, info, now, true)
 	if w := c.waiterLocked(); w != nil {
 		c.setWaiterLocked(nil)
 		if err == nil {
@@ -369,15 +369,15 @@ func (r *run) randomFraction() (f float64) {
 
 // emitExitLocked emits the event for an incarnation's end. Called with s.mu
 // held.
-func (r *run) emitExitLocked(c *child, err error, info errInfo, shutdown bool) {
+func (r *run) emitExitLocked(c *child, err error, info errInfo, now time.Time, shutdown bool) {
 	switch {
 	case shutdown:
-		r.emitLocked(EventStopped, c, err, 0, 0)
+		r.emitLocked(EventStopped, c, err, now, 0, 0)
 	case err == nil:
-		r.emitLocked(EventExited, c, nil, 0, 0)
+		r.emitLocked(EventExited, c, nil, now, 0, 0)
 	case info.panicked:
-		r.emitLocked(EventPanicked, c, err, 0, 0)
+		r.emitLocked(EventPanicked, c, err, now, 0, 0)
 	default:
-		r.emitLocked(EventFailed, c, err, 0, 0)
+		r.emitLocked(EventFailed, c, err, now, 0, 0)
 	}
 }

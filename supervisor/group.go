@@ -78,10 +78,11 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 		}
 		s.mu.Lock()
 		for _, x := range remove {
-			if x.st != lsRemoved && x.moveLocked(evDrop, lsRemoved, time.Now()) {
+			now := time.Now()
+			if x.st != lsRemoved && x.moveLocked(evDrop, lsRemoved, now) {
 				r.unlinkLocked(x)
 			}
-			r.emitLocked(EventRemoved, x, nil, 0, 0)
+			r.emitLocked(EventRemoved, x, nil, now, 0, 0)
 		}
 		s.mu.Unlock()
 		if delay > 0 && !r.groupDelay(failed, delay) {
@@ -99,7 +100,7 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 		next.moveLocked(evRejoin, lsPending, now)
 		var ok bool
 		q = request{err: err, info: info, at: now}
-		delay, ok = r.admitLocked(next, err, q.info, now, 0)
+		delay, ok = r.admitLocked(next, err, q.info, now, now, 0)
 		if !ok {
 			next.moveLocked(evGiveUp, lsStopped, now)
 		}

@@ -27,9 +27,11 @@ type logBackend interface {
 	// enabled reports whether entries at lvl are wanted; an entry that
 	// is not is not built.
 	enabled(lvl zapcore.Level) bool
-	// write writes one entry. stack, a panic's stack, may be nil.
-	// fields is valid only during the call.
-	write(lvl zapcore.Level, msg string, fields []logField, stack []byte)
+	// write writes one entry, stamped at (the time of the event it
+	// reports, not of the write: entries are written after the fact, in
+	// the sink's goroutine). stack, a panic's stack, may be nil. fields
+	// is valid only during the call.
+	write(at time.Time, lvl zapcore.Level, msg string, fields []logField, stack []byte)
 }
 
 // fieldKind is the type of a logField's value.
@@ -68,11 +70,12 @@ type zapBackend struct{ log *zap.Logger }
 
 func (b *zapBackend) enabled(lvl zapcore.Level) bool { return b.log.Core().Enabled(lvl) }
 
-func (b *zapBackend) write(lvl zapcore.Level, msg string, fields []logField, stack []byte) {
+func (b *zapBackend) write(at time.Time, lvl zapcore.Level, msg string, fields []logField, stack []byte) {
 	ce := b.log.Check(lvl, msg)
 	if ce == nil {
 		return
 	}
+	ce.Time = at
 	if len(stack) > 0 {
 		ce.Stack = string(trimNewline(stack))
 	}
@@ -228,13 +231,13 @@ func (w *logWriter) write(e Event) {
 		}
 		fields = append(fields, strField("error", text))
 	}
-	w.emit(lvl, msg, fields, stack)
+	w.emit(e.Time, lvl, msg, fields, stack)
 }
 
 // emit hands an entry built in w.fields to the backend, then keeps the
 // buffer for the next one, holding no strings of this one.
-func (w *logWriter) emit(lvl zapcore.Level, msg string, fields []logField, stack []byte) {
-	w.out.write(lvl, msg, fields, stack)
+func (w *logWriter) emit(at time.Time, lvl zapcore.Level, msg string, fields []logField, stack []byte) {
+	w.out.write(at, lvl, msg, fields, stack)
 	clear(fields)
 	w.fields = fields[:0]
 }
@@ -253,7 +256,7 @@ func (w *logWriter) allow(e *Event) bool {
 	ok, suppressed := l.allow(e.Time, e.cfg.logBurst, e.cfg.logPer)
 	if suppressed > 0 {
 		last := w.last[e.Path]
-		w.suppressed(&last, suppressed)
+		w.suppressed(e.Time, &last, suppressed)
 	}
 	if !ok {
 		if w.last == nil {
@@ -266,12 +269,13 @@ func (w *logWriter) allow(e *Event) bool {
 
 // suppressed logs that n failure entries of a child were not logged; last
 // is the last of them, whose fields (incarnation, restarts) the entry
-// carries, as every entry of the child does.
-func (w *logWriter) suppressed(last *Event, n int) {
+// carries, as every entry of the child does. at is when the count is
+// taken.
+func (w *logWriter) suppressed(at time.Time, last *Event, n int) {
 	if !w.out.enabled(zapcore.WarnLevel) {
 		return
 	}
-	w.emit(zapcore.WarnLevel, "failure entries suppressed", append(w.common(last), intField("suppressed", n)), nil)
+	w.emit(at, zapcore.WarnLevel, "failure entries suppressed", append(w.common(last), intField("suppressed", n)), nil)
 }
 
 // flush logs the counts still held by the rate limits when the sink
@@ -283,7 +287,7 @@ func (w *logWriter) flush() {
 		if n := l.suppressed; n > 0 {
 			l.suppressed = 0
 			last := w.last[path]
-			w.suppressed(&last, n)
+			w.suppressed(time.Now(), &last, n)
 		}
 	}
 }

@@ -91,7 +91,7 @@ func (r *run) handle(q request) (bool, error) {
 		return true, r.escalate(q)
 	case reqAutoShutdown:
 		r.s.mu.Lock()
-		r.emitLocked(EventAutoShutdown, q.c, nil, 0, 0)
+		r.emitLocked(EventAutoShutdown, q.c, nil, time.Now(), 0, 0)
 		r.s.mu.Unlock()
 		return true, r.shutdown(ErrShutdown, nil)
 	}
@@ -106,14 +106,15 @@ func (r *run) handle(q request) (bool, error) {
 		s.mu.Unlock() // already restarted with its group, removed, or shutting down
 		return false, nil
 	}
-	delay, ok := r.admitLocked(c, q.err, q.info, q.at, q.jitter)
+	now := time.Now()
+	delay, ok := r.admitLocked(c, q.err, q.info, q.at, now, q.jitter)
 	if !ok {
-		c.moveLocked(evGiveUp, lsStopped, time.Now())
+		c.moveLocked(evGiveUp, lsStopped, now)
 		s.mu.Unlock()
 		return false, nil
 	}
 	if s.cfg.strategy == policy.OneForOne {
-		r.launchLocked(c, delay, time.Now())
+		r.launchLocked(c, delay, now)
 		s.mu.Unlock()
 		return false, nil
 	}
@@ -124,10 +125,11 @@ func (r *run) handle(q request) (bool, error) {
 
 // admitLocked counts a restart of c against the intensity window and its
 // backoff. It returns the delay before the restart, or false when the
-// supervisor must escalate instead (the escalation is queued). jitter is a
-// random fraction the child's goroutine drew, without the lock. Called with
-// s.mu held.
-func (r *run) admitLocked(c *child, err error, info errInfo, at time.Time, jitter float64) (time.Duration, bool) {
+// supervisor must escalate instead (the escalation is queued). at is when
+// the failure happened, now when it is admitted (the events' time); jitter
+// is a random fraction the child's goroutine drew, without the lock. Called
+// with s.mu held.
+func (r *run) admitLocked(c *child, err error, info errInfo, at, now time.Time, jitter float64) (time.Duration, bool) {
 	// Failures are admitted in the order they take the lock; the window
 	// needs forward-only time, so a failure recorded earlier than one
 	// already admitted counts at that one's time.
@@ -136,7 +138,7 @@ func (r *run) admitLocked(c *child, err error, info errInfo, at time.Time, jitte
 	}
 	r.lastAdmit = at
 	if !r.window.Allow(at) {
-		r.emitLocked(EventIntensityExceeded, c, err, 0, 0)
+		r.emitLocked(EventIntensityExceeded, c, err, now, 0, 0)
 		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "intensity"})
 		r.wakeWaiterLocked(c)
 		return 0, false
@@ -157,7 +159,7 @@ func (r *run) admitLocked(c *child, err error, info errInfo, at time.Time, jitte
 	}
 	c.consecutive++
 	c.restarts++
-	r.emitLocked(EventRestarting, c, err, delay, int(c.consecutive))
+	r.emitLocked(EventRestarting, c, err, now, delay, int(c.consecutive))
 	return delay, true
 }
 
@@ -171,7 +173,7 @@ func (r *run) leaveStoppedLocked(c *child, class policy.ExitClass, err error, te
 	now := time.Now()
 	if c.spec.Restart == policy.Temporary && c.moveLocked(evDrop, lsRemoved, now) {
 		r.unlinkLocked(c)
-		r.emitLocked(EventRemoved, c, nil, 0, 0)
+		r.emitLocked(EventRemoved, c, nil, now, 0, 0)
 	}
 	if !c.spec.Significant {
 		return
@@ -224,7 +226,7 @@ func (r *run) escalate(q request) error {
 	case "backoff":
 		esc.Restarts = int(q.c.consecutive)
 	}
-	r.emitLocked(EventEscalated, nil, esc, 0, 0)
+	r.emitLocked(EventEscalated, nil, esc, time.Now(), 0, 0)
 	s.mu.Unlock()
 	return r.shutdown(ErrEscalating, esc)
 }

@@ -17,11 +17,12 @@ func (r *run) shutdown(cause, result error) error {
 		close(r.quit)
 	}
 	r.ready = false
+	now := time.Now()
 	if b := s.cfg.shutdownBudget; b > 0 {
-		r.deadline = time.Now().Add(b)
+		r.deadline = now.Add(b)
 	}
 	deadline := r.deadline
-	r.emitLocked(EventShutdown, nil, result, 0, 0)
+	r.emitLocked(EventShutdown, nil, result, now, 0, 0)
 	s.mu.Unlock()
 
 	r.takeOps()

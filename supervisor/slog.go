@@ -80,7 +80,7 @@ func (b *slogBackend) enabled(lvl zapcore.Level) bool {
 	return b.h.Enabled(context.Background(), slogLevel(lvl))
 }
 
-func (b *slogBackend) write(lvl zapcore.Level, msg string, fields []logField, stack []byte) {
+func (b *slogBackend) write(at time.Time, lvl zapcore.Level, msg string, fields []logField, stack []byte) {
 	attrs := b.attrs[:0]
 	for i := range fields {
 		f := &fields[i]
@@ -98,7 +98,7 @@ func (b *slogBackend) write(lvl zapcore.Level, msg string, fields []logField, st
 	if len(stack) > 0 {
 		attrs = append(attrs, slog.String("stack", string(trimNewline(stack))))
 	}
-	r := slog.NewRecord(time.Now(), slogLevel(lvl), msg, 0)
+	r := slog.NewRecord(at, slogLevel(lvl), msg, 0)
 	r.AddAttrs(attrs...)
 	clear(attrs) // keep no strings of the event alive
 	b.attrs = attrs[:0]

@@ -107,11 +107,11 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 			err := &startTimeoutError{err: e}
 			info := w.info
 			info.text = timeoutText(info.text)
-			r.emitLocked(EventStartFailed, c, err, 0, 0)
+			r.emitLocked(EventStartFailed, c, err, time.Now(), 0, 0)
 			s.mu.Unlock()
 			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
 		case w.failed:
-			r.emitLocked(EventStartFailed, c, w.err, 0, 0)
+			r.emitLocked(EventStartFailed, c, w.err, time.Now(), 0, 0)
 			err, info := w.err, w.info
 			s.mu.Unlock()
 			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
@@ -201,7 +201,7 @@ func (r *run) startedLocked(c *child, now time.Time) {
 	if !c.waitReady {
 		c.markReadyLocked(now)
 	}
-	r.emitLocked(EventStarted, c, nil, 0, 0)
+	r.emitLocked(EventStarted, c, nil, now, 0, 0)
 	if c.waitReady {
 		r.armStartTimeoutLocked(c)
 	}
@@ -220,8 +220,9 @@ func (r *run) waitBackoff(c *child, ctx context.Context, gen uint64, delay time.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.gen == gen && c.st == lsBackoff && ctx.Err() == nil {
-		c.moveLocked(evWake, r.runState(c), time.Now())
-		r.startedLocked(c, time.Now())
+		now := time.Now()
+		c.moveLocked(evWake, r.runState(c), now)
+		r.startedLocked(c, now)
 		return true
 	}
 	r.returnedLocked(c, nil, errInfo{})
@@ -285,7 +286,7 @@ func (r *run) childReady(c *child, gen uint64) {
 	}
 	c.markReadyLocked(now)
 	c.stopTimerLocked()
-	r.emitLocked(EventReady, c, nil, 0, 0)
+	r.emitLocked(EventReady, c, nil, now, 0, 0)
 	if w := c.waiterLocked(); w != nil {
 		c.setWaiterLocked(nil)
 		w.ready = true

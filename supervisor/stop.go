@@ -85,11 +85,12 @@ func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
 	if c.st != lsStopping {
 		return c.stuckLocked() // returned meanwhile (nil), or already stuck
 	}
-	c.moveLocked(evTimeout, lsStuck, time.Now())
+	now := time.Now()
+	c.moveLocked(evTimeout, lsStuck, now)
 	c.extra().stuckAt = &StuckChild{Path: c.path, Waited: waited}
 	r.stuckLive++
 	r.stuckList = append(r.stuckList, c)
-	r.emitLocked(EventStopTimeout, c, nil, waited, 0)
+	r.emitLocked(EventStopTimeout, c, nil, now, waited, 0)
 	return c.x.stuckAt
 }
 
@@ -102,7 +103,7 @@ func (r *run) unstuckLocked(c *child, err error, now time.Time) {
 	c.moveLocked(evUnstuck, then.target(), now)
 	c.extra().stuckAt = nil
 	r.goneLocked(c)
-	r.emitLocked(EventStuckExited, c, nil, 0, 0)
+	r.emitLocked(EventStuckExited, c, nil, now, 0, 0)
 	if r.phase == phaseDone {
 		r.s.forgetStuckLocked(c.path)
 	} else {
