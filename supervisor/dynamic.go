@@ -59,7 +59,7 @@ func (s *Supervisor) Add(spec Child) error {
 	defer s.mu.Unlock()
 	if c.st == lsStuck || c.st == lsStopping {
 		c.then = thenRemoved // its name stays taken until it returns
-	} else if c.moveLocked(evDrop, lsRemoved, time.Now()) {
+	} else if c.moveLocked(evDrop, lsRemoved, r.clock()) {
 		r.unlinkLocked(c)
 	}
 	return err
@@ -83,7 +83,7 @@ func (s *Supervisor) Remove(name string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := r.clock()
 	if c.st != lsRemoved && c.moveLocked(evDrop, lsRemoved, now) {
 		r.unlinkLocked(c)
 	}

@@ -392,19 +392,20 @@ func (info *errInfo) match(e error) {
 	if x, ok := e.(*EscalationError); ok && info.nested == nil {
 		info.nested = x
 	}
-	// The sentinels are compared directly (one check of e's type, not
-	// one per sentinel); an Is method, user code, only when e has one.
-	if errwalk.Comparable(e) {
-		switch e {
-		case policy.ErrEscalate:
-			info.escalate = true
-		case policy.ErrDoNotRestart:
-			info.doNotRestart = true
-		case context.Canceled:
-			info.canceled = true
-		case oklogrun.ErrSignal:
-			info.signal = true
-		}
+	// The sentinels are compared directly; an Is method, user code, is
+	// called only when e has one. Comparing e with a sentinel cannot panic
+	// even when e's type is not comparable: interface values of different
+	// dynamic types are unequal without their values being compared, and
+	// every sentinel here is a pointer (errors.New).
+	switch e {
+	case policy.ErrEscalate:
+		info.escalate = true
+	case policy.ErrDoNotRestart:
+		info.doNotRestart = true
+	case context.Canceled:
+		info.canceled = true
+	case oklogrun.ErrSignal:
+		info.signal = true
 	}
 	if _, ok := e.(interface{ Is(error) bool }); ok {
 		info.escalate = info.escalate || errwalk.Matches(e, policy.ErrEscalate)

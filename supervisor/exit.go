@@ -127,7 +127,7 @@ func (r *run) exit(c *child, gen uint64, err error, st *stage) (context.Context,
 		s.mu.Unlock()
 		return nil, 0, 0, false
 	}
-	now := time.Now()
+	now := r.clock()
 	c.cancel(ErrExited) // an incarnation's context never outlives it
 	if !c.moveLocked(evExit, lsExiting, now) {
 		s.mu.Unlock()
@@ -149,7 +149,7 @@ func (r *run) exit(c *child, gen uint64, err error, st *stage) (context.Context,
 		s.mu.Unlock()
 		return nil, 0, 0, false
 	}
-	return r.finishExitLocked(c, err, &v, time.Now(), true)
+	return r.finishExitLocked(c, err, &v, r.clock(), true)
 }
 
 // defaultDirective decides, without user code, what follows an exit of a
@@ -173,7 +173,7 @@ func (r *run) defaultDirective(c *child, err error, v *verdict) {
 // finishExitLocked applies what follows an exit c made by itself, now in
 // state exiting, and unlocks s.mu. It returns the next incarnation when it
 // runs in the calling goroutine (canContinue).
-func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, canContinue bool) (context.Context, uint64, time.Duration, bool) {
+func (r *run) finishExitLocked(c *child, err error, v *verdict, now instant, canContinue bool) (context.Context, uint64, time.Duration, bool) {
 	s := r.s
 	class := policy.Normal
 	if c.timedOut {
@@ -263,7 +263,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now time.Time, c
 // endSupervisorLocked ends c, an EndsSupervisor child that returned nil or
 // a signal error: a normal end, after which the supervisor shuts down
 // cleanly. It unlocks s.mu.
-func (r *run) endSupervisorLocked(c *child, err error, now time.Time) {
+func (r *run) endSupervisorLocked(c *child, err error, now instant) {
 	s := r.s
 	r.emitLocked(EventExited, c, err, now, 0, 0)
 	c.moveLocked(evEnd, lsStopped, now)
@@ -290,7 +290,7 @@ const (
 // returned. Called with s.mu held.
 func (r *run) returnedLocked(c *child, err error, info errInfo) {
 	c.cancel(ErrExited)
-	now := time.Now()
+	now := r.clock()
 	if c.st == lsStuck {
 		r.unstuckLocked(c, err, now)
 		return
@@ -344,7 +344,7 @@ func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
 		s.mu.Unlock()
 		return
 	}
-	now := time.Now()
+	now := r.clock()
 	c.cancel(ErrExited)
 	if c.st != lsExiting && !c.moveLocked(evExit, lsExiting, now) {
 		s.mu.Unlock()
@@ -369,7 +369,7 @@ func (r *run) randomFraction() (f float64) {
 
 // emitExitLocked emits the event for an incarnation's end. Called with s.mu
 // held.
-func (r *run) emitExitLocked(c *child, err error, info errInfo, now time.Time, shutdown bool) {
+func (r *run) emitExitLocked(c *child, err error, info errInfo, now instant, shutdown bool) {
 	switch {
 	case shutdown:
 		r.emitLocked(EventStopped, c, err, now, 0, 0)

@@ -39,7 +39,7 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			return out
 		}
 		stop, remove, start := pick(plan.Stop), pick(plan.Remove), pick(plan.Start)
-		now := time.Now()
+		now := r.clock()
 		for _, x := range start {
 			if x == failed {
 				continue // counted when its restart was admitted
@@ -71,14 +71,14 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 				// the failure that asked for the restart.
 				s.mu.Lock()
 				r.delayed = nil
-				r.queueLocked(request{kind: reqEscalate, c: failed, err: q.err, info: q.info, at: time.Now(), reason: "stuck", blocked: st.Path})
+				r.queueLocked(request{kind: reqEscalate, c: failed, err: q.err, info: q.info, at: r.clock(), reason: "stuck", blocked: st.Path})
 				s.mu.Unlock()
 				return
 			}
 		}
 		s.mu.Lock()
 		for _, x := range remove {
-			now := time.Now()
+			now := r.clock()
 			if x.st != lsRemoved && x.moveLocked(evDrop, lsRemoved, now) {
 				r.unlinkLocked(x)
 			}
@@ -96,7 +96,7 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			return
 		}
 		s.mu.Lock()
-		now = time.Now()
+		now = r.clock()
 		next.moveLocked(evRejoin, lsPending, now)
 		var ok bool
 		q = request{err: err, info: info, at: now}

@@ -23,7 +23,7 @@ type request struct {
 	gen     uint64
 	err     error
 	info    errInfo
-	at      time.Time
+	at      instant
 	reason  string
 	jitter  float64
 	blocked string // for reason "stuck": the stuck child whose slot was needed
@@ -91,7 +91,7 @@ func (r *run) handle(q request) (bool, error) {
 		return true, r.escalate(q)
 	case reqAutoShutdown:
 		r.s.mu.Lock()
-		r.emitLocked(EventAutoShutdown, q.c, nil, time.Now(), 0, 0)
+		r.emitLocked(EventAutoShutdown, q.c, nil, r.clock(), 0, 0)
 		r.s.mu.Unlock()
 		return true, r.shutdown(ErrShutdown, nil)
 	}
@@ -106,7 +106,7 @@ func (r *run) handle(q request) (bool, error) {
 		s.mu.Unlock() // already restarted with its group, removed, or shutting down
 		return false, nil
 	}
-	now := time.Now()
+	now := r.clock()
 	delay, ok := r.admitLocked(c, q.err, q.info, q.at, now, q.jitter)
 	if !ok {
 		c.moveLocked(evGiveUp, lsStopped, now)
@@ -129,15 +129,15 @@ func (r *run) handle(q request) (bool, error) {
 // the failure happened, now when it is admitted (the events' time); jitter
 // is a random fraction the child's goroutine drew, without the lock. Called
 // with s.mu held.
-func (r *run) admitLocked(c *child, err error, info errInfo, at, now time.Time, jitter float64) (time.Duration, bool) {
+func (r *run) admitLocked(c *child, err error, info errInfo, at, now instant, jitter float64) (time.Duration, bool) {
 	// Failures are admitted in the order they take the lock; the window
 	// needs forward-only time, so a failure recorded earlier than one
 	// already admitted counts at that one's time.
-	if at.Before(r.lastAdmit) {
+	if at < r.lastAdmit {
 		at = r.lastAdmit
 	}
 	r.lastAdmit = at
-	if !r.window.Allow(at) {
+	if !r.window.Allow(r.timeAt(at)) {
 		r.emitLocked(EventIntensityExceeded, c, err, now, 0, 0)
 		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "intensity"})
 		r.wakeWaiterLocked(c)
@@ -170,7 +170,7 @@ func (r *run) leaveStoppedLocked(c *child, class policy.ExitClass, err error, te
 	if class == policy.Abnormal {
 		r.problemLocked(c, "failed; not restarted", err, text)
 	}
-	now := time.Now()
+	now := r.clock()
 	if c.spec.Restart == policy.Temporary && c.moveLocked(evDrop, lsRemoved, now) {
 		r.unlinkLocked(c)
 		r.emitLocked(EventRemoved, c, nil, now, 0, 0)
@@ -211,7 +211,7 @@ func (r *run) escalate(q request) error {
 		Child:      q.c.path,
 		Origin:     origin,
 		Reason:     q.reason,
-		Restarts:   r.window.Count(q.at),
+		Restarts:   r.window.Count(r.timeAt(q.at)),
 		Period:     s.cfg.intensity.Period,
 		Blocked:    q.blocked,
 		Err:        err,
@@ -226,7 +226,7 @@ func (r *run) escalate(q request) error {
 	case "backoff":
 		esc.Restarts = int(q.c.consecutive)
 	}
-	r.emitLocked(EventEscalated, nil, esc, time.Now(), 0, 0)
+	r.emitLocked(EventEscalated, nil, esc, r.clock(), 0, 0)
 	s.mu.Unlock()
 	return r.shutdown(ErrEscalating, esc)
 }

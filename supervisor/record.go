@@ -35,7 +35,7 @@ type child struct {
 	prev, next  *child                  // start order (a list, so that removal is O(1))
 	gen         uint64                  // incarnation number, from 1
 	cancel      context.CancelCauseFunc // cancels the current incarnation
-	since       int64                   // 1 + the last state change, as r.mono; 0: never changed
+	since       instant                 // 1 + the last state change; 0: never changed
 	x           *childExtra             // what few children need; nil until then
 	restarts    int32                   // restarts in this run
 	consecutive int32                   // restarts since the last long-enough run
@@ -56,7 +56,7 @@ type childExtra struct {
 	slogger    *slogLogger // SlogLogger(ctx), made on first use outside the lock
 	startTimer *time.Timer // the current incarnation's start timeout, if armed
 	waiter     *starter    // a start waits for the child's readiness
-	readyAt    int64       // when the incarnation became ready, as r.mono; kept only when backoff needs the time
+	readyAt    instant     // when the incarnation became ready; kept only when backoff needs the time
 	lastErr    error       // the last abnormal exit
 	lastText   string      // its text, taken outside the lock
 	stuckAt    *StuckChild // in stuck: the report
@@ -117,17 +117,17 @@ func (c *child) lastLocked() (string, error) {
 // without WaitReady) at now. Its time is kept only for a backoff that
 // resets after the incarnation ran for some time: most children need just
 // the fact. Called with s.mu held.
-func (c *child) markReadyLocked(now time.Time) {
+func (c *child) markReadyLocked(now instant) {
 	c.ranReady = true
 	if !c.backoffSpec().ResetsAfter(0) {
-		c.extra().readyAt = c.r.mono(now)
+		c.extra().readyAt = now
 	}
 }
 
 // ranLongLocked reports whether c's incarnation, ready since markReadyLocked,
 // ran long enough by at for its backoff to start again from the first
 // delay. Called with s.mu held.
-func (c *child) ranLongLocked(at time.Time) bool {
+func (c *child) ranLongLocked(at instant) bool {
 	if !c.ranReady {
 		return false
 	}
@@ -135,7 +135,7 @@ func (c *child) ranLongLocked(at time.Time) bool {
 	if b.ResetsAfter(0) {
 		return true
 	}
-	return b.ResetsAfter(time.Duration(c.r.mono(at) - c.x.readyAt))
+	return b.ResetsAfter(time.Duration(at - c.x.readyAt))
 }
 
 // subLocked returns the supervisor running as c, for a declared supervisor
@@ -180,12 +180,12 @@ func newChild(r *run, spec *Child) *child {
 
 // move applies event ev to c, taking it to next, if the state table allows
 // it; it reports whether it did. Called with s.mu held.
-func (c *child) moveLocked(ev event, next lstate, now time.Time) bool {
+func (c *child) moveLocked(ev event, next lstate, now instant) bool {
 	if !allowed(c.st, ev, next) {
 		return false
 	}
 	c.st = next
-	c.since = c.r.mono(now) + 1
+	c.since = now + 1
 	return true
 }
 

@@ -74,8 +74,10 @@ type run struct {
 	count       int    // children in the list
 	names       names  // the children by name
 	window      *policy.Window
-	lastAdmit   time.Time // the latest time given to window: admissions never go back
+	lastAdmit   instant // the latest time given to window: admissions never go back
 	seq         uint64
+	wallOf      instant   // the reading of r.clock that wall was read for
+	wall        time.Time // the wall-clock time read for wallOf (zero: none yet)
 	pending     []request
 	ready       bool
 	delayed     *child    // the failed child whose group waits out its delay
@@ -307,16 +309,42 @@ func (r *run) signalReady() {
 	}
 }
 
-// mono returns now as nanoseconds since the run began (monotonic).
-func (r *run) mono(now time.Time) int64 { return int64(now.Sub(r.start)) }
+// instant is a reading of the run's clock: the time since the run began,
+// in nanoseconds, read from the monotonic clock. The times the supervisor
+// keeps (a state's since, intensity windows, backoff resets, deadlines) are
+// instants: one clock read per transition, where time.Now costs two (wall
+// and monotonic) and a time.Time more arithmetic; on a restart that nobody
+// observes that is a tenth of its cost. As a time.Time (timeAt), an instant
+// reads as the start's wall-clock time plus the elapsed time, which drifts
+// from the system's when its wall clock is stepped or the machine was
+// suspended; an event's Time, which users read as the wall-clock time, is
+// read from the wall clock (wallLocked).
+type instant int64
 
-// at returns the time of a mono reading stored plus one (the form of
+// clock reads the run's clock.
+func (r *run) clock() instant { return instant(time.Since(r.start)) }
+
+// timeAt returns the instant i as a time.Time (monotonic reading
+// included, so it compares exactly with the instants it came from).
+func (r *run) timeAt(i instant) time.Time { return r.start.Add(time.Duration(i)) }
+
+// wallLocked returns the wall-clock time of the transition made at now:
+// read once per transition, however many events report it. Called with
+// s.mu held.
+func (r *run) wallLocked(now instant) time.Time {
+	if now != r.wallOf || r.wall.IsZero() {
+		r.wallOf, r.wall = now, time.Now()
+	}
+	return r.wall
+}
+
+// at returns the time of an instant stored plus one (the form of
 // child.since), or the zero time for 0.
-func (r *run) at(mono1 int64) time.Time {
-	if mono1 == 0 {
+func (r *run) at(since1 instant) time.Time {
+	if since1 == 0 {
 		return time.Time{}
 	}
-	return r.start.Add(time.Duration(mono1 - 1))
+	return r.timeAt(since1 - 1)
 }
 
 // startOrder returns the children in start order.

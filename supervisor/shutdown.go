@@ -17,9 +17,9 @@ func (r *run) shutdown(cause, result error) error {
 		close(r.quit)
 	}
 	r.ready = false
-	now := time.Now()
+	now := r.clock()
 	if b := s.cfg.shutdownBudget; b > 0 {
-		r.deadline = now.Add(b)
+		r.deadline = r.timeAt(now).Add(b)
 	}
 	deadline := r.deadline
 	r.emitLocked(EventShutdown, nil, result, now, 0, 0)
@@ -61,7 +61,7 @@ func (r *run) shutdown(cause, result error) error {
 	defer s.mu.Unlock()
 	for c := r.first; c != nil; c = c.next {
 		if c.st.alive() && c.st != lsStuck && c.st != lsStopping { // a safety net: nothing is left running
-			r.askStopLocked(c, 0, thenStopped, time.Now())
+			r.askStopLocked(c, 0, thenStopped, r.clock())
 			c.cancel(cause)
 		}
 	}

@@ -234,14 +234,14 @@ func itoa(i int) string {
 // listens. now is the time of the transition the event reports, which the
 // caller has already read (a clock read costs more than the rest of an
 // unobserved restart). Called with s.mu held.
-func (r *run) emitLocked(kind EventKind, c *child, err error, now time.Time, delay time.Duration, attempt int) {
+func (r *run) emitLocked(kind EventKind, c *child, err error, now instant, delay time.Duration, attempt int) {
 	r.s.counts.countLocked(kind, err)
 	subs := r.hasSubscribers()
 	if len(r.sinks) == 0 && !subs {
 		return
 	}
 	r.seq++
-	e := Event{Kind: kind, Seq: r.seq, Time: now, Supervisor: r.path, Path: r.path,
+	e := Event{Kind: kind, Seq: r.seq, Time: r.wallLocked(now), Supervisor: r.path, Path: r.path,
 		Err: err, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
 	if c != nil {
 		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)

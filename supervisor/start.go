@@ -64,13 +64,13 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 		return errInfo{}, nil // started meanwhile, or removed: nothing to do
 	}
 	if !c.waitReady {
-		r.launchLocked(c, 0, time.Now())
+		r.launchLocked(c, 0, r.clock())
 		s.mu.Unlock()
 		return errInfo{}, nil
 	}
 	w := &starter{ch: make(chan struct{}, 1)}
 	c.setWaiterLocked(w)
-	r.launchLocked(c, 0, time.Now())
+	r.launchLocked(c, 0, r.clock())
 	s.mu.Unlock()
 
 	for {
@@ -107,11 +107,11 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 			err := &startTimeoutError{err: e}
 			info := w.info
 			info.text = timeoutText(info.text)
-			r.emitLocked(EventStartFailed, c, err, time.Now(), 0, 0)
+			r.emitLocked(EventStartFailed, c, err, r.clock(), 0, 0)
 			s.mu.Unlock()
 			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
 		case w.failed:
-			r.emitLocked(EventStartFailed, c, w.err, time.Now(), 0, 0)
+			r.emitLocked(EventStartFailed, c, w.err, r.clock(), 0, 0)
 			err, info := w.err, w.info
 			s.mu.Unlock()
 			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
@@ -137,7 +137,7 @@ func (c *child) shutdownTimeout() time.Duration {
 
 // launchLocked starts a goroutine for a new incarnation of c, after delay.
 // Called with s.mu held.
-func (r *run) launchLocked(c *child, delay time.Duration, now time.Time) {
+func (r *run) launchLocked(c *child, delay time.Duration, now instant) {
 	ev := evLaunch
 	if delay > 0 {
 		ev = evDelay
@@ -168,7 +168,7 @@ func (c *child) mainAfter(ctx context.Context, delay time.Duration) {
 // nextIncarnationLocked moves c by ev into its next incarnation, creates the
 // incarnation's context and records its start (or its backoff). It returns
 // nil if the table refuses the move. Called with s.mu held.
-func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now time.Time) (context.Context, uint64) {
+func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now instant) (context.Context, uint64) {
 	next := lsRunning
 	switch {
 	case delay > 0:
@@ -197,7 +197,7 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 
 // startedLocked records that c's incarnation now runs. Called with s.mu
 // held.
-func (r *run) startedLocked(c *child, now time.Time) {
+func (r *run) startedLocked(c *child, now instant) {
 	if !c.waitReady {
 		c.markReadyLocked(now)
 	}
@@ -220,7 +220,7 @@ func (r *run) waitBackoff(c *child, ctx context.Context, gen uint64, delay time.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.gen == gen && c.st == lsBackoff && ctx.Err() == nil {
-		now := time.Now()
+		now := r.clock()
 		c.moveLocked(evWake, r.runState(c), now)
 		r.startedLocked(c, now)
 		return true
@@ -280,7 +280,7 @@ func (r *run) childReady(c *child, gen uint64) {
 	if c.gen != gen || c.timedOut {
 		return
 	}
-	now := time.Now()
+	now := r.clock()
 	if !c.moveLocked(evReady, lsRunning, now) {
 		return
 	}

@@ -10,11 +10,10 @@ import (
 // table allows it, and a refused move leaves the record unchanged. It also
 // checks that every state is reachable from idle through the table.
 func TestStateTable(t *testing.T) {
-	t0 := time.Unix(1000, 0)
-	t1 := t0.Add(time.Second)
-	r := &run{start: t0}
+	r := &run{start: time.Unix(1000, 0)}
+	t1 := instant(time.Second)
 	const before = 5 // a since value no move makes
-	after := r.mono(t1) + 1
+	after := t1 + 1
 	for s := lstate(0); s < numLstates; s++ {
 		for ev := event(0); ev < numEvents; ev++ {
 			moved := 0

@@ -22,9 +22,9 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration, then after
 		s.mu.Unlock()
 		return st
 	}
-	if !r.askStopLocked(c, timeout, then, time.Now()) {
+	if !r.askStopLocked(c, timeout, then, r.clock()) {
 		// No goroutine: move it by then right away.
-		r.settleLocked(c, then, time.Now())
+		r.settleLocked(c, then, r.clock())
 		s.mu.Unlock()
 		return nil
 	}
@@ -39,7 +39,7 @@ func (r *run) stopChild(c *child, cause error, timeout time.Duration, then after
 // after releasing s.mu. The request is recorded before the cancellation:
 // that is what makes the exit a shutdown, whatever the child returns. It
 // reports false if c has no goroutine to stop. Called with s.mu held.
-func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now time.Time) bool {
+func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now instant) bool {
 	if c.st == lsStopping {
 		c.then = then
 		return true
@@ -54,7 +54,7 @@ func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now
 
 // settleLocked moves c, which has no goroutine, where then says. Called
 // with s.mu held.
-func (r *run) settleLocked(c *child, then afterStop, now time.Time) {
+func (r *run) settleLocked(c *child, then afterStop, now instant) {
 	switch then {
 	case thenRemoved:
 		if c.moveLocked(evDrop, lsRemoved, now) {
@@ -85,7 +85,7 @@ func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
 	if c.st != lsStopping {
 		return c.stuckLocked() // returned meanwhile (nil), or already stuck
 	}
-	now := time.Now()
+	now := r.clock()
 	c.moveLocked(evTimeout, lsStuck, now)
 	c.extra().stuckAt = &StuckChild{Path: c.path, Waited: waited}
 	r.stuckLive++
@@ -97,7 +97,7 @@ func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
 // unstuckLocked records that c's abandoned goroutine finally returned: it
 // moves where its pending stop said (a manual Restart starts it again now).
 // Called with s.mu held.
-func (r *run) unstuckLocked(c *child, err error, now time.Time) {
+func (r *run) unstuckLocked(c *child, err error, now instant) {
 	then := c.then
 	restart := then == thenRestart
 	c.moveLocked(evUnstuck, then.target(), now)
@@ -125,7 +125,7 @@ func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) ti
 	s := r.s
 	waits := make([]time.Duration, len(order))
 	cancels := make([]context.CancelCauseFunc, 0, len(order))
-	start := time.Now()
+	start := r.clock()
 	s.mu.Lock()
 	for i, c := range order {
 		waits[i] = -1
@@ -150,7 +150,7 @@ func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) ti
 	}
 	var deadline time.Time
 	if first != policy.Infinity {
-		deadline = start.Add(first)
+		deadline = r.timeAt(start).Add(first)
 	}
 	if r.waitWatched(deadline) {
 		return
@@ -161,7 +161,7 @@ func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) ti
 		}
 		left := waits[i]
 		if left != policy.Infinity {
-			left -= time.Since(start)
+			left -= time.Duration(r.clock() - start)
 		}
 		r.awaitStop(c, left, waits[i])
 	}

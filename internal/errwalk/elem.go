@@ -10,8 +10,3 @@ func Matches(e, target error) bool {
 	}
 	return (comparable(target) && comparable(e) && e == target) || callIs(e, target)
 }
-
-// Comparable reports whether e can be compared with == without a panic
-// (its dynamic value holds nothing incomparable), cheaply for the common
-// pointer and basic types.
-func Comparable(e error) bool { return comparable(e) }
