@@ -8,11 +8,11 @@ import (
 	"github.com/arbor-go/arbor/policy"
 )
 
-// TestItem20AdmissionsNeverGoBack: failures recorded by their goroutines
+// TestAdmissionTimeNeverGoesBack: failures recorded by their goroutines
 // before they take the lock can reach admitLocked out of time order; the
 // window needs forward-only time, so an earlier failure counts at the time
 // of the latest one admitted, and the window's count stays right.
-func TestItem20AdmissionsNeverGoBack(t *testing.T) {
+func TestAdmissionTimeNeverGoesBack(t *testing.T) {
 	s, err := New("root", WithIntensity(policy.Intensity{MaxRestarts: 2, Period: 10 * time.Second}))
 	if err != nil {
 		t.Fatal(err)

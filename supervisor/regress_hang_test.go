@@ -1,7 +1,7 @@
 package supervisor_test
 
 // Regression tests for issue 10, "Hangs and deadlocks" and "Scale": each
-// is named after the item it covers.
+// is named after the behaviour it checks.
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func rgDoneWithin(t *testing.T, ch <-chan error, d time.Duration) error {
 	return ssDone(t, ch)
 }
 
-func TestItem01AddRacingRunStart(t *testing.T) {
+func TestAddAndRestartRacingRunStartLeaveNothingRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var live rgLive
 		sup := ssNew(t, "pool", supervisor.WithChildren(supervisor.Child{Name: "a", Actor: live.blocker()}))
@@ -96,7 +96,7 @@ func TestItem01AddRacingRunStart(t *testing.T) {
 	})
 }
 
-func TestItem02InitContextCancelled(t *testing.T) {
+func TestCancelDuringInitReturnsNil(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dialing := make(chan struct{})
 		sup := ssNew(t, "root", supervisor.WithInit(func(ctx context.Context, _ *supervisor.Supervisor) error {
@@ -115,7 +115,7 @@ func TestItem02InitContextCancelled(t *testing.T) {
 	})
 }
 
-func TestItem03BlockingObserverBudget(t *testing.T) {
+func TestBlockedObserverAbandonedWithinBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		defer synctest.Wait()
@@ -154,7 +154,7 @@ func (c *rgCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 func (c *rgCore) Write(zapcore.Entry, []zapcore.Field) error { c.write(); return nil }
 func (c *rgCore) Sync() error                                { return nil }
 
-func TestItem04BlockingLogCore(t *testing.T) {
+func TestBlockedLogCoreAbandonedWithinBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		defer synctest.Wait()
@@ -183,7 +183,7 @@ func TestItem04BlockingLogCore(t *testing.T) {
 	})
 }
 
-func TestItem04PanickingLogCore(t *testing.T) {
+func TestPanickingLogCoreLeavesSupervisionRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		core := &rgCore{LevelEnabler: zapcore.DebugLevel, write: func() { panic("core broke") }}
 		var live rgLive
@@ -255,18 +255,18 @@ func rgBadErrorTree(t *testing.T, err error) {
 	})
 }
 
-func TestItem05SelfUnwrapError(t *testing.T) { rgBadErrorTree(t, &rgSelfErr{}) }
+func TestSelfUnwrappingErrorEscalatesCleanly(t *testing.T) { rgBadErrorTree(t, &rgSelfErr{}) }
 
-func TestItem05PanickingUnwrap(t *testing.T) { rgBadErrorTree(t, &rgPanicErr{}) }
+func TestPanickingUnwrapEscalatesCleanly(t *testing.T) { rgBadErrorTree(t, &rgPanicErr{}) }
 
-// TestItem06PanicNil runs its scenario in a subprocess with
+// TestPanicNilIsAbnormalExit runs its scenario in a subprocess with
 // GODEBUG=panicnil=1, where recover returns nil for panic(nil).
-func TestItem06PanicNil(t *testing.T) {
+func TestPanicNilIsAbnormalExit(t *testing.T) {
 	if os.Getenv("ARBOR_RG_PANICNIL") == "1" {
 		rgPanicNilScenario(t)
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestItem06PanicNil$", "-test.count=1", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPanicNilIsAbnormalExit$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "ARBOR_RG_PANICNIL=1", "GODEBUG=panicnil=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "rg-panicnil-scenario-ran") {
@@ -301,7 +301,7 @@ func rgPanicNilScenario(t *testing.T) {
 	})
 }
 
-func TestItem06GoexitInInit(t *testing.T) {
+func TestGoexitInInitIsStartError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var live rgLive
 		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "a", Actor: live.blocker()}),
@@ -318,7 +318,7 @@ func TestItem06GoexitInInit(t *testing.T) {
 	})
 }
 
-func TestItem06GoexitThenPanickingDefer(t *testing.T) {
+func TestGoexitThenPanickingDeferIsOneFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var n atomic.Int64
 		var live rgLive
@@ -346,7 +346,7 @@ func TestItem06GoexitThenPanickingDefer(t *testing.T) {
 	})
 }
 
-func TestItem08HugeObserverBuffer(t *testing.T) {
+func TestOversizedObserverBufferRefused(t *testing.T) {
 	for _, n := range []int{1 << 62, supervisor.MaxObserverBuffer + 1, 0, -1} {
 		_, err := supervisor.New("root", supervisor.WithObserverBuffer(n))
 		var ce *supervisor.ConfigError
@@ -360,7 +360,7 @@ func TestItem08HugeObserverBuffer(t *testing.T) {
 	}
 }
 
-func TestItem21OneProfilePerShutdown(t *testing.T) {
+func TestManyStuckChildrenReportedFromOneProfile(t *testing.T) {
 	const n = 1000
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
@@ -400,10 +400,10 @@ func TestItem21OneProfilePerShutdown(t *testing.T) {
 	})
 }
 
-// TestItem22ManyTemporariesLinear ends n and 4n temporary children
+// TestDroppingTemporariesIsLinear ends n and 4n temporary children
 // together: the time to drop them grows linearly (quadratic removal would
 // take 16 times longer), and 10k take well under 2s.
-func TestItem22ManyTemporariesLinear(t *testing.T) {
+func TestDroppingTemporariesIsLinear(t *testing.T) {
 	// The fastest of three runs of each size: other load on the machine
 	// only ever makes a run slower.
 	fastest := func(n int) time.Duration {

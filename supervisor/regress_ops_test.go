@@ -14,7 +14,7 @@ import (
 	"github.com/arbor-go/arbor/supervisor"
 )
 
-func TestItem14KindFromSpec(t *testing.T) {
+func TestKindComesFromSpecOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		defer synctest.Wait()
@@ -52,7 +52,7 @@ func TestItem14KindFromSpec(t *testing.T) {
 	})
 }
 
-func TestItem15RemoveStuckRace(t *testing.T) {
+func TestRemoveAgainWhileStuckChildReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var live rgLive
 		sup := ssNew(t, "root")
@@ -88,7 +88,7 @@ func TestItem15RemoveStuckRace(t *testing.T) {
 	})
 }
 
-func TestItem16RestartStuckRestartsLater(t *testing.T) {
+func TestRestartOfStuckChildStartsOnceItReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		var live rgLive
@@ -125,7 +125,7 @@ func TestItem16RestartStuckRestartsLater(t *testing.T) {
 	})
 }
 
-func TestItem17OpsDuringShutdownFailFast(t *testing.T) {
+func TestOperationsDuringShutdownFailFast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := ssNewLog()
 		sup := ssNew(t, "root", supervisor.WithDrainDelay(5*time.Second), supervisor.WithChildren(
@@ -155,7 +155,7 @@ func TestItem17OpsDuringShutdownFailFast(t *testing.T) {
 	})
 }
 
-func TestItem17CleanCancelDuringInitAdd(t *testing.T) {
+func TestCancelDuringAddFromInitIsClean(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		adding := make(chan struct{})
 		sup := ssNew(t, "root", supervisor.WithInit(func(ctx context.Context, s *supervisor.Supervisor) error {
@@ -176,7 +176,7 @@ func TestItem17CleanCancelDuringInitAdd(t *testing.T) {
 	})
 }
 
-func TestItem18ZeroAndNilSupervisor(t *testing.T) {
+func TestZeroAndNilSupervisorReportNotConstructed(t *testing.T) {
 	var zero supervisor.Supervisor
 	var nilSup *supervisor.Supervisor
 	for name, s := range map[string]*supervisor.Supervisor{"zero": &zero, "nil": nilSup} {
@@ -226,11 +226,11 @@ func TestItem18ZeroAndNilSupervisor(t *testing.T) {
 	}
 }
 
-// TestItem01RestartAtRunPublishedWaitsForStart: a Restart made at the exact
+// TestRestartAtRunStartWaitsForInitialStart: a Restart made at the exact
 // moment Run has published its run, before the initial start, waits for the
 // start (which holds the operations token) and then restarts the one
 // incarnation: the child never has two, and Run returns after cancel.
-func TestItem01RestartAtRunPublishedWaitsForStart(t *testing.T) {
+func TestRestartAtRunStartWaitsForInitialStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var live, most atomic.Int64
 		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "a", Actor: actor.Func(func(ctx context.Context) error {

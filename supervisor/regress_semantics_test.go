@@ -34,7 +34,7 @@ func rgStuck(live *rgLive, release <-chan struct{}) actor.Func {
 	}
 }
 
-func TestItem09StuckSlotKeepsCause(t *testing.T) {
+func TestEscalationBlockedByStuckSlotKeepsCause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		defer synctest.Wait()
@@ -60,7 +60,7 @@ func TestItem09StuckSlotKeepsCause(t *testing.T) {
 	})
 }
 
-func TestItem10NestedEscalationJoinedWithStuck(t *testing.T) {
+func TestNestedEscalationJoinsStuckErrorAndParentRestarts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		defer synctest.Wait()
@@ -123,7 +123,7 @@ func TestItem10NestedEscalationJoinedWithStuck(t *testing.T) {
 	})
 }
 
-func TestItem11StuckReportsPruned(t *testing.T) {
+func TestStuckReportClearedOnceGoroutineReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		var live rgLive
@@ -157,7 +157,7 @@ func TestItem11StuckReportsPruned(t *testing.T) {
 	})
 }
 
-func TestItem12StaleReady(t *testing.T) {
+func TestReadyFromOlderIncarnationIsIgnored(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var inc atomic.Int64
 		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "a", WaitReady: true, StartTimeout: 10 * time.Second,
@@ -198,7 +198,7 @@ func TestItem12StaleReady(t *testing.T) {
 	})
 }
 
-func TestItem12NilBeforeReadyWaits(t *testing.T) {
+func TestNilBeforeReadyDelaysNextStartUntilReady(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := ssNewLog()
 		var inc atomic.Int64
@@ -232,7 +232,7 @@ func TestItem12NilBeforeReadyWaits(t *testing.T) {
 	})
 }
 
-func TestItem13StartTimeoutKeepsChildError(t *testing.T) {
+func TestStartTimeoutErrorKeepsChildError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var live rgLive
 		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "x", Actor: live.blocker()}))
@@ -255,7 +255,7 @@ func TestItem13StartTimeoutKeepsChildError(t *testing.T) {
 	})
 }
 
-func TestItem13DeciderPanicInError(t *testing.T) {
+func TestDeciderPanicReachableInEscalation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "f",
 			Decider: func(error) policy.Directive { panic("decider broke") },
