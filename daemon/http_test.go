@@ -167,6 +167,8 @@ func TestPprof(t *testing.T) {
 		{"/debug/pprof/nothing", 404, "unknown profile"},
 		{"/debug/pprof/goroutine?debug=x", 400, "debug"},
 		{"/debug/pprof/profile?seconds=0", 400, "seconds"},
+		{"/debug/pprof/profile?seconds=NaN", 400, "seconds"},
+		{"/debug/pprof/trace?seconds=1e300", 400, "seconds"},
 		{"/debug/pprof/profile?seconds=0.1", 200, ""},
 		{"/debug/pprof/trace?seconds=0.05", 200, ""},
 		{"/healthz", 200, "ok"},

@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"errors"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -63,13 +65,14 @@ func (c *config) validate(root *supervisor.Supervisor) error {
 	if c.budget < 0 {
 		return &supervisor.ConfigError{Field: "WithShutdownBudget", Value: c.budget, Reason: "must not be negative (zero: no budget)"}
 	}
-	if c.watchdog < 0 {
-		return &supervisor.ConfigError{Field: "WithWatchdog", Value: c.watchdog, Reason: "must not be negative (zero: no pings)"}
+	if c.watchdog < 0 || (c.watchdog > 0 && c.watchdog < MinWatchdog) {
+		return &supervisor.ConfigError{Field: "WithWatchdog", Value: c.watchdog,
+			Reason: "must be zero (no pings) or at least " + MinWatchdog.String()}
 	}
 	if !c.watchdogSet {
-		d, err := sd.SdWatchdogEnabled(false)
+		d, err := watchdogFromEnv()
 		if err != nil {
-			return &supervisor.ConfigError{Field: "WATCHDOG_USEC", Value: strconv.Quote(os.Getenv("WATCHDOG_USEC")), Reason: err.Error()}
+			return err
 		}
 		c.watchdog = d
 	}
@@ -83,6 +86,52 @@ func (c *config) validate(root *supervisor.Supervisor) error {
 		return &supervisor.ConfigError{Field: "WithPprof", Value: true, Reason: "needs a health server (WithHealthAddr)"}
 	}
 	return nil
+}
+
+// MinWatchdog is the shortest watchdog timeout WithWatchdog and
+// $WATCHDOG_USEC may set: a shorter one would make the process ping the
+// service manager in a tight loop.
+const MinWatchdog = time.Millisecond
+
+// watchdogFromEnv reads the watchdog timeout systemd sets for WatchdogSec=:
+// $WATCHDOG_USEC, for the process $WATCHDOG_PID names when it is set. It
+// is zero when $WATCHDOG_USEC is unset or the watchdog is another
+// process's. A $WATCHDOG_USEC that is not a whole number of microseconds,
+// or is below MinWatchdog, or does not fit a time.Duration, is a
+// *supervisor.ConfigError, as is a malformed $WATCHDOG_PID.
+//
+// go-systemd's SdWatchdogEnabled is not used: it multiplies the value by
+// 1000 without checking for overflow, so that a huge value becomes a
+// watchdog of a few nanoseconds.
+func watchdogFromEnv() (time.Duration, error) {
+	v := os.Getenv("WATCHDOG_USEC")
+	if v == "" {
+		return 0, nil
+	}
+	bad := func(reason string) error {
+		return &supervisor.ConfigError{Field: "WATCHDOG_USEC", Value: strconv.Quote(v), Reason: reason}
+	}
+	usec, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil && errors.Is(err, strconv.ErrRange):
+		return 0, bad("does not fit a time.Duration")
+	case err != nil:
+		return 0, bad("must be a whole number of microseconds")
+	case usec <= 0 || usec < int64(MinWatchdog/time.Microsecond):
+		return 0, bad("must be at least " + strconv.FormatInt(int64(MinWatchdog/time.Microsecond), 10) + " (" + MinWatchdog.String() + ")")
+	case usec > math.MaxInt64/int64(time.Microsecond):
+		return 0, bad("does not fit a time.Duration")
+	}
+	if pid := os.Getenv("WATCHDOG_PID"); pid != "" {
+		n, err := strconv.Atoi(pid)
+		if err != nil {
+			return 0, &supervisor.ConfigError{Field: "WATCHDOG_PID", Value: strconv.Quote(pid), Reason: "must be a process ID"}
+		}
+		if n != os.Getpid() {
+			return 0, nil // the watchdog of another process
+		}
+	}
+	return time.Duration(usec) * time.Microsecond, nil
 }
 
 // listenAddr returns addr with the loopback address 127.0.0.1 as its host
@@ -160,8 +209,10 @@ func WithNotifier(n Notifier) Option {
 // WithWatchdog sets the watchdog timeout, instead of reading it from
 // $WATCHDOG_USEC (and $WATCHDOG_PID) as systemd sets them for WatchdogSec=:
 // WATCHDOG=1 is sent every d/2 while the tree is alive. Zero sends no
-// pings; a negative d is a *supervisor.ConfigError. A malformed
-// $WATCHDOG_USEC is a *supervisor.ConfigError too.
+// pings; a negative d, or one below MinWatchdog, is a
+// *supervisor.ConfigError. So is a $WATCHDOG_USEC that is malformed, below
+// MinWatchdog or too large for a time.Duration, when the option is not
+// given: Run refuses it before the tree starts.
 func WithWatchdog(d time.Duration) Option {
 	return func(c *config) { c.watchdog, c.watchdogSet = d, true }
 }

@@ -92,7 +92,7 @@ func seconds(r *http.Request, def time.Duration) (time.Duration, error) {
 		return def, nil
 	}
 	s, err := strconv.ParseFloat(v, 64)
-	if err != nil || s <= 0 || s > 3600 {
+	if err != nil || !(s > 0 && s <= 3600) { // NaN is neither
 		return 0, fmt.Errorf("seconds must be a number above 0 and at most 3600, not %q", v)
 	}
 	return time.Duration(s * float64(time.Second)), nil
