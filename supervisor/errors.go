@@ -121,13 +121,15 @@ type EscalationError struct {
 //	intensity       root/db gave up: 3 restarts in 5s, then root/db/pool-3 failed again: dial tcp: connection refused
 //	backoff         root/db gave up: 4 consecutive restarts, then root/db/pool-3 failed again: dial tcp: ...
 //	decider         root/db gave up: decider said escalate when root/db/pool-3 failed: ...
-//	decider-failed  root/db gave up: decider failed when root/db/pool-3 failed: ...
+//	decider-failed  root/db gave up: decider failed (panic: nil map) when root/db/pool-3 failed: ...
 //	stuck           root/db gave up: restart needs the slot of stuck child root/db/cache when root/db/pool-3 failed: ...
 //
 // "failed again" says that restarts were made before (Restarts > 0); with
 // none it reads "0 restarts in 5s, then root/x failed" ("1 restart" is
-// singular). Nested escalations are not repeated: the text names the
-// origin and the leaf's error once.
+// singular). A failed decider is named by what went wrong with it: the
+// panic's value ("panic: ..."), "called runtime.Goexit", or the unknown
+// directive it returned. Nested escalations are not repeated: the text
+// names the origin and the leaf's error once.
 func (e *EscalationError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Supervisor)
@@ -143,7 +145,13 @@ func (e *EscalationError) Error() string {
 	case "decider":
 		b.WriteString(": decider said escalate when ")
 	case "decider-failed":
-		b.WriteString(": decider failed when ")
+		b.WriteString(": decider failed")
+		if why := e.deciderProblem(); why != "" {
+			b.WriteString(" (")
+			b.WriteString(why)
+			b.WriteByte(')')
+		}
+		b.WriteString(" when ")
 	case "stuck":
 		b.WriteString(": restart needs the slot of stuck child ")
 		b.WriteString(e.Blocked)
@@ -159,6 +167,15 @@ func (e *EscalationError) Error() string {
 	}
 	b.WriteString(e.leafText())
 	return b.String()
+}
+
+// deciderProblem returns the text of the decider's failure, which the
+// child's goroutine took; "" if Err is not a decider's failure.
+func (e *EscalationError) deciderProblem() string {
+	if de, ok := e.Err.(*deciderError); ok {
+		return de.text
+	}
+	return ""
 }
 
 // countRestarts returns "1 restart" or "n restarts", with adj before the
@@ -320,11 +337,15 @@ func timeoutText(text string) string {
 
 // deciderError is the error of an escalation because the decider failed
 // (panicked, called runtime.Goexit or returned an unknown directive): it
-// wraps both the child's error and the decider's problem.
-type deciderError struct{ err, problem error }
+// wraps both the child's error and the decider's problem (a *PanicError for
+// a panic), whose text the child's goroutine took.
+type deciderError struct {
+	err, problem error
+	text         string // problem's text
+}
 
 func (e *deciderError) Error() string {
-	s := "decider failed: " + e.problem.Error()
+	s := "decider failed: " + e.text
 	if e.err != nil {
 		s += " (deciding on: " + e.err.Error() + ")"
 	}
@@ -332,6 +353,14 @@ func (e *deciderError) Error() string {
 }
 
 func (e *deciderError) Unwrap() []error { return []error{e.err, e.problem} }
+
+// unknownDirectiveError is the problem of a decider that returned a
+// Directive policy does not define.
+type unknownDirectiveError struct{ dir policy.Directive }
+
+func (e *unknownDirectiveError) Error() string {
+	return "returned an unknown directive: " + e.dir.String()
+}
 
 // joinedError is Run's error when it is both an escalation (or a start
 // error) and a *StuckError: errors.Is and errors.As reach both, and its text

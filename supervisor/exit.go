@@ -100,6 +100,7 @@ type verdict struct {
 	dir     policy.Directive // what the decider says about an abnormal exit
 	decided bool             // dir is known
 	problem error            // the decider failed: why (escalate then)
+	why     string           // problem's text, taken in the child's goroutine
 	jitter  float64          // a fresh random fraction, when backoff is on
 }
 
@@ -141,7 +142,10 @@ func (r *run) exit(c *child, gen uint64, err error, st *stage) (context.Context,
 	// A decider of the child's own: consulted without the lock, for an
 	// exit that is abnormal when it happened. A stop that arrives
 	// meanwhile turns the exit into a shutdown (the decision is dropped).
-	v.dir, v.problem = policy.Decide(c.spec.Decider, err)
+	v.dir, v.problem = decide(c.spec.Decider, err)
+	if v.problem != nil {
+		v.why = errText(v.problem) // user code (the panic value's text): guarded
+	}
 	v.decided = true
 	s.mu.Lock()
 	if c.st != lsExiting {
@@ -234,7 +238,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now instant, can
 		reason := "decider"
 		if v.problem != nil {
 			reason = "decider-failed"
-			err = &deciderError{err: err, problem: v.problem}
+			err = &deciderError{err: err, problem: v.problem, text: v.why}
 		}
 		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: v.info, at: now, reason: reason})
 		r.wakeWaiterLocked(c)
@@ -331,7 +335,7 @@ func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
 	case stageExamine:
 		err = ErrGoexit
 	case stageDecide:
-		v.problem = ErrGoexit
+		v.problem, v.why = ErrGoexit, ErrGoexit.Error()
 	}
 	if v.info.text == "" && err != nil {
 		v.info.text = errText(err) // guarded: a panic here, during Goexit, would crash
@@ -351,6 +355,34 @@ func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
 		return
 	}
 	r.finishExitLocked(c, err, &v, now, false)
+}
+
+// decide asks d, a child's own decider, about err. It is policy.Decide,
+// except for what a failed decider leaves: a panic becomes a *PanicError
+// (its value and stack, as a child's panic), whose text is taken later by
+// the guarded walk, and an unknown directive an error naming it. A Goexit
+// in d unwinds through here; childMain's goexitEnd takes over.
+//
+// policy.Decide is not used because it formats the panic's value inside
+// its recover, unguarded, into a text that carries the stack: a panic in
+// the value's String or Error method would escape, and the escalation's
+// one-line text could not name the value without the stack.
+func decide(d policy.Decider, err error) (dir policy.Directive, problem error) {
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		if v := recover(); v != nil {
+			dir, problem = policy.Escalate, newPanicError(v)
+		}
+	}()
+	dir = d(err)
+	done = true
+	if dir > policy.Escalate {
+		return policy.Escalate, &unknownDirectiveError{dir: dir}
+	}
+	return dir, nil
 }
 
 // randomFraction calls the jitter source, surviving a panic in it. Calls

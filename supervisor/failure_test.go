@@ -87,9 +87,12 @@ func TestFailureDirectives(t *testing.T) {
 					rsEqual(t, "log", log.from(mark), []string{"fail W#1", "stop S#1"})
 					esc := rsEscalation(t, err)
 					reason, says := "decider", "decider said escalate"
-					if tt.name == "decider_panics" || tt.name == "decider_unknown_directive" {
+					switch tt.name {
+					case "decider_panics":
 						// The decider's failure is part of the error, not only of the logs.
-						reason, says = "decider-failed", "decider failed"
+						reason, says = "decider-failed", "decider failed (panic: decider bug)"
+					case "decider_unknown_directive":
+						reason, says = "decider-failed", "decider failed (returned an unknown directive: Directive(42))"
 					}
 					if esc.Reason != reason || esc.Child != "root/W" || !errors.Is(err, tt.err) {
 						t.Errorf("escalation %+v, want reason %s, child root/W, wrapping %v", esc, reason, tt.err)
