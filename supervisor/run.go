@@ -91,10 +91,16 @@ type run struct {
 // exceeded, a decider escalates, or its significant children end. It
 // starts the children in order, waiting for those that must become ready,
 // and returns only after every goroutine it started has returned, except
-// children it reports as stuck (and, with a shutdown budget, observers,
-// loggers or an init hook that did not return within it, reported the same
-// way). Without a budget, Run also waits for its observers and logger to
-// take the events queued so far.
+// children it reports as stuck (and, with a shutdown budget, an init hook
+// that did not return within it, reported the same way).
+//
+// Run also waits for its loggers and observers to take the events queued
+// so far, so that once it returned every event was delivered, however slow
+// a logger or observer is, as long as it keeps taking events. One that
+// takes no event for policy.DefaultShutdownTimeout (a worker's default
+// shutdown timeout) while Run waits for it is abandoned and reported like
+// a stuck child, as root/(logger), root/(slog) or root/(observer N); with a
+// shutdown budget, so is every one still busy when the budget is spent.
 //
 // Run returns nil after a clean shutdown (ctx cancelled, or auto-shutdown),
 // an *EscalationError when it gave up, a *StartError when a child failed to

@@ -121,12 +121,17 @@ func (r *run) hooksLeft(deadline time.Time) []StuckChild {
 		defer t.Stop()
 		expired = t.C
 	}
-	left := 0
+	left, spent := 0, false
 	for _, ch := range r.abandoned {
-		select {
-		case <-ch:
-			continue
-		case <-expired:
+		if !spent {
+			// The timer's channel delivers once: after it did, the
+			// others are only checked.
+			select {
+			case <-ch:
+				continue
+			case <-expired:
+				spent = true
+			}
 		}
 		select {
 		case <-ch:

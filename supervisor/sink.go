@@ -14,12 +14,16 @@ package supervisor
 //	calls Goexit         a new goroutine takes over the     the same
 //	                     queue; delivery goes on
 //	blocks forever       its queue fills, later events are  the same (the count is
-//	                     dropped and counted; Run waits for logged when it drains)
-//	                     it up to the shutdown budget, then
-//	                     reports it stuck like a child
+//	                     dropped and counted; at shutdown,  logged when it drains)
+//	                     abandoned once it took no event
+//	                     for 5s (or at the budget's end),
+//	                     reported stuck like a child
 //
-// Without a shutdown budget, Run waits for every sink to take the events
-// queued before it returns.
+// Run waits for every sink to take the events queued before it returns, for
+// as long as the sink makes progress: a sink that takes no event for
+// policy.DefaultShutdownTimeout (a worker's default shutdown timeout) is
+// abandoned, and so is every sink still busy when the shutdown budget, if
+// any, is spent. A slow sink that keeps taking events is waited for.
 
 import (
 	"sync"
@@ -27,6 +31,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/internal/errwalk"
+	"github.com/arbor-go/arbor/policy"
 	"go.uber.org/zap"
 )
 
@@ -51,13 +56,15 @@ type sink struct {
 	ch      chan Event
 	dropped atomic.Uint64
 	done    chan struct{} // closed when the goroutine has taken the last event
+	born    time.Time     // when the sink was made: the origin of took; immutable
+	took    atomic.Int64  // when the goroutine last took an event (or flushed), as time since born
 
 	mu     sync.RWMutex // guards closed against publish
 	closed bool
 }
 
 func newSink(kind sinkKind, path string, buffer int, deliver func(Event)) *sink {
-	return &sink{kind: kind, path: path, deliver: deliver, ch: make(chan Event, buffer), done: make(chan struct{})}
+	return &sink{kind: kind, path: path, deliver: deliver, ch: make(chan Event, buffer), done: make(chan struct{}), born: time.Now()}
 }
 
 // start starts the sink's goroutine.
@@ -73,17 +80,25 @@ func (k *sink) loop() {
 		}
 	}()
 	for e := range k.ch {
+		k.progress()
 		k.reportDropped(e.Time)
 		k.one(e)
 	}
 	k.reportDropped(time.Now())
 	if k.flush != nil {
-		for !k.flushed() {
+		for k.progress(); !k.flushed(); k.progress() {
 		}
 	}
 	normal = true
 	close(k.done)
 }
+
+// progress records that the sink's goroutine takes an event now (or goes
+// on flushing): what the shutdown's wait for the sink watches.
+func (k *sink) progress() { k.took.Store(int64(time.Since(k.born))) }
+
+// lastTook returns when the sink's goroutine last made progress.
+func (k *sink) lastTook() time.Time { return k.born.Add(time.Duration(k.took.Load())) }
 
 // one delivers e, surviving a panic.
 func (k *sink) one(e Event) {
@@ -151,9 +166,15 @@ func (k *sink) close() {
 	}
 }
 
-// closeSinks closes the sinks this run owns and waits for them to drain,
-// until the shutdown budget's end if there is one. It returns the sinks
-// that did not finish in time, reported like stuck children.
+// sinkStall is how long a sink may take no event, once Run waits for it,
+// before it is abandoned: a worker's default shutdown timeout.
+const sinkStall = policy.DefaultShutdownTimeout
+
+// closeSinks closes the sinks this run owns and waits for them to take the
+// events queued: for each, as long as it makes progress, until it has taken
+// no event for sinkStall, and no later than the shutdown budget's end if
+// there is one. It returns the sinks abandoned, reported like stuck
+// children, with how long Run waited for the sinks.
 func (r *run) closeSinks() []StuckChild {
 	if len(r.own) == 0 {
 		return nil
@@ -164,25 +185,54 @@ func (r *run) closeSinks() []StuckChild {
 	r.s.mu.Lock()
 	deadline := r.deadline
 	r.s.mu.Unlock()
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(max(time.Until(deadline), 0))
-		defer t.Stop()
-		expired = t.C
-	}
+	begin := time.Now()
+	// One timer for every wait, armed again for each: a timer's channel
+	// delivers once, so a wait must never select on a channel that an
+	// earlier wait already drained.
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
 	var stuck []StuckChild
 	for _, k := range r.own {
-		select {
-		case <-k.done:
-		case <-expired:
-			select {
-			case <-k.done:
-			default:
-				stuck = append(stuck, StuckChild{Path: k.path, Waited: r.s.cfg.shutdownBudget})
-			}
+		if !k.await(t, begin, deadline) {
+			stuck = append(stuck, StuckChild{Path: k.path, Waited: time.Since(begin)})
 		}
 	}
 	return stuck
+}
+
+// await waits for k's goroutine to take its last event, and reports whether
+// it did. It gives up once k has taken no event for sinkStall (counted from
+// begin at the earliest: a sink blocked during the run gets the stall anew
+// when the shutdown waits for it), or at deadline (none if zero). t is armed
+// for each wait.
+func (k *sink) await(t *time.Timer, begin, deadline time.Time) bool {
+	for {
+		last := k.lastTook()
+		if last.Before(begin) {
+			last = begin
+		}
+		end := last.Add(sinkStall)
+		if !deadline.IsZero() && deadline.Before(end) {
+			end = deadline
+		}
+		d := time.Until(end)
+		if d <= 0 {
+			select {
+			case <-k.done:
+				return true
+			default:
+				return false
+			}
+		}
+		t.Reset(d)
+		select {
+		case <-k.done:
+			return true
+		case <-t.C:
+			// Past the budget or the stall, unless it took an event
+			// meanwhile: then it is given the stall again.
+		}
+	}
 }
 
 // logSinks and observerSinks return r's sinks of one kind, for a child

@@ -66,16 +66,20 @@
 //	                                                                               abandoned after the budget and
 //	                                                                               reported as root/(init)
 //	observer             logged; delivery goes on    a new goroutine takes over    queue fills, events dropped and
-//	                                                                               counted; abandoned after the
-//	                                                                               budget, reported root/(observer N)
+//	                                                                               counted; at shutdown, abandoned
+//	                                                                               once it took no event for 5s (or
+//	                                                                               at the budget's end), reported
+//	                                                                               root/(observer N)
 //	logger core          recovered; delivery goes on a new goroutine takes over    as an observer: root/(logger)
 //	slog handler         recovered; delivery goes on a new goroutine takes over    as an observer: root/(slog)
 //	actor.WithReady      recovered                   that goroutine ends           only that goroutine waits
 //	notify of Run's ctx
 //
-// Without a shutdown budget (WithShutdownBudget), Run waits for its
-// observers and logger to take the events queued before it returns, and for
-// an init hook to return.
+// Run waits for its observers and loggers to take the events queued before
+// it returns, as long as each keeps taking events: one that takes no event
+// for policy.DefaultShutdownTimeout is abandoned and reported, and with a
+// shutdown budget (WithShutdownBudget) every wait ends with the budget.
+// Without a budget, Run waits for an init hook to return.
 package supervisor
 
 import (
