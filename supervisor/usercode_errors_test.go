@@ -110,3 +110,34 @@ func TestGroupRestartStartFailureErrorNeverExaminedOnRunsGoroutine(t *testing.T)
 		})
 	}
 }
+
+// TestNestedEscalationTextTakenByChildGoroutine has a child return an
+// *EscalationError made by user code, whose leaf text is not known and whose
+// Err is a user's error: when its supervisor gives up, the escalation's text
+// names that leaf. Reading it calls the user's Error, which must happen in
+// the child's goroutine, not on Run's (which holds the lock there).
+func TestNestedEscalationTextTakenByChildGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var e atomic.Pointer[ucErr]
+		gate := make(chan struct{})
+		failing := actor.Func(func(ctx context.Context) error {
+			<-gate
+			return &supervisor.EscalationError{Supervisor: "other", Child: "other/x", Origin: "other/x", Reason: "intensity", Err: e.Load()}
+		})
+		sup := ssNew(t, "root", supervisor.WithIntensity(policy.Intensity{MaxRestarts: 0, Period: time.Second}),
+			supervisor.WithChildren(supervisor.Child{Name: "sub", Actor: failing}))
+		u := ucGo(t.Context(), sup)
+		e.Store(&ucErr{u: u})
+		close(gate)
+		synctest.Wait()
+		err := u.result(t)
+		e.Load().check(t)
+		esc, ok := err.(*supervisor.EscalationError)
+		if !ok {
+			t.Fatalf("Run returned %T, want *supervisor.EscalationError", err)
+		}
+		if want := "root gave up: 0 restarts in 1s, then other/x failed: user error"; esc.Error() != want {
+			t.Fatalf("escalation reads %q, want %q", esc.Error(), want)
+		}
+	})
+}
