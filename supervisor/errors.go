@@ -111,7 +111,8 @@ type EscalationError struct {
 	Blocked  string        // for Reason "stuck": the stuck child whose slot the restart needed
 	Err      error         // the triggering child's error, never nil
 
-	leaf string // the leaf error's text, taken by the child's goroutine
+	leaf   string // the leaf error's text, taken by the child's goroutine
+	leafOK bool   // leaf is set (it may be empty): Error calls no user code
 }
 
 // Error reads on one line: why the supervisor gave up, then the failure it
@@ -194,7 +195,7 @@ func (e *EscalationError) Unwrap() error { return e.Err }
 // (also one joined with a *StuckError), without repeating them.
 func (e *EscalationError) leafText() string {
 	for {
-		if e.leaf != "" {
+		if e.leafOK {
 			return e.leaf
 		}
 		switch x := e.Err.(type) {
@@ -388,6 +389,7 @@ type errInfo struct {
 	text         string           // err.Error(), or a note if it panicked
 	panicked     bool             // err is a *PanicError
 	nested       *EscalationError // a child supervisor's escalation in the chain
+	leaf         string           // for nested: its leaf error's text, taken with the rest
 	escalate     bool             // policy.ErrEscalate is in the chain
 	doNotRestart bool             // policy.ErrDoNotRestart is in the chain
 	canceled     bool             // context.Canceled is in the chain
@@ -419,7 +421,10 @@ func examine(err error) errInfo {
 // child's goroutine.
 func (info *errInfo) match(e error) {
 	if x, ok := e.(*EscalationError); ok && info.nested == nil {
-		info.nested = x
+		// Its leaf's text may need user code (an escalation made by a
+		// user, or one whose leaf was not taken): read it here, in the
+		// child's goroutine, not when the supervisor escalates.
+		info.nested, info.leaf = x, x.leafText()
 	}
 	// The sentinels are compared directly; an Is method, user code, is
 	// called only when e has one. Comparing e with a sentinel cannot panic

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"errors"
 	"time"
 
 	"github.com/arbor-go/arbor/policy"
@@ -177,7 +176,8 @@ func (r *run) startGroupFresh(start []*child, failed *child) (*child, errInfo, e
 func (r *run) startGroup(start []*child) (*child, errInfo, error) {
 	for _, x := range start {
 		info, err := r.startChildInfo(x)
-		if errors.Is(err, errAborted) {
+		if err == errAborted { // see errAborted: never errors.Is on a child's error here
+
 			return nil, errInfo{}, nil
 		}
 		if se, ok := err.(*StartError); ok {

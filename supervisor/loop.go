@@ -201,7 +201,7 @@ func (r *run) escalate(q request) error {
 	}
 	origin, leaf := q.c.path, q.info.text
 	if q.info.nested != nil {
-		origin, leaf = q.info.nested.Origin, q.info.nested.leafText()
+		origin, leaf = q.info.nested.Origin, q.info.leaf
 	}
 	if q.err == nil {
 		leaf = ErrUnexpectedExit.Error()
@@ -216,6 +216,7 @@ func (r *run) escalate(q request) error {
 		Blocked:    q.blocked,
 		Err:        err,
 		leaf:       leaf,
+		leafOK:     true,
 	}
 	switch q.reason {
 	case "intensity":

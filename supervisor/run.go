@@ -278,7 +278,7 @@ func (r *run) main() error {
 			continue
 		}
 		r.releaseOps()
-		if errors.Is(err, errAborted) {
+		if err == errAborted { // never wrapped; errors.Is would call the child's error's methods here
 			return r.shutdown(ErrShutdown, nil)
 		}
 		return r.shutdown(ErrShutdown, err)
@@ -410,5 +410,8 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// errAborted reports that a start was interrupted by shutdown.
+// errAborted reports that a start was interrupted by shutdown. It is
+// returned as it is, never wrapped, so that it is recognised by ==: a start
+// failure's error is the child's, whose methods (user code) must not run on
+// Run's goroutine.
 var errAborted = errors.New("start aborted by shutdown")
