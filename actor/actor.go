@@ -14,9 +14,11 @@
 //     incarnation on the same goroutine.
 //   - An actor that other work depends on calls Ready(ctx) once it can serve;
 //     a supervisor that was told to wait starts the next child only then.
+//   - An actor may publish a short text saying what it is doing with
+//     SetStatus(ctx, text); its supervisor shows it beside the child's state.
 //
 // Package actor knows nothing of supervisors: it holds the contract, the
-// readiness signal and adapters for plain functions and for
+// readiness and status signals and adapters for plain functions and for
 // github.com/oklog/run actors.
 package actor
 

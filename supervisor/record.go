@@ -60,6 +60,8 @@ type childExtra struct {
 	lastErr    error       // the last abnormal exit
 	lastText   string      // its text, taken outside the lock
 	stuckAt    *StuckChild // in stuck: the report
+	status     string      // the text set by actor.SetStatus (see status.go)
+	statusGen  uint64      // the incarnation that set status
 }
 
 // extra returns c's rarely needed state, making it. Called with s.mu held.

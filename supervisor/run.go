@@ -251,8 +251,10 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 		r.jitter = rand.Float64
 	}
 	// The scope hides the readiness hook of Run's own context: a child's
-	// actor.Ready must not count as the supervisor's.
-	r.scope, r.cancelScope = context.WithCancelCause(actor.WithReady(context.WithoutCancel(ctx), nil))
+	// actor.Ready must not count as the supervisor's. It listens to its
+	// children's actor.SetStatus (status.go), which hides the parent's too.
+	r.scope, r.cancelScope = context.WithCancelCause(actor.WithStatus(
+		actor.WithReady(context.WithoutCancel(ctx), nil), r.childStatus))
 	r.labels = outerLabels(r.scope)
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.names = newNames(len(s.cfg.children))

@@ -34,6 +34,10 @@ type Snapshot struct {
 	Restarts int `json:"restarts"`
 	// LastError is the text of the child's last failure, if any.
 	LastError string `json:"last_error,omitempty"`
+	// Status is the text the child's current incarnation last published
+	// with actor.SetStatus, such as "waiting for leadership"; empty when it
+	// published none (or cleared it), and once the incarnation has ended.
+	Status string `json:"status,omitempty"`
 	// Since is when the child entered its state, in UTC; zero (and omitted
 	// from JSON) for a child that never started and for a root.
 	Since time.Time `json:"since,omitzero"`
@@ -157,6 +161,7 @@ type nodeCopy struct {
 	state     State
 	restarts  int
 	lastText  string
+	status    string
 	since     time.Time
 	ready     bool
 	waitReady bool
@@ -169,7 +174,7 @@ func copyChildLocked(c *child) nodeCopy {
 	lastText, _ := c.lastLocked()
 	return nodeCopy{
 		rec: c, sub: c.subLocked(), name: c.spec.Name, path: c.path, kind: c.kind(),
-		state: c.publicLocked(), restarts: int(c.restarts), lastText: lastText, since: c.r.at(c.since),
+		state: c.publicLocked(), restarts: int(c.restarts), lastText: lastText, status: c.statusLocked(), since: c.r.at(c.since),
 		ready: c.readyLocked(), waitReady: c.waitReady,
 		stuck: c.st == lsStuck, gen: c.gen,
 	}
@@ -178,7 +183,7 @@ func copyChildLocked(c *child) nodeCopy {
 func (k *nodeCopy) node() Snapshot {
 	n := Snapshot{
 		Path: k.path, Name: k.name, Kind: k.kind, State: k.state,
-		Restarts: k.restarts, LastError: k.lastText, Ready: k.ready,
+		Restarts: k.restarts, LastError: k.lastText, Status: k.status, Ready: k.ready,
 		WaitReady: k.waitReady, Incarnation: k.gen,
 	}
 	if !k.since.IsZero() {

@@ -56,6 +56,7 @@ type FlatNode struct {
 	State       State     `json:"state"`
 	Restarts    int       `json:"restarts"`
 	LastError   string    `json:"last_error,omitempty"`
+	Status      string    `json:"status,omitempty"`
 	Since       time.Time `json:"since,omitzero"`
 	Ready       bool      `json:"ready"`
 	WaitReady   bool      `json:"wait_ready"`
@@ -211,7 +212,7 @@ func count(n *Snapshot) int {
 func flatNode(n *Snapshot, id, parent int) FlatNode {
 	return FlatNode{
 		ID: id, Parent: parent, Name: n.Name, Kind: n.Kind, State: n.State,
-		Restarts: n.Restarts, LastError: n.LastError, Since: n.Since, Ready: n.Ready,
+		Restarts: n.Restarts, LastError: n.LastError, Status: n.Status, Since: n.Since, Ready: n.Ready,
 		WaitReady: n.WaitReady, Incarnation: n.Incarnation, Counters: n.Counters,
 	}
 }
@@ -245,7 +246,7 @@ func (f *FlatTree) Snapshot() (Snapshot, error) {
 		fn := &f.Nodes[i]
 		s := Snapshot{
 			Path: paths[i], Name: fn.Name, Kind: fn.Kind, State: fn.State,
-			Restarts: fn.Restarts, LastError: fn.LastError, Since: fn.Since, Ready: fn.Ready,
+			Restarts: fn.Restarts, LastError: fn.LastError, Status: fn.Status, Since: fn.Since, Ready: fn.Ready,
 			WaitReady: fn.WaitReady, Incarnation: fn.Incarnation, Counters: fn.Counters,
 		}
 		if len(kids[i]) > 0 {

@@ -16,10 +16,11 @@ const textIndentCap = 32
 //	  http [worker running ready restarts=0]
 //	  db [supervisor running ready restarts=0]
 //	    pool-3 [worker backoff restarts=4 last_error="dial tcp: refused"]
+//	  scheduler [worker running ready restarts=0 status="waiting for leadership"]
 //
 // A line shows the name, kind, state, "ready" when ready, the restarts of a
-// node that has run as a child (incarnation above zero) and the last error,
-// quoted. Past depth 32 the indentation stops growing and the line starts
+// node that has run as a child (incarnation above zero), its status and the
+// last error, both quoted. Past depth 32 the indentation stops growing and the line starts
 // with its depth in parentheses, as in "(33) name [...]", so that a line's
 // length does not grow with its depth.
 func (n Snapshot) String() string {
@@ -95,6 +96,10 @@ func (n *FlatNode) writeLine(b *strings.Builder) {
 	if n.Incarnation > 0 {
 		b.WriteString(" restarts=")
 		b.WriteString(strconv.Itoa(n.Restarts))
+	}
+	if n.Status != "" {
+		b.WriteString(" status=")
+		b.WriteString(strconv.Quote(n.Status))
 	}
 	if n.LastError != "" {
 		b.WriteString(" last_error=")

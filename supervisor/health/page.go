@@ -99,6 +99,7 @@ type nodeView struct {
 	Restarts    int                  `json:"restarts"`
 	Incarnation uint64               `json:"incarnation"`
 	LastError   string               `json:"last_error,omitempty"`
+	Status      string               `json:"status,omitempty"`
 	Since       time.Time            `json:"since,omitzero"`
 	Counters    *supervisor.Counters `json:"counters,omitempty"`
 }
@@ -113,7 +114,7 @@ func newTreeView(snap supervisor.Snapshot, h supervisor.Health, now time.Time) t
 			Kind: n.Kind.String(), State: n.State.String(),
 			Ready: n.Ready, WaitReady: n.WaitReady,
 			Restarts: n.Restarts, Incarnation: n.Incarnation,
-			LastError: n.LastError, Since: n.Since, Counters: n.Counters,
+			LastError: n.LastError, Status: n.Status, Since: n.Since, Counters: n.Counters,
 		})
 		for _, c := range n.Children {
 			walk(c, depth+1)

@@ -108,6 +108,7 @@
 
     var state = el("td", "state", n.state);
     state.classList.add(n.state === "running" ? "good" : (n.state === "stuck" ? "bad" : "warn"));
+    if (n.status) state.appendChild(el("div", "status", n.status)); // actor.SetStatus
     tr.appendChild(state);
 
     var ready = el("td", "ready", n.ready ? "ready" : "not ready");
