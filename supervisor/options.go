@@ -97,14 +97,20 @@ func WithJitter(f func() float64) Option { return func(c *config) { c.jitter = f
 // (default: no limit).
 func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
 
-// WithShutdownBudget caps the whole shutdown: each child's wait is the
-// smaller of its own timeout and what is left of the budget; once it is
-// spent, the remaining children are cancelled together and reported stuck
-// if they do not stop at once. Zero means no budget.
+// WithShutdownBudget caps the whole shutdown, counted from when it begins:
+// the drain delay, an operation in flight that the shutdown takes over (a
+// Remove, a Restart, a group restart), every child's wait, and the wait for
+// loggers and observers. Each child's wait is the smaller of its own
+// timeout and what is left of the budget; once it is spent, the remaining
+// children are cancelled together and reported stuck if they do not stop
+// at once. Zero means no budget.
 func WithShutdownBudget(d time.Duration) Option { return func(c *config) { c.shutdownBudget = d } }
 
 // WithDrainDelay sets how long the supervisor stays up but unready after
 // shutdown begins, before it stops any child, so that load balancers notice.
+// The drain counts within the shutdown budget: with a budget, the drain
+// delay must be shorter than it (New returns a *ConfigError otherwise), and
+// what the drain leaves of the budget is what the children are given.
 func WithDrainDelay(d time.Duration) Option { return func(c *config) { c.drainDelay = d } }
 
 // WithConcurrentShutdown makes shutdown cancel all children at once and wait
@@ -162,6 +168,12 @@ func (c *config) validate() error {
 		return &ConfigError{Field: "ShutdownBudget", Value: c.shutdownBudget, Reason: "must be >= 0"}
 	case c.drainDelay < 0:
 		return &ConfigError{Field: "DrainDelay", Value: c.drainDelay, Reason: "must be >= 0"}
+	case c.shutdownBudget > 0 && c.drainDelay >= c.shutdownBudget:
+		// The budget caps the whole shutdown, drain included: a drain that
+		// spends it leaves the children no time at all (each would be
+		// reported stuck "after 0s", and Run would overrun the budget).
+		return &ConfigError{Field: "DrainDelay", Value: c.drainDelay,
+			Reason: "must be shorter than the shutdown budget (" + c.shutdownBudget.String() + ")"}
 	case c.maxChildren < 0:
 		return &ConfigError{Field: "MaxChildren", Value: c.maxChildren, Reason: "must be >= 0"}
 	case c.maxChildren > 0 && len(c.children) > c.maxChildren:

@@ -22,6 +22,7 @@
 //	                       the tree: it answers until the process exits
 //	                       (":port" listens on loopback; empty: none)
 //	-drain 0               on shutdown, stay up but unready this long first
+//	                       (shorter than the tree's budget, 4/5 of -shutdown-budget)
 //	-duration 0            stop by itself after that long (0: until signalled)
 //	-log-format console    console (human-readable) or json
 //	-log-level ""          debug, info, warn or error (default: debug for
@@ -94,6 +95,11 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	case *duration < 0 || cfg.drain < 0 || *budget < 0:
 		fmt.Fprintln(stderr, "example: -duration, -drain and -shutdown-budget must not be negative")
+		return 2
+	case *budget > 0 && cfg.drain >= *budget*4/5:
+		// The tree's budget (4/5 of the process's) caps its whole
+		// shutdown, drain included.
+		fmt.Fprintln(stderr, "example: -drain must be shorter than 4/5 of -shutdown-budget (the tree's own budget)")
 		return 2
 	case *pprof && *debugAddr == "":
 		fmt.Fprintln(stderr, "example: -pprof needs -debug-addr")

@@ -144,8 +144,8 @@ func TestEndToEnd(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
 		defer cancel()
 		// A long drain keeps the shutdown waiting, unready, until the
-		// second signal comes.
-		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0", "-drain", "1m")
+		// second signal comes (the budget must be longer than the drain).
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0", "-drain", "1m", "-shutdown-budget", "10m")
 		addr := p.field(t, p.waitFor(ctx, t, msgIs("listening")), "addr")
 		p.waitFor(ctx, t, msgPrefix("tree is up"))
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
