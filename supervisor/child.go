@@ -119,7 +119,7 @@ func (c *Child) validate(auto policy.AutoShutdown) error {
 	}
 	if v, ok := c.Actor.(actor.Validator); ok {
 		if err := v.Validate(); err != nil {
-			return &ConfigError{Field: c.field("Actor"), Value: c.Actor, Reason: err.Error()}
+			return &ConfigError{Field: c.field("Actor"), Value: c.Actor, Reason: err.Error(), Err: err}
 		}
 	}
 	if err := c.Restart.Validate(); err != nil {

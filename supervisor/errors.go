@@ -277,6 +277,7 @@ type StuckChild struct {
 	Path   string        // the child's tree path
 	Waited time.Duration // how long the supervisor waited
 	Stack  string        // the goroutine's stack, found by its pprof labels
+	PID    int           // the program the child runs (see SetPID), or 0
 }
 
 // StuckError lists the children that did not stop in time, across the whole
@@ -299,6 +300,10 @@ func (e *StuckError) Error() string {
 	for i, s := range e.Stuck {
 		if i > 0 {
 			b.WriteByte(',')
+		}
+		if s.PID != 0 {
+			fmt.Fprintf(&b, " %s (after %v, pid %d)", s.Path, s.Waited, s.PID)
+			continue
 		}
 		fmt.Fprintf(&b, " %s (after %v)", s.Path, s.Waited)
 	}

@@ -60,6 +60,7 @@ type childExtra struct {
 	lastErr    error       // the last abnormal exit
 	lastText   string      // its text, taken outside the lock
 	stuckAt    *StuckChild // in stuck: the report
+	pid        int         // SetPID: the process the current incarnation runs; 0: none
 	status     string      // the text set by actor.SetStatus (see status.go)
 	statusGen  uint64      // the incarnation that set status
 }

@@ -87,7 +87,7 @@ func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
 	}
 	now := r.clock()
 	c.moveLocked(evTimeout, lsStuck, now)
-	c.extra().stuckAt = &StuckChild{Path: c.path, Waited: waited}
+	c.extra().stuckAt = &StuckChild{Path: c.path, Waited: waited, PID: c.x.pid}
 	r.stuckLive++
 	r.stuckList = append(r.stuckList, c)
 	r.emitLocked(EventStopTimeout, c, nil, now, waited, 0)
