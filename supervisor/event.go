@@ -25,7 +25,7 @@ const (
 	EventEscalated                              // the supervisor gave up; Err is the *EscalationError
 	EventAutoShutdown                           // significant children ended; the supervisor shuts down
 	EventShutdown                               // the supervisor began its shutdown
-	EventObserverDropped                        // an observer's queue was full; Dropped says how many
+	EventObserverDropped                        // a sink's queue was full; Dropped says how many, Sink which
 )
 
 var eventNames = [...]string{
@@ -69,7 +69,13 @@ type Event struct {
 	Err         error         // the exit error, escalation, or problem
 	Delay       time.Duration // backoff before a restart; how long a stop waited
 	Attempt     int           // consecutive restarts of the child, this one included
-	Dropped     uint64        // events an observer missed (EventObserverDropped)
+	Dropped     uint64        // events a sink missed (EventObserverDropped)
+	// Sink names, for EventObserverDropped, the queue that lost the
+	// events: an observer's, such as "root/(observer 1)" (numbered from 0
+	// in the order of WithObserver), or a logger's, "root/(logger)" or
+	// "root/(slog)". Supervisor and Path are then the path of the
+	// supervisor the sink belongs to.
+	Sink string
 
 	text  string    // Err's text, when the child's goroutine took it already
 	note  string    // the log message of an internal event

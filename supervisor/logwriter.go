@@ -68,6 +68,19 @@ func durField(key string, d time.Duration) logField {
 // presets).
 type zapBackend struct{ log *zap.Logger }
 
+// newZapBackend returns the backend that writes to log without the caller
+// and the stack trace zap would add (zap.NewProduction adds the caller to
+// every entry and a stack to those at Error): both would be those of the
+// sink's goroutine, the library's internals, the same in every entry and
+// of no use to the reader. The entry's fields say which child and
+// supervisor it is about; a panic's own stack is still the entry's stack.
+func newZapBackend(log *zap.Logger) *zapBackend {
+	return &zapBackend{log: log.WithOptions(zap.WithCaller(false), zap.AddStacktrace(noLevel))}
+}
+
+// noLevel enables no level: with it, zap adds no stack trace to any entry.
+var noLevel = zap.LevelEnablerFunc(func(zapcore.Level) bool { return false })
+
 func (b *zapBackend) enabled(lvl zapcore.Level) bool { return b.log.Core().Enabled(lvl) }
 
 func (b *zapBackend) write(at time.Time, lvl zapcore.Level, msg string, fields []logField, stack []byte) {
@@ -217,9 +230,9 @@ func (w *logWriter) write(e Event) {
 	case EventStopTimeout:
 		fields = append(fields, durField("waited", e.Delay))
 	case EventObserverDropped:
-		fields = append(fields, uintField("dropped", e.Dropped))
+		fields = append(fields, strField("sink", e.Sink), uintField("dropped", e.Dropped))
 	case eventSinkPanicked:
-		fields = append(fields, strField("event", e.cause.String()))
+		fields = append(fields, strField("sink", e.Sink), strField("event", e.cause.String()))
 		if pe, ok := e.Err.(*PanicError); ok {
 			stack = pe.Stack
 		}

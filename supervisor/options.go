@@ -66,6 +66,11 @@ func WithChildren(children ...Child) Option {
 
 // WithLogger sets the logger for lifecycle events. Without it, a supervisor
 // run as a child inherits its parent's logger, and a root logs nothing.
+// The entries the supervisor writes carry no caller and no stack trace of
+// their own, whatever options the logger has (zap.NewProduction's caller
+// and Error-level stack would be those of the supervisor's log goroutine);
+// a panic's entry has the panic's stack as its stack. Logger(ctx) is the
+// same logger, options kept, for the child's own entries.
 func WithLogger(l *zap.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithSlog sets a log/slog logger for lifecycle events: the same entries
@@ -73,7 +78,8 @@ func WithLogger(l *zap.Logger) Option { return func(c *config) { c.logger = l } 
 // handler, in a sink of its own. It may be set together with WithLogger:
 // both then get every entry. Without it, a supervisor run as a child
 // inherits its parent's slog logger, and a root logs nothing through slog.
-// A panic's stack is the attribute "stack".
+// A panic's stack is the attribute "stack". Records carry no source
+// position (their PC is 0): it would be the supervisor's log goroutine's.
 func WithSlog(l *slog.Logger) Option { return func(c *config) { c.slogger = l } }
 
 // WithObserver adds an observer of lifecycle events. Observers of a

@@ -50,6 +50,7 @@ func (k *sink) logs() bool { return k.kind != sinkObserver }
 type sink struct {
 	kind    sinkKind
 	path    string      // its name in a stuck report, such as "root/(logger)"
+	sup     string      // the path of the supervisor it belongs to, such as "root"
 	deliver func(Event) // user code inside: runs only in the sink's goroutine
 	flush   func()      // called once the queue is drained and closed, or nil
 	loggers []*sink     // the log sinks told of an observer's panics
@@ -107,7 +108,7 @@ func (k *sink) one(e Event) {
 			pe := newPanicError(v)
 			for _, l := range k.loggers {
 				l.publish(Event{Kind: eventSinkPanicked, Time: time.Now(), Supervisor: e.Supervisor, Path: e.Path,
-					Err: pe, text: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
+					Sink: k.path, Err: pe, text: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
 			}
 		}
 	}()
@@ -130,7 +131,7 @@ func (k *sink) reportDropped(at time.Time) {
 	if n == 0 {
 		return
 	}
-	e := Event{Kind: EventObserverDropped, Time: at, Supervisor: k.path, Path: k.path, Dropped: n}
+	e := Event{Kind: EventObserverDropped, Time: at, Supervisor: k.sup, Path: k.sup, Sink: k.path, Dropped: n}
 	for _, l := range k.loggers {
 		l.publish(e)
 	}
@@ -255,6 +256,7 @@ func (r *run) sinksOf(kind sinkKind) []*sink {
 func newObserverSink(path string, i int, o Observer, buffer int, logs []*sink) *sink {
 	name := path + PathSeparator + "(observer " + itoa(i) + ")"
 	k := newSink(sinkObserver, name, buffer, o.Observe)
+	k.sup = path
 	for _, l := range logs {
 		if l.logs() {
 			k.loggers = append(k.loggers, l)
@@ -266,8 +268,9 @@ func newObserverSink(path string, i int, o Observer, buffer int, logs []*sink) *
 // newLogSink makes the sink that logs the events of the supervisor at path
 // (and of those below it that inherit it) to log.
 func newLogSink(path string, log *zap.Logger, buffer int) *sink {
-	l := &logWriter{out: &zapBackend{log: log}, limits: make(map[string]*limiter)}
+	l := &logWriter{out: newZapBackend(log), limits: make(map[string]*limiter)}
 	k := newSink(sinkLog, path+PathSeparator+"(logger)", buffer, l.write)
+	k.sup = path
 	k.flush = l.flush
 	return k
 }

@@ -52,6 +52,7 @@ func (r *run) addSlog(parent *run) {
 func newSlogSink(path string, l *slog.Logger, buffer int) *sink {
 	w := &logWriter{out: &slogBackend{h: l.Handler()}, limits: make(map[string]*limiter)}
 	k := newSink(sinkSlog, path+PathSeparator+"(slog)", buffer, w.write)
+	k.sup = path
 	k.flush = w.flush
 	return k
 }
@@ -98,6 +99,9 @@ func (b *slogBackend) write(at time.Time, lvl zapcore.Level, msg string, fields 
 	if len(stack) > 0 {
 		attrs = append(attrs, slog.String("stack", string(trimNewline(stack))))
 	}
+	// No program counter: the record's source would be this goroutine's,
+	// the library's internals, not a place that says anything to the
+	// reader (a panic's stack is the "stack" attribute).
 	r := slog.NewRecord(at, slogLevel(lvl), msg, 0)
 	r.AddAttrs(attrs...)
 	clear(attrs) // keep no strings of the event alive

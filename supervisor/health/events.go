@@ -56,6 +56,7 @@ type eventJSON struct {
 	DelayMS     float64   `json:"delay_ms,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
 	Dropped     uint64    `json:"dropped,omitempty"`
+	Sink        string    `json:"sink,omitempty"` // observer_dropped: the queue that lost events
 }
 
 // helloJSON is the data of the "event: hello" that opens a stream.
@@ -180,7 +181,7 @@ func (st *sse) lifecycle(e supervisor.Event, path string) (end string) {
 		Incarnation: e.Incarnation, Restarts: e.Restarts,
 		Error:   errorText(e.Err),
 		DelayMS: float64(e.Delay) / float64(time.Millisecond),
-		Attempt: e.Attempt, Dropped: e.Dropped,
+		Attempt: e.Attempt, Dropped: e.Dropped, Sink: e.Sink,
 	})
 	if e.Kind == supervisor.EventShutdown && e.Child == "" && e.Supervisor == path {
 		return supervisor.ReasonShuttingDown
