@@ -68,4 +68,3 @@ func TestDrainCountsWithinTheBudget(t *testing.T) {
 		}
 	})
 }
-
