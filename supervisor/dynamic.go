@@ -13,7 +13,9 @@ import (
 // (nothing is counted or retried then, and the child is not kept), or an
 // *OpError naming the supervisor and the child whose Err is ErrMaxChildren,
 // ErrNotRunning (before Run, or after it returned) or ErrShuttingDown (at
-// once, once shutdown has begun). Add is safe for concurrent use; the
+// once, once shutdown has begun, also while Add waits for the child to
+// become ready or, past its start timeout, to stop: the shutdown takes the
+// child over). Add is safe for concurrent use; the
 // child takes part in the strategy like the others. Children added by Add
 // are not carried over to a later run.
 //
@@ -72,6 +74,12 @@ func (s *Supervisor) Add(spec Child) error {
 // *StuckError. Otherwise it returns an *OpError naming the supervisor and
 // the child, whose Err is ErrUnknownChild, ErrChildBusy (stuck),
 // ErrNotRunning or ErrShuttingDown as the case may be.
+//
+// A shutdown that begins while Remove waits for the child takes the stop
+// over, within the shutdown budget: Remove returns ErrShuttingDown (in an
+// *OpError) at once, and the shutdown waits for the child with what is left
+// of its shutdown timeout. Restart, a group restart and a start that timed
+// out are taken over the same way.
 func (s *Supervisor) Remove(name string) error {
 	r, c, stuck, err := s.stopByName("Remove", name, ErrRemoved, thenRemoved)
 	if r == nil {
@@ -100,7 +108,8 @@ func (s *Supervisor) Remove(name string) error {
 // alive, not ready, and is started again as soon as its goroutine returns,
 // as the Restart asked), or an *OpError naming the supervisor and the
 // child, whose Err is ErrUnknownChild, ErrChildBusy (stuck), ErrNotRunning
-// or ErrShuttingDown.
+// or ErrShuttingDown (also at once when the shutdown begins while Restart
+// waits for the child to stop or start: see Remove).
 func (s *Supervisor) Restart(name string) error {
 	r, c, stuck, err := s.stopByName("Restart", name, ErrManualStop, thenRestart)
 	if r == nil {
@@ -124,7 +133,8 @@ func (s *Supervisor) Restart(name string) error {
 // returns a run, the operations token is held and the child was found;
 // stuck is then the child's report if it did not stop in time, made under
 // the same lock that found it stuck. Without a run, err (an *OpError) says
-// why.
+// why: ErrShuttingDown at once when the shutdown begins while the child is
+// stopping (the shutdown takes the stop over).
 func (s *Supervisor) stopByName(op, name string, cause error, then afterStop) (*run, *child, *StuckChild, error) {
 	if !s.made() {
 		return nil, nil, nil, s.opError(op, nil, name, ErrNotConstructed)
@@ -150,7 +160,14 @@ func (s *Supervisor) stopByName(op, name string, cause error, then afterStop) (*
 		signal(r.kick) // a manual Restart starts it at once; Remove cancels its delay
 	}
 	s.mu.Unlock()
-	return r, c, r.stopChild(c, cause, c.shutdownTimeout(), then), nil
+	st, err := r.stopChild(c, cause, then, time.Time{}, true)
+	if err != nil {
+		// The shutdown began while the child was stopping: it takes the
+		// stop over, within its budget.
+		r.releaseOps()
+		return nil, nil, nil, s.opError(op, r, name, ErrShuttingDown)
+	}
+	return r, c, st, nil
 }
 
 // lockOps returns the current run with the operations token held, or why

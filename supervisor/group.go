@@ -65,7 +65,15 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			if removing[x] {
 				then = thenRemoved
 			}
-			if st := r.stopChild(x, ErrRestarting, x.shutdownTimeout(), then); st != nil {
+			st, err := r.stopChild(x, ErrRestarting, then, time.Time{}, true)
+			if err != nil {
+				// Shutting down: the shutdown takes the stop over.
+				s.mu.Lock()
+				r.delayed = nil
+				s.mu.Unlock()
+				return
+			}
+			if st != nil {
 				// The restart needs a stuck child's slot: give up, blaming
 				// the failure that asked for the restart.
 				s.mu.Lock()

@@ -36,32 +36,30 @@ func (r *run) shutdown(cause, result error) error {
 	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
 		order[i], order[j] = order[j], order[i]
 	}
+	// An operation in flight (a Remove, a Restart, a group restart, a start
+	// that timed out) ended its wait for a child when the shutdown began:
+	// that child is still stopping, and is waited for here like the
+	// others, with what is left of its own timeout since it was asked,
+	// within the budget.
 	budget := !deadline.IsZero()
-	waitFor := func(c *child) time.Duration {
-		d := c.shutdownTimeout()
-		if budget {
-			d = max(min(d, time.Until(deadline)), 0)
-		}
-		return d
-	}
 	if s.cfg.concurrentShutdown {
-		r.stopAllAtOnce(order, cause, waitFor)
+		r.stopAllAtOnce(order, cause, deadline)
 	} else {
 		for i, c := range order {
 			if budget && time.Until(deadline) <= 0 {
 				// The budget is spent: the rest are cancelled together,
 				// and those that do not stop at once are reported stuck.
-				r.stopAllAtOnce(order[i:], cause, waitFor)
+				r.stopAllAtOnce(order[i:], cause, deadline)
 				break
 			}
-			r.stopChild(c, cause, waitFor(c), thenStopped)
+			_, _ = r.stopChild(c, cause, thenStopped, deadline, false)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := r.first; c != nil; c = c.next {
 		if c.st.alive() && c.st != lsStuck && c.st != lsStopping { // a safety net: nothing is left running
-			r.askStopLocked(c, 0, thenStopped, r.clock())
+			r.askStopLocked(c, thenStopped, r.clock())
 			c.cancel(cause)
 		}
 	}

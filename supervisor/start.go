@@ -95,10 +95,15 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 		case w.timeout:
 			w.timeout = false
 			s.mu.Unlock()
-			r.stopChild(c, ErrStartTimeout, c.shutdownTimeout(), thenStopped)
+			_, aborted := r.stopChild(c, ErrStartTimeout, thenStopped, time.Time{}, true)
 			s.mu.Lock()
 			if c.waiterLocked() == w {
 				c.setWaiterLocked(nil)
+			}
+			if aborted != nil {
+				// Shutting down: the shutdown takes the stop over.
+				s.mu.Unlock()
+				return errInfo{}, errAborted
 			}
 			e := w.err
 			if e == errStopped {

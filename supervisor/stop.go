@@ -10,36 +10,71 @@ import (
 	"github.com/arbor-go/arbor/policy"
 )
 
-// stopChild asks c to stop with cause and waits up to timeout for its
-// goroutine to return; then tells what c becomes once it has returned. It
-// returns the stuck report if c did not stop in time, else nil. Called with
-// the operations token held.
-func (r *run) stopChild(c *child, cause error, timeout time.Duration, then afterStop) *StuckChild {
+// stopChild asks c to stop with cause and waits for its goroutine to
+// return: up to what is left of c's shutdown timeout since it was asked to
+// stop (now, or earlier by an operation that the shutdown took over), and
+// no later than deadline (none if zero). Then tells what c becomes once it
+// has returned. It returns the stuck report if c did not stop in time, else
+// nil. Called with the operations token held.
+//
+// For an operation (op: Remove, Restart, a group restart, a start that
+// timed out), the wait ends as soon as the shutdown begins (or Run's
+// context is done): stopChild then returns errAborted, and the shutdown
+// takes the stop over, within its budget; c stays stopping. The shutdown
+// itself waits on (op false).
+func (r *run) stopChild(c *child, cause error, then afterStop, deadline time.Time, op bool) (*StuckChild, error) {
 	s := r.s
 	s.mu.Lock()
 	if c.st == lsStuck {
 		st := c.stuckLocked()
 		s.mu.Unlock()
-		return st
+		return st, nil
 	}
-	if !r.askStopLocked(c, timeout, then, r.clock()) {
+	now := r.clock()
+	asked := r.askedForLocked(c, now)
+	if !r.askStopLocked(c, then, now) {
 		// No goroutine: move it by then right away.
-		r.settleLocked(c, then, r.clock())
+		r.settleLocked(c, then, now)
 		s.mu.Unlock()
-		return nil
+		return nil, nil
 	}
+	wait := r.stopWaitLocked(c, asked, deadline)
 	cancel := c.cancel
 	s.mu.Unlock()
 	cancel(cause)
-	return r.awaitStop(c, timeout, timeout)
+	return r.awaitStop(c, wait, asked+wait, op)
 }
 
-// askStopLocked records that the supervisor asks c to stop within timeout,
-// and what follows; the caller then cancels c's incarnation, preferably
+// askedForLocked returns how long ago c was asked to stop, if it is being
+// stopped already (an operation in flight that the shutdown takes over),
+// else zero. Called with s.mu held.
+func (r *run) askedForLocked(c *child, now instant) time.Duration {
+	if c.st != lsStopping || c.since == 0 {
+		return 0
+	}
+	return time.Duration(now - (c.since - 1))
+}
+
+// stopWaitLocked returns how long to wait for c, asked to stop asked ago:
+// what is left of its shutdown timeout, and no later than deadline (none
+// if zero). Called with s.mu held.
+func (r *run) stopWaitLocked(c *child, asked time.Duration, deadline time.Time) time.Duration {
+	d := c.shutdownTimeout()
+	if d != policy.Infinity {
+		d = max(d-asked, 0)
+	}
+	if !deadline.IsZero() {
+		d = max(min(d, time.Until(deadline)), 0)
+	}
+	return d
+}
+
+// askStopLocked records that the supervisor asks c to stop, and what
+// follows; the caller then cancels c's incarnation, preferably
 // after releasing s.mu. The request is recorded before the cancellation:
 // that is what makes the exit a shutdown, whatever the child returns. It
 // reports false if c has no goroutine to stop. Called with s.mu held.
-func (r *run) askStopLocked(c *child, timeout time.Duration, then afterStop, now instant) bool {
+func (r *run) askStopLocked(c *child, then afterStop, now instant) bool {
 	if c.st == lsStopping {
 		c.then = then
 		return true
@@ -68,15 +103,24 @@ func (r *run) settleLocked(c *child, then afterStop, now instant) {
 
 // awaitStop waits up to timeout for c's goroutine to return; past it, c is
 // reported stuck, having been given waited in all. The report's stack is
-// filled in later, once per shutdown (see fillStacks).
-func (r *run) awaitStop(c *child, timeout, waited time.Duration) *StuckChild {
-	if r.waitGone(c, timeout) {
-		return nil
+// filled in later, once per shutdown (see fillStacks). For an operation
+// (op), a shutdown that begins meanwhile ends the wait: awaitStop then
+// returns errAborted, and c stays stopping.
+func (r *run) awaitStop(c *child, timeout, waited time.Duration, op bool) (*StuckChild, error) {
+	gone, aborted := r.waitGone(c, timeout, op)
+	if gone {
+		return nil, nil
 	}
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return r.markStuckLocked(c, waited)
+	if aborted {
+		if c.st == lsStopping {
+			return nil, errAborted
+		}
+		return c.stuckLocked(), nil // returned meanwhile (nil), or stuck
+	}
+	return r.markStuckLocked(c, waited), nil
 }
 
 // markStuckLocked records that c, stopping, did not stop in time. Called
@@ -119,19 +163,24 @@ func (r *run) unstuckLocked(c *child, err error, now instant) {
 }
 
 // stopAllAtOnce cancels every child in order at once, then waits for each
-// under its own timeout, counted from that common instant. It waits for all
+// under what is left of its own timeout, counted from when it was asked to
+// stop, and no later than deadline (none if zero). It waits for all
 // together: one wake-up when the last one returns, not one per child.
-func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) time.Duration) {
+// Called by the shutdown, with the operations token held.
+func (r *run) stopAllAtOnce(order []*child, cause error, deadline time.Time) {
 	s := r.s
 	waits := make([]time.Duration, len(order))
+	waited := make([]time.Duration, len(order))
 	cancels := make([]context.CancelCauseFunc, 0, len(order))
 	start := r.clock()
 	s.mu.Lock()
 	for i, c := range order {
 		waits[i] = -1
 		if c.st.alive() && c.st != lsStuck {
-			waits[i] = waitFor(c)
-			r.askStopLocked(c, waits[i], thenStopped, start)
+			asked := r.askedForLocked(c, start)
+			waits[i] = r.stopWaitLocked(c, asked, deadline)
+			waited[i] = asked + waits[i]
+			r.askStopLocked(c, thenStopped, start)
 			r.watchLocked(c)
 			cancels = append(cancels, c.cancel)
 		}
@@ -148,11 +197,11 @@ func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) ti
 			first = min(first, w)
 		}
 	}
-	var deadline time.Time
+	var until time.Time
 	if first != policy.Infinity {
-		deadline = r.timeAt(start).Add(first)
+		until = r.timeAt(start).Add(first)
 	}
-	if r.waitWatched(deadline) {
+	if gone, _ := r.waitWatched(until, false); gone {
 		return
 	}
 	for i, c := range order {
@@ -163,13 +212,15 @@ func (r *run) stopAllAtOnce(order []*child, cause error, waitFor func(*child) ti
 		if left != policy.Infinity {
 			left -= time.Duration(r.clock() - start)
 		}
-		r.awaitStop(c, left, waits[i])
+		_, _ = r.awaitStop(c, left, waited[i], false)
 	}
 }
 
 // waitGone waits up to d (policy.Infinity: as long as it takes; zero: not
-// at all) for c's goroutine to return, and reports whether it did.
-func (r *run) waitGone(c *child, d time.Duration) bool {
+// at all) for c's goroutine to return, and reports whether it did. For an
+// operation (op), it also reports aborted when the wait ended because the
+// shutdown began.
+func (r *run) waitGone(c *child, d time.Duration, op bool) (gone, aborted bool) {
 	s := r.s
 	// The cancellation just made c's goroutine runnable, most often next on
 	// this processor: yield once, so that a child that stops at once is seen
@@ -178,7 +229,7 @@ func (r *run) waitGone(c *child, d time.Duration) bool {
 	s.mu.Lock()
 	if !c.st.alive() || c.st == lsStuck {
 		s.mu.Unlock()
-		return c.st != lsStuck
+		return c.st != lsStuck, false
 	}
 	r.watchLocked(c)
 	s.mu.Unlock()
@@ -186,7 +237,7 @@ func (r *run) waitGone(c *child, d time.Duration) bool {
 	if d != policy.Infinity {
 		deadline = time.Now().Add(d)
 	}
-	return r.waitWatched(deadline)
+	return r.waitWatched(deadline, op)
 }
 
 // watchLocked makes the goroutine of c, alive, signal goneSig when it
@@ -211,12 +262,17 @@ func (r *run) goneLocked(c *child) {
 }
 
 // waitWatched waits until every watched goroutine has returned, or until
-// deadline (none if zero), and reports whether they all returned. Whatever
-// it reports, nothing is watched afterwards. Exits are signalled on one
+// deadline (none if zero), and reports whether they all returned. For an
+// operation (op), the wait also ends when the shutdown begins or Run's
+// context is done: aborted is then true (unless they all returned), so
+// that the shutdown can take the stop over within its budget instead of
+// waiting for the operation to wait out a child's own timeout. Whatever it
+// reports, nothing is watched afterwards. Exits are signalled on one
 // channel per run, once the last watched goroutine returns, rather than
-// once per child, and the timer is reused: every stop is made with the
-// operations token held, so no two waits overlap.
-func (r *run) waitWatched(deadline time.Time) bool {
+// once per child, and the timer is reused (armed anew for each wait, never
+// selected on once fired): every stop is made with the operations token
+// held, so no two waits overlap.
+func (r *run) waitWatched(deadline time.Time, op bool) (gone, aborted bool) {
 	s := r.s
 	var expired <-chan time.Time
 	if !deadline.IsZero() {
@@ -229,22 +285,31 @@ func (r *run) waitWatched(deadline time.Time) bool {
 		expired = r.timer.C
 		defer r.timer.Stop()
 	}
+	var quit, done <-chan struct{}
+	if op {
+		quit, done = r.quit, r.runCtx.Done()
+	}
 	for {
 		s.mu.Lock()
 		left := r.goneLeft
 		s.mu.Unlock()
 		if left == 0 {
-			return true
+			return true, false
 		}
 		select {
 		case <-r.goneSig:
+			continue
 		case <-expired:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			all := r.goneLeft == 0
-			r.unwatchAllLocked()
-			return all
+		case <-quit:
+			aborted = true
+		case <-done:
+			aborted = true
 		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		all := r.goneLeft == 0
+		r.unwatchAllLocked()
+		return all, aborted && !all
 	}
 }
 
