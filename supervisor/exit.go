@@ -78,8 +78,22 @@ func (r *run) invoke(c *child, ctx context.Context, out *error) {
 		}
 		*out = newPanicError(v)
 	}()
-	*out = c.spec.Actor.Run(ctx)
+	if sub := c.directSupervisor(); sub != nil {
+		*out = sub.runIn(ctx, c) // ctx is this incarnation's: see runIn
+	} else {
+		*out = c.spec.Actor.Run(ctx)
+	}
 	done = true
+}
+
+// directSupervisor returns the *Supervisor given directly as c's Actor, if
+// c is a declared supervisor child; nil otherwise.
+func (c *child) directSupervisor() *Supervisor {
+	if !c.isSup {
+		return nil
+	}
+	sub, _ := c.spec.Actor.(*Supervisor)
+	return sub
 }
 
 func (c *child) crashOnPanic() bool {

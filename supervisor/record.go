@@ -63,6 +63,7 @@ type childExtra struct {
 	pid        int         // SetPID: the process the current incarnation runs; 0: none
 	status     string      // the text set by actor.SetStatus (see status.go)
 	statusGen  uint64      // the incarnation that set status
+	paths      *pathBuf    // a supervisor child's: the buffer its path is in (see childPath); immutable
 }
 
 // extra returns c's rarely needed state, making it. Called with s.mu held.
@@ -175,8 +176,12 @@ func (c *child) Value(key any) any {
 // newChild makes the record of spec, which must not change afterwards.
 func newChild(r *run, spec *Child) *child {
 	c := &child{r: r, spec: spec, st: lsIdle}
-	c.path = r.path + PathSeparator + spec.Name
 	c.isSup = spec.isSupervisor()
+	var buf *pathBuf
+	c.path, buf = childPath(r.path, r.paths, spec.Name, c.isSup)
+	if c.isSup {
+		c.extra().paths = buf // set before the record is shared: read without the lock
+	}
 	c.waitReady = spec.WaitReady || c.isSup
 	return c
 }

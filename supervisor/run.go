@@ -34,6 +34,7 @@ const (
 type run struct {
 	s           *Supervisor             // immutable
 	path        string                  // immutable
+	paths       *pathBuf                // a buffer whose bytes begin with path, or nil (see childPath); immutable
 	runCtx      context.Context         // Run's context; immutable
 	scope       context.Context         // the children's scope; immutable
 	cancelScope context.CancelCauseFunc // immutable
@@ -58,6 +59,12 @@ type run struct {
 	wg sync.WaitGroup
 
 	labels context.Context // the pprof labels of Run's context, on a context of their own; immutable
+	// values is where the scope's values come from: Run's context without
+	// its cancellation, or, for a supervisor run directly as its parent's
+	// child (runIn), the parent run's values, so that a lookup never walks
+	// through the levels between (only the supervisor's own keys live
+	// there, and each level answers them itself). Immutable.
+	values context.Context
 
 	jitterMu sync.Mutex     // serialises calls to jitter
 	jitter   func() float64 // user code: never called with s.mu held
@@ -124,7 +131,14 @@ type run struct {
 // that worker's own business: it inherits the path prefix, logger and
 // observers, but is not adopted, and its readiness does not count as the
 // worker's (the worker calls actor.Ready itself).
-func (s *Supervisor) Run(ctx context.Context) error {
+func (s *Supervisor) Run(ctx context.Context) error { return s.runIn(ctx, nil) }
+
+// runIn is Run. in, when not nil, is the record of the child that runs s
+// as its Actor (a *Supervisor given directly), and ctx is the context of
+// in's incarnation, which the supervisor made itself: the run takes its
+// parent, values and pprof labels from in's run instead of looking them up
+// through ctx, a walk through every level above it (see run.values).
+func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	if !s.made() {
 		return ErrNotConstructed
 	}
@@ -145,7 +159,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
-	r := s.newRun(ctx)
+	r := s.newRun(ctx, in)
 	r.ops <- struct{}{} // the initial start holds the token: an Add waits for it
 	s.r = r
 	s.mu.Unlock()
@@ -213,15 +227,21 @@ var testHookRunPublished func(*Supervisor)
 // made reports whether s was made by New.
 func (s *Supervisor) made() bool { return s != nil && s.name != "" }
 
-func (s *Supervisor) newRun(ctx context.Context) *run {
+func (s *Supervisor) newRun(ctx context.Context, in *child) *run {
 	r := &run{s: s, runCtx: ctx, path: s.name, start: time.Now(), quit: make(chan struct{}),
 		ops: make(chan struct{}, 1), wake: make(chan struct{}, 1), goneSig: make(chan struct{}, 1),
 		kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
-	r.parent = childOf(ctx)
+	r.parent = in
+	if in == nil {
+		r.parent = childOf(ctx)
+	}
 	var parentRun *run
 	if r.parent != nil {
 		parentRun = r.parent.r
 		r.path = r.parent.path
+		if r.parent.isSup {
+			r.paths = r.parent.x.paths
+		}
 		r.adopted = r.parent.isSup
 	}
 	r.log = zap.NewNop()
@@ -253,9 +273,16 @@ func (s *Supervisor) newRun(ctx context.Context) *run {
 	// The scope hides the readiness hook of Run's own context: a child's
 	// actor.Ready must not count as the supervisor's. It listens to its
 	// children's actor.SetStatus (status.go), which hides the parent's too.
+	if in != nil {
+		r.values, r.labels = in.r.values, in.r.labels
+	} else {
+		r.values = context.WithoutCancel(ctx)
+	}
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithStatus(
-		actor.WithReady(context.WithoutCancel(ctx), nil), r.childStatus))
-	r.labels = outerLabels(r.scope)
+		actor.WithReady(r.values, nil), r.childStatus))
+	if in == nil {
+		r.labels = outerLabels(r.scope)
+	}
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.names = newNames(len(s.cfg.children))
 	for i := range s.cfg.children {

@@ -1,0 +1,136 @@
+package supervisor_test
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/supervisor"
+)
+
+// countingCtx counts the Value lookups that reach it.
+type countingCtx struct {
+	context.Context
+	n *atomic.Int64
+}
+
+func (c countingCtx) Value(key any) any {
+	c.n.Add(1)
+	return c.Context.Value(key)
+}
+
+type depthKey struct{}
+
+// runChains runs count chains of depth supervisors named "s", each the
+// only child of the one above (given directly as its Actor), the bottom one
+// supervising a worker "w" that calls probe with its context, then waits
+// for it. It calls ready once every root is ready, then stops the chains.
+func runChains(t testing.TB, ctx context.Context, depth, count int, probe func(ctx context.Context), ready func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, count)
+	for range count {
+		leaf := supervisor.Child{Name: "w", Actor: actor.Func(func(ctx context.Context) error {
+			if probe != nil {
+				probe(ctx)
+			}
+			<-ctx.Done()
+			return nil
+		})}
+		var root *supervisor.Supervisor
+		for range depth {
+			s, err := supervisor.New("s", supervisor.WithChildren(leaf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			root, leaf = s, supervisor.Child{Name: "s", Actor: s}
+		}
+		go func() { done <- root.Run(ctx) }()
+		if err := root.WaitReady(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ready()
+	cancel()
+	for range count {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// A nested supervisor given its parent's incarnation context does not look
+// its values up through every level above it: starting a chain makes as
+// many lookups reach the root's context at depth 100 as at depth 10 (each
+// such lookup is a walk through the whole chain), while the chain's values
+// and pprof labels still reach its bottom.
+func TestNestedRunsDoNotWalkUpToTheRootContext(t *testing.T) {
+	lookups := func(depth int) int64 {
+		var n atomic.Int64
+		base := pprof.WithLabels(context.WithValue(context.Background(), depthKey{}, "root value"), pprof.Labels("tenant", "t1"))
+		var atReady int64
+		leaf := make(chan context.Context, 1)
+		runChains(t, countingCtx{base, &n}, depth, 1, func(ctx context.Context) { leaf <- ctx }, func() {
+			atReady = n.Load()
+			ctx := <-leaf
+			if ctx.Value(depthKey{}) != "root value" {
+				t.Errorf("depth %d: the worker's context lacks the root's value", depth)
+			}
+			sawLabel := false
+			pprof.ForLabels(ctx, func(k, v string) bool {
+				sawLabel = sawLabel || k == "tenant" && v == "t1"
+				return true
+			})
+			if !sawLabel {
+				t.Errorf("depth %d: the worker's context lacks the root's pprof label", depth)
+			}
+			// The worker's goroutine carries the root's labels and its path.
+			var buf bytes.Buffer
+			_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+			want := `"supervisor.path":"` + strings.Repeat("s/", depth) + `w"`
+			if !strings.Contains(buf.String(), want) || !strings.Contains(buf.String(), `"tenant":"t1"`) {
+				t.Errorf("depth %d: the worker's goroutine lacks the root's label or its path %s", depth, want)
+			}
+		})
+		return atReady
+	}
+	shallow, deep := lookups(10), lookups(100)
+	if deep != shallow {
+		t.Errorf("lookups reaching the root's context while a chain starts: %d at depth 10, %d at depth 100; want the same", shallow, deep)
+	}
+}
+
+// inUseBytes returns the heap and stack memory in use after a collection.
+func inUseBytes() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse + m.StackInuse)
+}
+
+// A level of a chain of supervisors costs the same bytes at any depth, its
+// path included (the paths of a chain share their bytes): counted as the
+// growth of heap and stacks in use (after a collection) while the chains
+// are ready, per level, for ten chains 40 deep and one 400 deep (as many
+// levels, goroutines and supervisors in all).
+func TestDeepChainKeepsTheSameBytesPerLevel(t *testing.T) {
+	const levels = 400
+	perLevel := func(depth int) float64 {
+		before := inUseBytes()
+		var after int64
+		runChains(t, context.Background(), depth, levels/depth, nil, func() { after = inUseBytes() })
+		return float64(after-before) / levels
+	}
+	perLevel(levels) // warm up: goroutine records, the runtime's own structures
+	shallow, deep := perLevel(40), perLevel(levels)
+	if deep > 1.3*shallow {
+		t.Errorf("bytes per level: %.0f at depth 40, %.0f at depth 400; want at most 1.3 times", shallow, deep)
+	}
+	t.Logf("bytes per level: %.0f at depth 40, %.0f at depth 400", shallow, deep)
+}
