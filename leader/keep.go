@@ -1,0 +1,105 @@
+package leader
+
+import (
+	"context"
+	"time"
+
+	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/zap"
+)
+
+// Leadership and the tree. A stop of the child resigns, except a restart:
+// the incarnation's context.Cause tells which (supervisor.ErrManualStop
+// for Supervisor.Restart, supervisor.ErrRestarting for a restart with its
+// group keep the term; a shutdown, a Remove and an escalation resign). A
+// failure of the actor keeps the term too, for the next incarnation; but
+// no incarnation learns that its supervisor gave up on the child (it is
+// not running then, and a supervisor tells a child nothing after its
+// return), so a kept term has a deadline: Hold. The next incarnation takes
+// the term over (takeKept) and leads on without a new election; past Hold,
+// the timer resigns it. A term lost while kept is resigned when taken.
+
+// release ends what a stopped incarnation held: it keeps term for the next
+// incarnation if the stop is a restart, and resigns it otherwise. Called
+// after the actor returned.
+func (s *Singleton) release(ctx context.Context, log *zap.Logger, term Term) {
+	// The supervisor cancels with its sentinels themselves: a comparison
+	// suffices, and calls no method of an error that may be user code.
+	switch context.Cause(ctx) {
+	case supervisor.ErrManualStop, supervisor.ErrRestarting:
+		s.keep(log, term, "its child restarts")
+	default:
+		s.resign(log, term, "as its child stops")
+	}
+}
+
+// keep keeps term for Hold, for the next incarnation.
+func (s *Singleton) keep(log *zap.Logger, term Term, why string) {
+	log.Info("leader: keeping leadership for the next incarnation: "+why,
+		zap.Int64("token", int64(term.Token())), zap.Duration("hold", s.cfg.Hold))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kept, s.keptLog = term, log
+	s.hold = time.AfterFunc(s.cfg.Hold, func() { s.expire(term) })
+}
+
+// takeKept returns the term kept by the last incarnation, if it is not
+// lost, or nil. A lost one is resigned.
+func (s *Singleton) takeKept(log *zap.Logger) Term {
+	s.mu.Lock()
+	term := s.kept
+	s.kept, s.keptLog = nil, nil
+	if s.hold != nil {
+		s.hold.Stop() // if it fired already, expire finds nothing kept
+		s.hold = nil
+	}
+	s.mu.Unlock()
+	if term == nil {
+		return nil
+	}
+	select {
+	case <-term.Lost():
+		s.lost(log, term, "while kept for a restart")
+		s.resign(log, term, "after losing it while kept")
+		return nil
+	default:
+	}
+	s.mu.Lock()
+	s.stats.Kept++
+	s.mu.Unlock()
+	log.Info("leader: leading on under the kept term", zap.Int64("token", int64(term.Token())))
+	return term
+}
+
+// expire resigns term if it is still kept: no incarnation took it within
+// Hold. It runs in the timer's goroutine, bounded by the resignation's
+// timeout.
+func (s *Singleton) expire(term Term) {
+	s.mu.Lock()
+	if s.kept != term {
+		s.mu.Unlock()
+		return
+	}
+	log := s.keptLog
+	s.kept, s.keptLog, s.hold = nil, nil, nil
+	s.mu.Unlock()
+	s.resign(log, term, "kept for Hold without a new incarnation")
+}
+
+// resign resigns term, bounded by the renew deadline: a backend that cannot
+// reach its store within it would count the term lost anyway, and the
+// leadership then ends with its TTL.
+func (s *Singleton) resign(log *zap.Logger, term Term, why string) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timing.RenewDeadline)
+	defer cancel()
+	err := term.Resign(ctx)
+	s.mu.Lock()
+	s.stats.Resigned++
+	s.mu.Unlock()
+	if err != nil {
+		log.Warn("leader: resigning failed; the leadership ends with its TTL: "+why,
+			zap.Int64("token", int64(term.Token())), zap.Error(err))
+		return
+	}
+	log.Info("leader: resigned "+why, zap.Int64("token", int64(term.Token())))
+}

@@ -1,0 +1,184 @@
+// Package leadertest is an election in memory for tests and examples of
+// programs that use package leader: candidates in one process, a holder at
+// a time, and controls for what a real backend does to a leader (revoke
+// its lease, cut it off so that it stops renewing).
+//
+// Its timing is real: with testing/synctest the TTL and the renew deadline
+// pass in the bubble's time.
+package leadertest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/arbor-go/arbor/leader"
+)
+
+// Errors a term's Err returns.
+var (
+	ErrRevoked   = errors.New("leadertest: lease revoked")
+	ErrNoRenewal = errors.New("leadertest: no renewal within the renew deadline")
+	ErrResigned  = errors.New("leadertest: resigned")
+)
+
+// Election is one election in memory. Its methods are safe for concurrent
+// use.
+type Election struct {
+	timing leader.Timing
+
+	mu      sync.Mutex
+	holder  *term           // guarded by mu: the current term; nil when free
+	token   leader.Token    // guarded by mu: the last token given
+	changed chan struct{}   // guarded by mu: closed (and replaced) when the holder goes
+	cut     map[string]bool // guarded by mu: candidates cut off by CutOff
+}
+
+// NewElection returns a free election with the given timing.
+func NewElection(timing leader.Timing) *Election {
+	return &Election{timing: timing, changed: make(chan struct{})}
+}
+
+// Candidate returns an Elector for the candidate named name.
+func (e *Election) Candidate(name string) leader.Elector { return &candidate{e: e, name: name} }
+
+// Holder returns the name of the candidate that holds the election and
+// its token; ok is false when it is free.
+func (e *Election) Holder() (name string, token leader.Token, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.holder == nil {
+		return "", 0, false
+	}
+	return e.holder.name, e.holder.token, true
+}
+
+// Revoke ends the current term at once, as a revoked lease does: the
+// holder learns it (its term's Lost closes) when the election becomes free
+// for the others. It reports whether there was a holder.
+func (e *Election) Revoke() bool {
+	e.mu.Lock()
+	t := e.holder
+	if t != nil {
+		e.freeLocked()
+	}
+	e.mu.Unlock()
+	if t != nil {
+		t.lose(ErrRevoked)
+	}
+	return t != nil
+}
+
+// CutOff cuts the holder off from the election, as a network partition
+// does: it stops renewing, so it treats the term as lost after the renew
+// deadline, and the election becomes free for the others after the TTL;
+// it can neither resign nor win again. It reports whether there was a
+// holder.
+func (e *Election) CutOff() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.holder
+	if t == nil {
+		return false
+	}
+	t.cut = true
+	if e.cut == nil {
+		e.cut = map[string]bool{}
+	}
+	e.cut[t.name] = true
+	time.AfterFunc(e.timing.RenewDeadline, func() { t.lose(ErrNoRenewal) })
+	time.AfterFunc(e.timing.TTL, func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.holder == t {
+			e.freeLocked()
+		}
+	})
+	return true
+}
+
+// freeLocked frees the election. Called with e.mu held.
+func (e *Election) freeLocked() {
+	e.holder = nil
+	close(e.changed)
+	e.changed = make(chan struct{})
+}
+
+type candidate struct {
+	e    *Election
+	name string
+}
+
+func (c *candidate) Timing() leader.Timing { return c.e.timing }
+
+func (c *candidate) Campaign(ctx context.Context) (leader.Term, error) {
+	e := c.e
+	for {
+		e.mu.Lock()
+		if e.holder == nil && !e.cut[c.name] {
+			e.token++
+			t := &term{e: e, name: c.name, token: e.token, lost: make(chan struct{})}
+			e.holder = t
+			e.mu.Unlock()
+			return t, nil
+		}
+		wait := e.changed
+		e.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+type term struct {
+	e     *Election
+	name  string
+	token leader.Token
+
+	cut bool // guarded by e.mu: cut off, it can no longer resign
+
+	once sync.Once
+	lost chan struct{}
+	err  error // written once, before lost is closed
+}
+
+func (t *term) Token() leader.Token   { return t.token }
+func (t *term) Lost() <-chan struct{} { return t.lost }
+
+func (t *term) Err() error {
+	select {
+	case <-t.lost:
+		return t.err
+	default:
+		return nil
+	}
+}
+
+func (t *term) lose(err error) {
+	t.once.Do(func() {
+		t.err = err
+		close(t.lost)
+	})
+}
+
+// ErrCutOff is returned by the Resign of a term cut off by CutOff.
+var ErrCutOff = errors.New("leadertest: cut off from the election")
+
+// Resign frees the election if t still holds it and is not cut off.
+func (t *term) Resign(context.Context) error {
+	e := t.e
+	e.mu.Lock()
+	if t.cut {
+		e.mu.Unlock()
+		return ErrCutOff
+	}
+	if e.holder == t {
+		e.freeLocked()
+	}
+	e.mu.Unlock()
+	t.lose(ErrResigned)
+	return nil
+}

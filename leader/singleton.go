@@ -1,0 +1,170 @@
+package leader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/zap"
+)
+
+// StatusWaiting is the status text (actor.SetStatus) of a Singleton that
+// waits for leadership.
+const StatusWaiting = "waiting for leadership"
+
+// ErrAlreadyRunning is returned by Run while another Run of the same
+// Singleton is in progress: one Singleton is one candidate, with at most
+// one actor running.
+var ErrAlreadyRunning = errors.New("leader: singleton already running")
+
+// Singleton runs its actor only while this replica leads its election; it
+// is an actor.Actor to give to a supervisor (see Child). Make one with New.
+// The package documentation has the rules it keeps.
+type Singleton struct {
+	cfg    Config // immutable after New
+	timing Timing // immutable after New
+
+	mu      sync.Mutex
+	running bool        // guarded by mu: a Run is in progress
+	kept    Term        // guarded by mu: the term kept after the actor failed, for the next Run
+	keptLog *zap.Logger // guarded by mu: the logger of the Run that kept it
+	hold    *time.Timer // guarded by mu: resigns kept when Hold has passed
+	stats   Stats       // guarded by mu
+}
+
+// Stats are a Singleton's running totals and its last hand-over times, for
+// metrics.
+type Stats struct {
+	Won       uint64 // terms won by Campaign
+	Lost      uint64 // terms lost (the backend said so) before this replica resigned them
+	Resigned  uint64 // terms this replica resigned
+	Kept      uint64 // incarnations that led on under a term kept after a failure or a restart
+	FailStops uint64 // calls of Config.Exit
+	Leading   bool   // the actor runs (or is about to) under a term
+	Token     Token  // the token of the current or last term
+	// StartWait is how long the last term won waited before its actor
+	// started (StartDelay, unless the term was lost meanwhile).
+	StartWait time.Duration
+	// StopTook is how long the actor took to return after the last loss.
+	StopTook time.Duration
+}
+
+// Stats returns a copy of s's totals.
+func (s *Singleton) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Run is the Singleton's actor: it campaigns, waits, runs the actor while
+// leading and campaigns again after a loss, until ctx is done. It returns
+// nil after a stop and after the actor ended normally (having resigned),
+// and the actor's error when it failed while leading (keeping the term for
+// Hold). It calls actor.Ready at once: a standby replica is ready.
+func (s *Singleton) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return ErrAlreadyRunning
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+	log := supervisor.Logger(ctx).With(zap.String("election", s.cfg.Election))
+	term := s.takeKept(log)
+	if term == nil {
+		actor.SetStatus(ctx, StatusWaiting) // before Ready: a ready standby shows it
+	}
+	actor.Ready(ctx)
+	for {
+		if term == nil {
+			var stopped bool
+			var err error
+			term, stopped, err = s.win(ctx, log)
+			if err != nil {
+				return err
+			}
+			if stopped {
+				return nil
+			}
+			if term == nil {
+				continue // lost before the start
+			}
+		}
+		err, lost := s.lead(ctx, log, term)
+		switch {
+		case lost:
+			s.resign(log, term, "after its actor returned")
+			if ctx.Err() != nil {
+				return nil
+			}
+			term = nil
+		case ctx.Err() != nil:
+			s.release(ctx, log, term)
+			return err
+		case err == nil:
+			log.Info("leader: actor ended; resigning", zap.Int64("token", int64(term.Token())))
+			s.resign(log, term, "after its actor ended")
+			return nil
+		default:
+			s.keep(log, term, "its actor failed")
+			return err
+		}
+	}
+}
+
+// win campaigns and waits out the start delay. It returns the term to lead
+// under, nil if the term was lost meanwhile, stopped if ctx is done (having
+// resigned or kept the term as the stop's cause says), and Campaign's
+// error, which fails the child.
+func (s *Singleton) win(ctx context.Context, log *zap.Logger) (_ Term, stopped bool, _ error) {
+	actor.SetStatus(ctx, StatusWaiting)
+	log.Debug("leader: campaigning")
+	term, err := s.cfg.Elector.Campaign(ctx)
+	if ctx.Err() != nil {
+		if term != nil {
+			s.resign(log, term, "stopped while campaigning")
+		}
+		return nil, true, nil
+	}
+	if err == nil && term == nil {
+		err = errors.New("the elector returned no term and no error")
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("leader: campaign for %s: %w", s.cfg.Election, err)
+	}
+	won := time.Now()
+	tok := term.Token()
+	s.mu.Lock()
+	s.stats.Won++
+	s.stats.Token = tok
+	s.mu.Unlock()
+	delay := s.StartDelay()
+	log.Info("leader: won the election; waiting for any former leader to stop",
+		zap.Int64("token", int64(tok)), zap.Duration("delay", delay))
+	actor.SetStatus(ctx, fmt.Sprintf("won leadership (token %d); starting after %v", tok, delay))
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		s.mu.Lock()
+		s.stats.StartWait = time.Since(won)
+		s.mu.Unlock()
+		return term, false, nil
+	case <-term.Lost():
+		s.lost(log, term, "before its actor started")
+		s.resign(log, term, "after losing it before its actor started")
+		return nil, false, nil
+	case <-ctx.Done():
+		s.release(ctx, log, term)
+		return nil, true, nil
+	}
+}
