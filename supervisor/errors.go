@@ -53,10 +53,6 @@ var (
 	// within its start timeout. It is also the cause its context is
 	// cancelled with.
 	ErrStartTimeout = errors.New("not ready within its start timeout")
-	// ErrStillStuck is returned (wrapped in a *StuckError) by Run when
-	// goroutines of an earlier run that were reported stuck still have not
-	// returned.
-	ErrStillStuck = errors.New("supervisor: goroutines of an earlier run are still stuck")
 	// ErrNotConstructed is returned by the methods of a nil or zero
 	// Supervisor (by Add, Remove and Restart wrapped in an *OpError): a
 	// Supervisor must be made by New.
@@ -285,17 +281,12 @@ type StuckChild struct {
 type StuckError struct {
 	Supervisor string
 	Stuck      []StuckChild
-	Err        error // ErrStillStuck when returned by a second Run, else nil
 }
 
 // Error lists every stuck path.
 func (e *StuckError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Supervisor)
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
 	b.WriteString(": stuck children did not stop:")
 	for i, s := range e.Stuck {
 		if i > 0 {
@@ -309,9 +300,6 @@ func (e *StuckError) Error() string {
 	}
 	return b.String()
 }
-
-// Unwrap returns Err.
-func (e *StuckError) Unwrap() error { return e.Err }
 
 // startTimeoutError is the error of an incarnation that did not become
 // ready within its start timeout. errors.Is finds both ErrStartTimeout and

@@ -64,6 +64,11 @@ type childExtra struct {
 	status     string      // the text set by actor.SetStatus (see status.go)
 	statusGen  uint64      // the incarnation that set status
 	paths      *pathBuf    // a supervisor child's: the buffer its path is in (see childPath); immutable
+	// A slot waiting for a goroutine of an earlier run (see inheritLocked):
+	// old is, in the slot, the earlier run's record whose goroutine is
+	// stuck; heir is, in that record, the slot of the latest run that waits
+	// for it. Both nil otherwise.
+	old, heir *child
 }
 
 // extra returns c's rarely needed state, making it. Called with s.mu held.

@@ -92,6 +92,7 @@ type run struct {
 	goneLeft    int       // watched children whose goroutines have not returned
 	stuckLive   int       // stuck children whose goroutines have not returned
 	stuckList   []*child  // children reported stuck, in the order they were
+	inherited   []*child  // slots made waiting for a stuck goroutine of an earlier run (inherit.go)
 }
 
 // Run runs the supervisor until ctx is done, its restart intensity is
@@ -122,7 +123,13 @@ type run struct {
 //
 // A Supervisor can be run again after Run returned: each run starts afresh
 // from the specification given to New, with an empty intensity window;
-// children added with Add during a run are not carried over.
+// children added with Add during a run are not carried over. A run again
+// while a child's goroutine of an earlier run is still stuck starts
+// normally: that child's slot is stuck (Health and Children say so) and
+// starts once the old goroutine returns, never two incarnations at once;
+// a stuck child that is not in the specification keeps its name reserved
+// until then, and is then dropped. A stuck goroutine still running when the
+// new run stops is reported in its *StuckError again.
 //
 // A tree run with the context of a child that is a declared supervisor
 // (its Actor is a *Supervisor, or its Kind is KindSupervisor) is adopted by
@@ -150,16 +157,12 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 		s.mu.Unlock()
 		return ErrAlreadyRunning
 	}
-	if len(s.stuckLeft) > 0 {
-		err := &StuckError{Supervisor: s.name, Err: ErrStillStuck, Stuck: append([]StuckChild(nil), s.stuckLeft...)}
-		s.mu.Unlock()
-		return err
-	}
 	if ctx.Err() != nil {
 		s.mu.Unlock()
 		return nil
 	}
 	r := s.newRun(ctx, in)
+	r.inheritLocked()   // slots for the goroutines of earlier runs still stuck
 	r.ops <- struct{}{} // the initial start holds the token: an Add waits for it
 	s.r = r
 	s.mu.Unlock()
@@ -184,7 +187,7 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	live := r.stuckLive
 	for _, c := range r.stuckList {
 		if c.st == lsStuck {
-			s.stuckLeft = append(s.stuckLeft, *c.stuckLocked())
+			s.stuckLeft = append(s.stuckLeft, c)
 		}
 	}
 	s.leftSubs = below

@@ -95,7 +95,7 @@ func (r *run) collectStuck() ([]StuckChild, []*Supervisor) {
 // stuckNowLocked returns the reports of r's children that are stuck now.
 // Called with s.mu held.
 func (r *run) stuckNowLocked() []StuckChild {
-	var out []StuckChild
+	out := r.inheritedNowLocked()
 	for _, c := range r.stuckList {
 		if st := c.stuckLocked(); c.st == lsStuck && st != nil {
 			out = append(out, *st)
@@ -120,7 +120,12 @@ func (r *run) subsLocked() []*Supervisor {
 // still running, those of its run in progress, and those below them.
 func (s *Supervisor) stuckBelow() []StuckChild {
 	s.mu.Lock()
-	out := append([]StuckChild(nil), s.stuckLeft...)
+	var out []StuckChild
+	for _, c := range s.stuckLeft {
+		if c.x.heir == nil || s.r == nil || c.x.heir.r != s.r {
+			out = append(out, *c.stuckLocked()) // else the run in progress reports its slot
+		}
+	}
 	subs := append([]*Supervisor(nil), s.leftSubs...)
 	if r := s.r; r != nil {
 		out = append(out, r.stuckNowLocked()...)
@@ -133,11 +138,11 @@ func (s *Supervisor) stuckBelow() []StuckChild {
 	return out
 }
 
-// forgetStuckLocked drops path from the stuck goroutines of ended runs.
+// forgetStuckLocked drops c from the stuck goroutines of ended runs.
 // Called with s.mu held.
-func (s *Supervisor) forgetStuckLocked(path string) {
+func (s *Supervisor) forgetStuckLocked(c *child) {
 	for i, st := range s.stuckLeft {
-		if st.Path == path {
+		if st == c {
 			s.stuckLeft = append(s.stuckLeft[:i], s.stuckLeft[i+1:]...)
 			return
 		}

@@ -205,8 +205,8 @@ func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
 	}
 	if r == nil {
 		if s.r == nil {
-			for _, st := range s.stuckLeft {
-				h.Stuck = append(h.Stuck, st.Path)
+			for _, c := range s.stuckLeft {
+				h.Stuck = append(h.Stuck, c.path)
 			}
 		}
 		s.mu.Unlock()

@@ -75,6 +75,10 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 //	rejoin      idle, stopped                     pending             a group restart takes a member that had ended
 //	give up     pending                           stopped             its restart is refused: the supervisor escalates
 //	drop        idle, pending, stopped            removed             Remove, a temporary child's end, a failed Add
+//	inherit     idle                              stuck               a new run finds the child's goroutine of an
+//	                                                                  earlier run still stuck: the slot waits for it
+//	                                                                  (then unstuck starts it, or drops a child
+//	                                                                  that is not in the spec)
 type lstate uint8
 
 const (
@@ -128,10 +132,11 @@ const (
 	evRejoin
 	evGiveUp
 	evDrop
+	evInherit
 	numEvents
 )
 
-var eventNamesInternal = [numEvents]string{"launch", "delay", "wake", "ready", "exit", "again", "queue", "end", "stop", "returned", "timeout", "unstuck", "rejoin", "give up", "drop"}
+var eventNamesInternal = [numEvents]string{"launch", "delay", "wake", "ready", "exit", "again", "queue", "end", "stop", "returned", "timeout", "unstuck", "rejoin", "give up", "drop", "inherit"}
 
 func (e event) String() string {
 	if e < numEvents {
@@ -177,6 +182,7 @@ var table = [numEvents]transition{
 	evRejoin:   {from: set(lsIdle, lsStopped), to: set(lsPending)},
 	evGiveUp:   {from: set(lsPending), to: set(lsStopped)},
 	evDrop:     {from: set(lsIdle, lsPending, lsStopped), to: set(lsRemoved)},
+	evInherit:  {from: set(lsIdle), to: set(lsStuck)},
 }
 
 // allowed reports whether the table lets ev move a child from s to next.

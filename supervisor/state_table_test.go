@@ -88,3 +88,22 @@ func TestStateTable(t *testing.T) {
 		}
 	}
 }
+
+// TestInheritTakesOnlyAFreshRecordToStuck checks the row a new run uses for
+// a slot whose goroutine of an earlier run is still stuck: only a record
+// that never ran in this run (idle) becomes stuck by it, and unstuck then
+// leads where the stopped goroutine's return would.
+func TestInheritTakesOnlyAFreshRecordToStuck(t *testing.T) {
+	for s := lstate(0); s < numLstates; s++ {
+		for next := lstate(0); next < numLstates; next++ {
+			if got, want := allowed(s, evInherit, next), s == lsIdle && next == lsStuck; got != want {
+				t.Errorf("%v --inherit--> %v allowed=%v, want %v", s, next, got, want)
+			}
+		}
+	}
+	for _, then := range []afterStop{thenRestart, thenRemoved, thenStopped} {
+		if !allowed(lsStuck, evUnstuck, then.target()) {
+			t.Errorf("an inherited slot cannot leave stuck for %v", then.target())
+		}
+	}
+}

@@ -139,20 +139,28 @@ func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
 }
 
 // unstuckLocked records that c's abandoned goroutine finally returned: it
-// moves where its pending stop said (a manual Restart starts it again now).
+// moves where its pending stop said (a manual Restart starts it again now,
+// and so does a slot of a new run that waited for it; see inherit.go).
 // Called with s.mu held.
 func (r *run) unstuckLocked(c *child, err error, now instant) {
 	then := c.then
 	restart := then == thenRestart
 	c.moveLocked(evUnstuck, then.target(), now)
-	c.extra().stuckAt = nil
+	x := c.extra()
+	x.stuckAt = nil
+	inherited := x.old != nil
+	x.old = nil
 	r.goneLocked(c)
-	r.emitLocked(EventStuckExited, c, nil, now, 0, 0)
-	if r.phase == phaseDone {
-		r.s.forgetStuckLocked(c.path)
-	} else {
+	switch {
+	case r.phase == phaseDone:
+		r.s.forgetStuckLocked(c)
+		if r.s.handOverLocked(c, err) {
+			return // the run in progress reports it, and starts its slot
+		}
+	case !inherited:
 		r.stuckLive--
 	}
+	r.emitLocked(EventStuckExited, c, nil, now, 0, 0)
 	switch {
 	case then == thenRemoved:
 		r.unlinkLocked(c)

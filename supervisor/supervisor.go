@@ -39,6 +39,9 @@
 //	rejoin       stopped                               restarting (a group restart takes it)
 //	give up      restarting                            stopped (the supervisor escalates)
 //	drop         stopped, restarting                   removed (Remove, a temporary child's end)
+//	inherit      stopped (a new run's fresh record)    stuck: the child's goroutine of an earlier run is
+//	                                                   still stuck; unstuck then starts the slot (or drops
+//	                                                   a child that was not in the spec)
 //
 // Readiness, cancellation and stop requests belong to one incarnation: a
 // call of actor.Ready from an earlier incarnation's leftover goroutine
@@ -99,7 +102,7 @@ type Supervisor struct {
 
 	mu        sync.Mutex
 	r         *run          // the run in progress, nil between runs; guarded by mu
-	stuckLeft []StuckChild  // goroutines of ended runs reported stuck and still alive; guarded by mu
+	stuckLeft []*child      // records of ended runs' children reported stuck whose goroutines are still alive; guarded by mu
 	leftSubs  []*Supervisor // child supervisors of ended runs that had stuck goroutines below; guarded by mu
 	readyCh   chan struct{} // closed when a run becomes ready; guarded by mu
 
