@@ -35,7 +35,7 @@ func TestCollectCounters(t *testing.T) {
 		synctest.Wait()
 
 		const want = `
-# HELP arbor_restarts_total Restarts of children decided by the supervisor (also those of a group strategy), over all its runs.
+# HELP arbor_restarts_total Restarts of children decided by the supervisor, over all its runs: one per child restarted, so a OneForAll or RestForOne group restart adds one for each child it restarts.
 # TYPE arbor_restarts_total counter
 arbor_restarts_total{supervisor="root"} 3
 arbor_restarts_total{supervisor="root/db"} 1
@@ -43,10 +43,12 @@ arbor_restarts_total{supervisor="root/db"} 1
 # TYPE arbor_starts_total counter
 arbor_starts_total{supervisor="root"} 6
 arbor_starts_total{supervisor="root/db"} 2
-# HELP arbor_exits_total Exits of the supervisor's children by class: normal (returned nil by itself), shutdown (stopped when asked), abnormal (failed).
+# HELP arbor_exits_total Exits of the supervisor's children by class: normal (returned nil by itself), shutdown (stopped when asked: shutdown, Remove, manual Restart), group (stopped to restart with its group after a sibling failed), abnormal (failed).
 # TYPE arbor_exits_total counter
 arbor_exits_total{class="abnormal",supervisor="root"} 3
 arbor_exits_total{class="abnormal",supervisor="root/db"} 0
+arbor_exits_total{class="group",supervisor="root"} 0
+arbor_exits_total{class="group",supervisor="root/db"} 0
 arbor_exits_total{class="normal",supervisor="root"} 0
 arbor_exits_total{class="normal",supervisor="root/db"} 1
 arbor_exits_total{class="shutdown",supervisor="root"} 0

@@ -19,8 +19,8 @@
 // as "root/db". Counters, one set per supervisor in the tree:
 //
 //	arbor_starts_total{supervisor}                incarnations launched
-//	arbor_restarts_total{supervisor}              restarts decided
-//	arbor_exits_total{supervisor,class}           class: normal, shutdown, abnormal
+//	arbor_restarts_total{supervisor}              restarts decided, one per child restarted
+//	arbor_exits_total{supervisor,class}           class: normal, shutdown, group, abnormal
 //	arbor_failures_total{supervisor,kind}         kind: error, panic, start_timeout
 //	arbor_start_failures_total{supervisor}        children that failed to start
 //	arbor_stop_timeouts_total{supervisor}         children reported stuck at a stop
@@ -30,7 +30,11 @@
 // escalations, of the supervisor itself); the supervisors below it have
 // their own series. The failure kinds overlap, as in supervisor.Counters:
 // kind="error" includes the start timeouts of restarted children. Use
-// arbor_exits_total{class="abnormal"} for the number of failures.
+// arbor_exits_total{class="abnormal"} for the number of failures. A group
+// restart (OneForAll, RestForOne) adds one to arbor_restarts_total for
+// each child it restarts, as supervisor.Counters.Restarts does, and counts
+// the stops of the failed child's siblings as class="group": for their
+// restart type they are shutdown exits, but they are no shutdown.
 //
 // Gauges, read from the live tree at each scrape:
 //
@@ -88,7 +92,7 @@
 //
 // # Cardinality
 //
-// Each supervisor path makes 22 series; each child, with
+// Each supervisor path makes 23 series; each child, with
 // WithChildLabels, 3 more. Supervisors and children added at run time with
 // Supervisor.Add make new series under their names, and removed ones
 // vanish. A tree that adds children under ever new names makes series

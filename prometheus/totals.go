@@ -3,13 +3,14 @@ package arborprom
 import "github.com/arbor-go/arbor/supervisor"
 
 // The fields of supervisor.Counters, as indexes into a totals array, so
-// that the memory of a supervisor's counters is a loop rather than fourteen
+// that the memory of a supervisor's counters is a loop rather than fifteen
 // lines per operation.
 const (
 	fStarts = iota
 	fRestarts
 	fExitsNormal
 	fExitsShutdown
+	fExitsGroup
 	fExitsAbnormal
 	fErrors
 	fPanics
@@ -29,8 +30,9 @@ type totals [nFields]uint64
 func totalsOf(c supervisor.Counters) totals {
 	return totals{
 		fStarts: c.Starts, fRestarts: c.Restarts,
-		fExitsNormal: c.ExitsNormal, fExitsShutdown: c.ExitsShutdown, fExitsAbnormal: c.ExitsAbnormal,
-		fErrors: c.Errors, fPanics: c.Panics, fStartTimeouts: c.StartTimeouts,
+		fExitsNormal: c.ExitsNormal, fExitsShutdown: c.ExitsShutdown, fExitsGroup: c.ExitsGroup,
+		fExitsAbnormal: c.ExitsAbnormal,
+		fErrors:        c.Errors, fPanics: c.Panics, fStartTimeouts: c.StartTimeouts,
 		fStartFailures: c.StartFailures, fStopTimeouts: c.StopTimeouts,
 		fEscIntensity: c.EscalationsIntensity, fEscDecider: c.EscalationsDecider,
 		fEscBackoff: c.EscalationsBackoff, fEscStuck: c.EscalationsStuck,

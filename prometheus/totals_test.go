@@ -34,9 +34,9 @@ func TestMemoryObserve(t *testing.T) {
 // totalsOf maps every field of supervisor.Counters, each to its own index.
 func TestTotalsOfEveryField(t *testing.T) {
 	c := supervisor.Counters{
-		Starts: 1, Restarts: 2, ExitsNormal: 3, ExitsShutdown: 4, ExitsAbnormal: 5,
-		Errors: 6, Panics: 7, StartTimeouts: 8, StartFailures: 9, StopTimeouts: 10,
-		EscalationsIntensity: 11, EscalationsDecider: 12, EscalationsBackoff: 13, EscalationsStuck: 14,
+		Starts: 1, Restarts: 2, ExitsNormal: 3, ExitsShutdown: 4, ExitsGroup: 5, ExitsAbnormal: 6,
+		Errors: 7, Panics: 8, StartTimeouts: 9, StartFailures: 10, StopTimeouts: 11,
+		EscalationsIntensity: 12, EscalationsDecider: 13, EscalationsBackoff: 14, EscalationsStuck: 15,
 	}
 	got := totalsOf(c)
 	for i, v := range got {

@@ -202,14 +202,9 @@ type ChildInfo struct {
 	Ready       bool               `json:"ready"`
 	WaitReady   bool               `json:"wait_ready"`
 	Incarnation uint64             `json:"incarnation"`
-	// Restarts counts every restart the supervisor decided for the child
-	// in this run: after its own exits, and as a bystander that a
-	// OneForAll or RestForOne group restart stopped (or found stopped) and
-	// started again. A manual Restart is not counted, nor a restart refused
-	// because the supervisor gave up. Snapshot.Restarts and Event.Restarts
-	// count the same. The intensity window counts a group restart once,
-	// for the failed child, and the backoff's attempts are the child's own
-	// consecutive failures.
+	// Restarts counts the restarts the supervisor decided for the child in
+	// its current run, counted as Counters.Restarts counts them (a restart
+	// with its group included); Counters span all runs.
 	Restarts  int       `json:"restarts"`
 	LastError error     `json:"-"`
 	Since     time.Time `json:"since"`

@@ -15,8 +15,8 @@ const (
 	EventExited                                 // an incarnation returned nil by itself
 	EventFailed                                 // an incarnation returned an error
 	EventPanicked                               // an incarnation panicked; Err is a *PanicError
-	EventRestarting                             // a restart was decided; Delay and Attempt are set
-	EventStopped                                // an incarnation stopped after being asked to
+	EventRestarting                             // a restart was decided; Delay and Attempt are set, Origin for a group
+	EventStopped                                // an incarnation stopped after being asked to (Origin: for its group's restart)
 	EventStopTimeout                            // a child did not stop within its timeout: stuck
 	EventStuckExited                            // a stuck child's goroutine finally returned
 	EventStartFailed                            // a child failed to start
@@ -65,11 +65,21 @@ type Event struct {
 	Child       string        // the child's name; empty for the supervisor's own events
 	Path        string        // the child's path, or the supervisor's for its own events
 	Incarnation uint64        // the child's incarnation, from 1 in each run
-	Restarts    int           // restarts of the child so far in this run
+	Restarts    int           // restarts of the child so far in this run (see Counters.Restarts)
 	Err         error         // the exit error, escalation, or problem
 	Delay       time.Duration // backoff before a restart; how long a stop waited
-	Attempt     int           // consecutive restarts of the child, this one included
-	Dropped     uint64        // events a sink missed (EventObserverDropped)
+	Attempt     int           // consecutive restarts of the child, this one included; 0 for one restarted with its group
+	// Origin is set on the events of a group restart (OneForAll,
+	// RestForOne): the path of the child whose failure restarted the
+	// group. The failed child's restarting and started events carry it
+	// (its own path), and so do the stopped, stop_timeout, removed,
+	// started and ready events of each sibling the group restart stops,
+	// removes or starts again: a sibling has no restarting event of its
+	// own, though its restart counts (see Counters.Restarts). A sibling's
+	// stop is a shutdown exit for its restart type, counted as
+	// Counters.ExitsGroup. Empty otherwise.
+	Origin  string
+	Dropped uint64 // events a sink missed (EventObserverDropped)
 	// Sink names, for EventObserverDropped, the queue that lost the
 	// events: an observer's, such as "root/(observer 1)" (numbered from 0
 	// in the order of WithObserver), or a logger's, "root/(logger)" or

@@ -14,6 +14,12 @@ import (
 // held up by it.
 func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 	s := r.s
+	var group []*child // the children the restart stops, removes or starts: see markGroupLocked
+	defer func() {
+		s.mu.Lock()
+		r.unmarkGroupLocked(group)
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		if failed.st != lsPending || r.phase >= phaseStopping {
@@ -38,15 +44,21 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			return out
 		}
 		stop, remove, start := pick(plan.Stop), pick(plan.Remove), pick(plan.Start)
+		group = append(append(append(group[:0], stop...), remove...), start...)
+		r.markGroupLocked(failed, group)
 		now := r.clock()
 		for _, x := range start {
 			if x == failed {
 				continue // counted when its restart was admitted
 			}
-			// A bystander's restart counts among its restarts (ChildInfo,
-			// Snapshot, events), though not against the intensity: one
-			// failure counts once there.
+			// A bystander's restart is a restart decided for it: it counts
+			// among its restarts (ChildInfo, Snapshot, events) and in
+			// Counters.Restarts, though not against the intensity (one
+			// failure counts once there) nor as an attempt of its backoff.
+			// It has no restarting event of its own: its stopped and
+			// started events name the group's origin.
 			x.restarts++
+			s.counts.Restarts++
 			if !x.st.alive() {
 				x.moveLocked(evRejoin, lsPending, now) // it ended earlier: the group starts it again
 			}
@@ -91,20 +103,34 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			}
 			r.emitLocked(EventRemoved, x, nil, now, 0, 0)
 		}
+		if delay > 0 {
+			// What happens to the group's members during the delay (a
+			// Remove, a manual Restart) is no part of the group restart.
+			r.unmarkGroupLocked(group)
+		}
 		s.mu.Unlock()
-		if delay > 0 && !r.groupDelay(failed, delay) {
-			return
+		if delay > 0 {
+			if !r.groupDelay(failed, delay) {
+				return
+			}
+			s.mu.Lock()
+			group = append(group[:0], start...)
+			r.markGroupLocked(failed, group)
+			s.mu.Unlock()
 		}
 		if r.runCtx.Err() != nil || r.urgentPending() {
 			return // stopping or failing now: the group stays stopped
 		}
 		next, info, err := r.startGroupFresh(start, failed)
+		s.mu.Lock()
+		r.unmarkGroupLocked(group)
 		if next == nil {
+			s.mu.Unlock()
 			return
 		}
-		s.mu.Lock()
 		now = r.clock()
 		next.moveLocked(evRejoin, lsPending, now)
+		r.markGroupLocked(next, nil) // its failure to start restarts the group: it is the origin
 		var ok bool
 		q = request{err: err, info: info, at: now}
 		delay, ok = r.admitLocked(next, err, q.info, now, now, 0)
@@ -116,6 +142,34 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			return
 		}
 		failed = next
+	}
+}
+
+// markGroupLocked records that a group restart answering origin's failure
+// is in progress, and that members (the children it stops, removes or
+// starts) take part in it. Until unmarkGroupLocked, the events of origin
+// and of the members carry origin's path as Origin, and a member's stop
+// counts as Counters.ExitsGroup rather than ExitsShutdown: for the restart
+// policy it is still a shutdown exit. A run restarts one group at a time
+// (the loop holds the operations token), so one mark suffices. Called with
+// s.mu held.
+func (r *run) markGroupLocked(origin *child, members []*child) {
+	r.group = origin
+	origin.grouped = true
+	for _, x := range members {
+		x.grouped = true
+	}
+}
+
+// unmarkGroupLocked ends what markGroupLocked recorded for members and
+// r.group. Called with s.mu held.
+func (r *run) unmarkGroupLocked(members []*child) {
+	for _, x := range members {
+		x.grouped = false
+	}
+	if r.group != nil {
+		r.group.grouped = false
+		r.group = nil
 	}
 }
 

@@ -180,12 +180,16 @@ func (l *limiter) allow(now time.Time, burst int, per time.Duration) (ok bool, s
 }
 
 // common starts an entry's fields with those every entry of e carries: the
-// supervisor, and for a child its path, name, incarnation and restarts.
+// supervisor, for a child its path, name, incarnation and restarts, and
+// during a group restart its origin.
 func (w *logWriter) common(e *Event) []logField {
 	fields := append(w.fields[:0], strField("supervisor", e.Supervisor))
 	if e.Child != "" {
 		fields = append(fields, strField("path", e.Path), strField("child", e.Child),
 			uintField("incarnation", e.Incarnation), intField("restarts", e.Restarts))
+	}
+	if e.Origin != "" {
+		fields = append(fields, strField("origin", e.Origin))
 	}
 	return fields
 }
@@ -215,17 +219,16 @@ func (w *logWriter) write(e Event) {
 	fields := w.common(&e)
 	switch e.Kind {
 	case EventRestarting:
-		msg = "failed; restarting"
-		if e.Delay > 0 {
-			msg = "failed; restarting in " + roundDelay(e.Delay).String()
-		}
-		if e.Err == nil {
-			msg = "exited; restarting"
-		}
+		msg = restartMessage(&e)
 		fields = append(fields, durField("delay", e.Delay), intField("attempt", e.Attempt))
 	case EventStopped:
-		if lvl == zapcore.WarnLevel {
+		switch {
+		case lvl == zapcore.WarnLevel && e.Origin != "":
+			msg = "stopped with an error to restart with its group"
+		case lvl == zapcore.WarnLevel:
 			msg = "stopped with an error"
+		case e.Origin != "":
+			msg = "stopped to restart with its group"
 		}
 	case EventStopTimeout:
 		fields = append(fields, durField("waited", e.Delay))
@@ -245,6 +248,25 @@ func (w *logWriter) write(e Event) {
 		fields = append(fields, strField("error", text))
 	}
 	w.emit(e.Time, lvl, msg, fields, stack)
+}
+
+// restartMessage is the message of a restarting entry: "failed;
+// restarting in 2s", "exited; restarting" for a normal exit, "failed;
+// restarting with its group" for a failure that restarts a group (the
+// siblings' entries are "stopped to restart with its group" and "started",
+// with the same origin).
+func restartMessage(e *Event) string {
+	msg := "failed; restarting"
+	if e.Err == nil {
+		msg = "exited; restarting"
+	}
+	if e.Origin != "" {
+		msg += " with its group"
+	}
+	if e.Delay > 0 {
+		msg += " in " + roundDelay(e.Delay).String()
+	}
+	return msg
 }
 
 // emit hands an entry built in w.fields to the backend, then keeps the

@@ -107,8 +107,14 @@ func (r *run) handle(q request) (bool, error) {
 		return false, nil
 	}
 	now := r.clock()
+	if s.cfg.strategy != policy.OneForOne {
+		// The failed child's restarting event names it as its group's
+		// origin.
+		r.markGroupLocked(c, nil)
+	}
 	delay, ok := r.admitLocked(c, q.err, q.info, q.at, now, q.jitter)
 	if !ok {
+		r.unmarkGroupLocked(nil)
 		c.moveLocked(evGiveUp, lsStopped, now)
 		s.mu.Unlock()
 		return false, nil

@@ -44,6 +44,7 @@ type child struct {
 	timedOut    bool                    // the start timeout cancelled the current incarnation
 	watched     bool                    // a stopper waits for the goroutine to return
 	ranReady    bool                    // the current incarnation became ready (or started, without WaitReady)
+	grouped     bool                    // a member of the group restart of r.group: its events carry Origin
 	isSup       bool                    // the spec says it is a supervisor; immutable
 	waitReady   bool                    // started only once ready; immutable
 }

@@ -88,6 +88,7 @@ type run struct {
 	pending     []request
 	ready       bool
 	delayed     *child    // the failed child whose group waits out its delay
+	group       *child    // the failed child whose group restart is in progress (see markGroupLocked)
 	deadline    time.Time // the shutdown budget's end, once shutdown began (zero: none)
 	goneLeft    int       // watched children whose goroutines have not returned
 	stuckLive   int       // stuck children whose goroutines have not returned

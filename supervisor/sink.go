@@ -293,7 +293,7 @@ func itoa(i int) string {
 // that depth) would make every exit of an unobserved child grow its stack,
 // a copy that doubled the time of stopping 10,000 children at once.
 func (r *run) emitLocked(kind EventKind, c *child, err error, now instant, delay time.Duration, attempt int) {
-	r.s.counts.countLocked(kind, err)
+	r.s.counts.countLocked(kind, c, err)
 	subs := r.hasSubscribers()
 	if len(r.sinks) == 0 && !subs {
 		return
@@ -311,6 +311,9 @@ func (r *run) publishLocked(kind EventKind, c *child, err error, now instant, de
 		Err: err, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
 	if c != nil {
 		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
+		if c.grouped && r.group != nil {
+			e.Origin = r.group.path
+		}
 		if text, lastErr := c.lastLocked(); err != nil && err == lastErr {
 			e.text = text
 		}

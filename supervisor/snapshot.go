@@ -30,7 +30,8 @@ type Snapshot struct {
 	// running child supervisor that has begun its own shutdown shows
 	// StateStopping.
 	State State `json:"state"`
-	// Restarts counts the child's restarts in its parent's current run.
+	// Restarts counts the child's restarts in its parent's current run, as
+	// ChildInfo.Restarts does (see Counters.Restarts).
 	Restarts int `json:"restarts"`
 	// LastError is the text of the child's last failure, if any.
 	LastError string `json:"last_error,omitempty"`

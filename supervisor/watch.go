@@ -181,15 +181,35 @@ func (s *Supervisor) notifyReadyLocked() {
 }
 
 // Counters are running totals of a supervisor's lifecycle events, over all
-// its runs since New. They are counted where the events happen, before any
-// queue, so they never miss one, even when an observer's queue is full.
-// They cover the supervisor's own children, not the supervisors below it
-// (each has its own; Snapshot carries every supervisor's).
+// its runs since New (ChildInfo.Restarts, Snapshot.Restarts and
+// Event.Restarts count the current run only). They are counted where the
+// events happen, before any queue, so they never miss one, even when an
+// observer's queue is full. They cover the supervisor's own children, not
+// the supervisors below it (each has its own; Snapshot carries every
+// supervisor's).
 type Counters struct {
-	Starts        uint64 `json:"starts"`         // incarnations launched
-	Restarts      uint64 `json:"restarts"`       // restarts decided (also those by strategy)
+	Starts uint64 `json:"starts"` // incarnations launched
+	// Restarts counts the restarts the supervisor decided, one for each
+	// child restarted: a child restarted after its own exit adds one, and a
+	// OneForAll or RestForOne group restart adds one for the failed child
+	// and one for each sibling it stops (or finds stopped) and starts
+	// again (the failed child's restart has an EventRestarting; the
+	// siblings' stopped and started events name it as their Origin). A
+	// manual Restart is not counted,
+	// nor a restart refused because the supervisor gave up. This is the one
+	// definition of a restart count: ChildInfo.Restarts, Snapshot.Restarts
+	// and Event.Restarts count the same for one child in one run. The
+	// intensity window counts differently: a group restart once, for its
+	// failure.
+	Restarts      uint64 `json:"restarts"`
 	ExitsNormal   uint64 `json:"exits_normal"`   // incarnations that returned nil by themselves
-	ExitsShutdown uint64 `json:"exits_shutdown"` // incarnations that stopped when asked to
+	ExitsShutdown uint64 `json:"exits_shutdown"` // incarnations that stopped when asked to: shutdown, Remove, manual Restart
+	// ExitsGroup counts the incarnations stopped to restart with their
+	// group after a sibling failed (OneForAll, RestForOne). For their
+	// restart type these are shutdown exits; they are counted apart from
+	// ExitsShutdown so that a group restart is not mistaken for a
+	// shutdown.
+	ExitsGroup    uint64 `json:"exits_group"`
 	ExitsAbnormal uint64 `json:"exits_abnormal"` // incarnations that failed: error, panic or Goexit
 	// Failures by kind; each failure counts once, under one kind, so the
 	// three add up to every failure of the supervisor's children.
@@ -216,9 +236,10 @@ func (s *Supervisor) Counters() Counters {
 	return s.counts
 }
 
-// countLocked adds one event of kind to the counters, with s.mu held; err is the event's error
-// (compared by identity only: no method of a user's error runs here).
-func (c *Counters) countLocked(kind EventKind, err error) {
+// countLocked adds one event of kind about child x (nil for the
+// supervisor's own) to the counters, with s.mu held; err is the event's
+// error (compared by identity only: no method of a user's error runs here).
+func (c *Counters) countLocked(kind EventKind, x *child, err error) {
 	switch kind {
 	case EventStarted:
 		c.Starts++
@@ -227,7 +248,11 @@ func (c *Counters) countLocked(kind EventKind, err error) {
 	case EventExited:
 		c.ExitsNormal++
 	case EventStopped:
-		c.ExitsShutdown++
+		if x != nil && x.grouped {
+			c.ExitsGroup++ // stopped to restart with its group
+		} else {
+			c.ExitsShutdown++
+		}
 	case EventFailed:
 		c.ExitsAbnormal++
 		if _, timeout := err.(*startTimeoutError); timeout {

@@ -56,7 +56,8 @@ type eventJSON struct {
 	DelayMS     float64   `json:"delay_ms,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
 	Dropped     uint64    `json:"dropped,omitempty"`
-	Sink        string    `json:"sink,omitempty"` // observer_dropped: the queue that lost events
+	Sink        string    `json:"sink,omitempty"`   // observer_dropped: the queue that lost events
+	Origin      string    `json:"origin,omitempty"` // a group restart's: the child whose failure caused it
 }
 
 // helloJSON is the data of the "event: hello" that opens a stream.
@@ -181,7 +182,7 @@ func (st *sse) lifecycle(e supervisor.Event, path string) (end string) {
 		Incarnation: e.Incarnation, Restarts: e.Restarts,
 		Error:   errorText(e.Err),
 		DelayMS: float64(e.Delay) / float64(time.Millisecond),
-		Attempt: e.Attempt, Dropped: e.Dropped, Sink: e.Sink,
+		Attempt: e.Attempt, Dropped: e.Dropped, Sink: e.Sink, Origin: e.Origin,
 	})
 	if e.Kind == supervisor.EventShutdown && e.Child == "" && e.Supervisor == path {
 		return supervisor.ReasonShuttingDown

@@ -46,8 +46,9 @@ import (
 //     server-sent events (text/event-stream): an "event: hello" first, then
 //     one "event: lifecycle" per supervisor.Event, its data a JSON object
 //     (seq, time, kind, supervisor, child, path, incarnation, restarts,
-//     error, delay_ms, attempt). Each client has a bounded buffer: a client
-//     too slow to keep up loses events, never slows supervision, and is told
+//     error, delay_ms, attempt, dropped, sink, origin). Each client has a
+//     bounded buffer: a client too slow to keep up loses events, never
+//     slows supervision, and is told
 //     how many it lost by an "event: dropped" ({"dropped": n, "total": t}).
 //     The stream ends with an "event: end" ({"reason": ...}) as soon as the
 //     shutdown of s begins, so that open streams do not hold up

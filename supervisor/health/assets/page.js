@@ -150,7 +150,8 @@
     if (e.child) facts.push("restarts " + e.restarts);
     if (e.attempt) facts.push("attempt " + e.attempt);
     if (e.delay_ms) facts.push("after " + (e.delay_ms >= 1000 ? (e.delay_ms / 1000) + "s" : e.delay_ms + "ms"));
-    if (e.dropped) facts.push(e.dropped + " dropped");
+    if (e.dropped) facts.push(e.dropped + " dropped" + (e.sink ? " by " + e.sink : ""));
+    if (e.origin) facts.push(e.origin === e.path ? "restarts its group" : "with the group of " + e.origin);
     if (facts.length) li.appendChild(el("span", "facts", facts.join(" · ")));
     if (e.error) li.appendChild(el("span", "error", e.error));
     push(li);
