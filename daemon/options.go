@@ -43,11 +43,18 @@ func newConfig(opts []Option) config {
 	if cfg.logger == nil {
 		cfg.logger = defaultLogger()
 	}
+	// The daemon's entries carry no caller and no stack trace: they would
+	// be the daemon's own code, the same in every process
+	// (zap.NewProduction adds a caller to every entry, a stack from Error).
+	cfg.logger = cfg.logger.WithOptions(zap.WithCaller(false), zap.AddStacktrace(noLevel))
 	if cfg.notifier == nil {
 		cfg.notifier = SystemdNotifier()
 	}
 	return cfg
 }
+
+// noLevel enables no level: with it, zap adds no stack trace to any entry.
+var noLevel = zap.LevelEnablerFunc(func(zapcore.Level) bool { return false })
 
 // defaultLogger writes JSON entries at Info and above to stderr.
 func defaultLogger() *zap.Logger {
@@ -194,7 +201,9 @@ func WithPprof(on bool) Option {
 // readiness, the health server, the final error and the stuck report
 // (default: JSON to stderr, Info and above). It does not change the
 // root's logger (supervisor.WithLogger); pass the same logger to both to
-// get one stream. Main flushes it (Sync) before exiting.
+// get one stream. Main flushes it (Sync) before exiting. The daemon's
+// entries carry no caller and no stack trace, whatever options l has: they
+// would name the daemon's own code.
 func WithLogger(l *zap.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
