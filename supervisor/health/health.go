@@ -39,9 +39,13 @@ import (
 //     liveness, and the recent events, kept up to date live from "/events"
 //     without a reload. Everything it needs is embedded and served under
 //     "/ui/" (its script, style and icon, and "/ui/tree.json", the page's
-//     own flat view of the tree); it loads nothing from elsewhere, and a
-//     Content-Security-Policy forbids it to. Names and error texts are shown
-//     as text, never interpreted as markup.
+//     view of the tree: a JSON object with "time", "health" (as
+//     supervisor.Health, its lists of paths cut to their first ten, with
+//     "not_ready_count" and "stuck_count") and "tree", the tree's flat form
+//     as "/tree.json" serves it, within the same limits); it loads nothing
+//     from elsewhere, and a Content-Security-Policy forbids it to. Names and
+//     error texts are shown as text, never interpreted as markup. The page
+//     shows a cut tree's left-out children as a row below their parent.
 //   - "/events": the lifecycle events of s and its whole subtree as
 //     server-sent events (text/event-stream): an "event: hello" first, then
 //     one "event: lifecycle" per supervisor.Event, its data a JSON object
@@ -58,10 +62,10 @@ import (
 //     the request's context does, so cancel the context its BaseContext
 //     returns from a function given to RegisterOnShutdown.)
 //
-// The tree's text and JSON hold at most the handler's limits of nodes and
-// depth, keeping the nodes nearest to the root; a request can lower them
-// with the query parameters "max_nodes" and "max_depth" (positive
-// integers; other values get 400 Bad Request), as in
+// The tree's text and JSON (the page's "/ui/tree.json" too) hold at most
+// the handler's limits of nodes and depth, keeping the nodes nearest to the
+// root; a request can lower them with the query parameters "max_nodes" and
+// "max_depth" (positive integers; other values get 400 Bad Request), as in
 // "/tree.json?max_depth=2". A cut tree says what it left out: the JSON in
 // its "truncated" object and in the "children_omitted" of the nodes whose
 // children it cut, the text in a line "... 3 more children not shown" below

@@ -18,13 +18,13 @@ type config struct {
 	lim supervisor.TreeLimits
 }
 
-// WithMaxNodes sets the most nodes of the tree that "/tree" and
-// "/tree.json" serve, those nearest to the root (default DefaultMaxNodes);
+// WithMaxNodes sets the most nodes of the tree that "/tree", "/tree.json"
+// and the page's "/ui/tree.json" serve, those nearest to the root (default DefaultMaxNodes);
 // zero serves every node. A negative n is an error of NewHandler.
 func WithMaxNodes(n int) Option { return func(c *config) { c.lim.MaxNodes = n } }
 
-// WithMaxDepth sets the depth of the deepest nodes that "/tree" and
-// "/tree.json" serve, the root being at depth 0 (default: zero, no limit
+// WithMaxDepth sets the depth of the deepest nodes that "/tree",
+// "/tree.json" and the page's "/ui/tree.json" serve, the root being at depth 0 (default: zero, no limit
 // but the number of nodes). A negative d is an error of NewHandler.
 func WithMaxDepth(d int) Option { return func(c *config) { c.lim.MaxDepth = d } }
 

@@ -79,59 +79,59 @@ func (h *handler) asset(w http.ResponseWriter, req *http.Request) {
 }
 
 // treeView is the page's view of the tree ("/ui/tree.json"): the tree's
-// health and its nodes depth-first, flat, each with its depth. It is the
-// page's own format, independent of "/tree.json".
+// health and its flat form (supervisor.FlatTree's JSON, cut to the
+// handler's limits as "/tree.json" is). A node carries its name and its
+// parent's index, never its whole path, so that the view's size per node
+// does not grow with the depth: the page rebuilds the paths it shows.
 type treeView struct {
-	Time   time.Time         `json:"time"`
-	Health supervisor.Health `json:"health"`
-	Nodes  []nodeView        `json:"nodes"`
+	Time   time.Time       `json:"time"`
+	Health pageHealth      `json:"health"`
+	Tree   json.RawMessage `json:"tree"`
 }
 
-// nodeView is one node of a treeView.
-type nodeView struct {
-	Path        string               `json:"path"`
-	Name        string               `json:"name"`
-	Depth       int                  `json:"depth"`
-	Kind        string               `json:"kind"`
-	State       string               `json:"state"`
-	Ready       bool                 `json:"ready"`
-	WaitReady   bool                 `json:"wait_ready"`
-	Restarts    int                  `json:"restarts"`
-	Incarnation uint64               `json:"incarnation"`
-	LastError   string               `json:"last_error,omitempty"`
-	Status      string               `json:"status,omitempty"`
-	Since       time.Time            `json:"since,omitzero"`
-	Counters    *supervisor.Counters `json:"counters,omitempty"`
+// maxProblemPaths is the most paths of not ready or stuck children that
+// the page's view lists; it counts the others. A path is as long as its
+// depth: a list of them all would grow with the tree's size times its depth.
+const maxProblemPaths = 10
+
+// pageHealth is supervisor.Health with its lists of paths cut to
+// maxProblemPaths, and their full lengths.
+type pageHealth struct {
+	Ready         bool     `json:"ready"`
+	Reason        string   `json:"reason,omitempty"`
+	NotReady      []string `json:"not_ready,omitempty"`
+	NotReadyCount int      `json:"not_ready_count,omitempty"`
+	Alive         bool     `json:"alive"`
+	Stuck         []string `json:"stuck,omitempty"`
+	StuckCount    int      `json:"stuck_count,omitempty"`
 }
 
-// newTreeView returns the view of snap, with h as the tree's health.
-func newTreeView(snap supervisor.Snapshot, h supervisor.Health, now time.Time) treeView {
-	v := treeView{Time: now.UTC(), Health: h}
-	var walk func(n supervisor.Snapshot, depth int)
-	walk = func(n supervisor.Snapshot, depth int) {
-		v.Nodes = append(v.Nodes, nodeView{
-			Path: n.Path, Name: n.Name, Depth: depth,
-			Kind: n.Kind.String(), State: n.State.String(),
-			Ready: n.Ready, WaitReady: n.WaitReady,
-			Restarts: n.Restarts, Incarnation: n.Incarnation,
-			LastError: n.LastError, Status: n.Status, Since: n.Since, Counters: n.Counters,
-		})
-		for _, c := range n.Children {
-			walk(c, depth+1)
-		}
+func newPageHealth(h supervisor.Health) pageHealth {
+	return pageHealth{
+		Ready: h.Ready, Reason: h.Reason, Alive: h.Alive,
+		NotReady: h.NotReady[:min(len(h.NotReady), maxProblemPaths)], NotReadyCount: len(h.NotReady),
+		Stuck: h.Stuck[:min(len(h.Stuck), maxProblemPaths)], StuckCount: len(h.Stuck),
 	}
-	walk(snap, 0)
-	return v
 }
 
-// pageTree serves "/ui/tree.json".
-func (h *handler) pageTree(w http.ResponseWriter, _ *http.Request) {
-	body, err := json.Marshal(newTreeView(h.s.Snapshot(), h.s.Health(), time.Now()))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+// pageTree serves "/ui/tree.json", within the handler's limits lowered by
+// the request's max_nodes and max_depth, as "/tree.json".
+func (h *handler) pageTree(w http.ResponseWriter, req *http.Request) {
+	lim, ok := h.limits(w, req)
+	if !ok {
 		return
 	}
-	pageHeaders(w, "application/json")
-	w.WriteHeader(http.StatusOK)
-	w.Write(append(body, '\n'))
+	now := time.Now()
+	tree, err := h.s.Snapshot().Flatten(lim).MarshalJSON()
+	if err == nil {
+		var body []byte
+		body, err = json.Marshal(treeView{Time: now.UTC(), Health: newPageHealth(h.s.Health()), Tree: tree})
+		if err == nil {
+			pageHeaders(w, "application/json")
+			w.WriteHeader(http.StatusOK)
+			w.Write(append(body, '\n'))
+			return
+		}
+	}
+	http.Error(w, err.Error(), http.StatusInternalServerError)
 }

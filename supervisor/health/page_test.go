@@ -137,26 +137,22 @@ func TestPageRoutes(t *testing.T) {
 
 // treeView mirrors the page's "/ui/tree.json".
 type treeView struct {
-	Time   time.Time         `json:"time"`
-	Health supervisor.Health `json:"health"`
-	Nodes  []struct {
-		Path        string               `json:"path"`
-		Name        string               `json:"name"`
-		Depth       int                  `json:"depth"`
-		Kind        string               `json:"kind"`
-		State       string               `json:"state"`
-		Ready       bool                 `json:"ready"`
-		WaitReady   bool                 `json:"wait_ready"`
-		Restarts    int                  `json:"restarts"`
-		Incarnation uint64               `json:"incarnation"`
-		LastError   string               `json:"last_error"`
-		Since       time.Time            `json:"since"`
-		Counters    *supervisor.Counters `json:"counters"`
-	} `json:"nodes"`
+	Time   time.Time `json:"time"`
+	Health struct {
+		Ready         bool     `json:"ready"`
+		Reason        string   `json:"reason"`
+		NotReady      []string `json:"not_ready"`
+		NotReadyCount int      `json:"not_ready_count"`
+		Alive         bool     `json:"alive"`
+		Stuck         []string `json:"stuck"`
+		StuckCount    int      `json:"stuck_count"`
+	} `json:"health"`
+	Tree supervisor.FlatTree `json:"tree"`
 }
 
-// "/ui/tree.json" is the tree depth-first with depths, its health, and
-// error texts JSON-escaped so that no markup appears in the response.
+// "/ui/tree.json" is the tree's flat form (nodes in pre-order with their
+// parents, the top node's path), its health, and error texts JSON-escaped
+// so that no markup appears in the response.
 func TestPageTree(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var runs atomic.Int32
@@ -192,19 +188,29 @@ func TestPageTree(t *testing.T) {
 			t.Errorf("health %+v at %v", v.Health, v.Time)
 		}
 		var got []string
-		for _, n := range v.Nodes {
-			got = append(got, strings.Repeat("  ", n.Depth)+n.Name+" "+n.Kind+" "+n.State)
+		depth := make([]int, len(v.Tree.Nodes))
+		for i, n := range v.Tree.Nodes {
+			if n.ID != i || n.Parent >= i || n.Parent < -1 || (i == 0) != (n.Parent == -1) {
+				t.Fatalf("node %d: id %d, parent %d", i, n.ID, n.Parent)
+			}
+			if n.Parent >= 0 {
+				depth[i] = depth[n.Parent] + 1
+			}
+			got = append(got, strings.Repeat("  ", depth[i])+n.Name+" "+n.Kind.String()+" "+n.State.String())
+		}
+		if v.Tree.Path != "root" || v.Tree.Truncated != nil {
+			t.Errorf("tree path %q, truncated %+v", v.Tree.Path, v.Tree.Truncated)
 		}
 		want := []string{"root supervisor running", "  api worker running", "  db supervisor running", "    flaky worker running"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("nodes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-		if len(v.Nodes) == 4 {
-			f := v.Nodes[3]
-			if f.Path != "root/db/flaky" || f.Restarts != 1 || f.Incarnation != 2 || f.LastError != markupError || !f.Ready || f.Since.IsZero() || f.Counters != nil {
+		if len(v.Tree.Nodes) == 4 {
+			f := v.Tree.Nodes[3]
+			if f.Name != "flaky" || f.Parent != 2 || f.Restarts != 1 || f.Incarnation != 2 || f.LastError != markupError || !f.Ready || f.Since.IsZero() || f.Counters != nil {
 				t.Errorf("flaky: %+v", f)
 			}
-			if db := v.Nodes[2]; db.Counters == nil || db.Counters.Restarts != 1 || !db.WaitReady {
+			if db := v.Tree.Nodes[2]; db.Counters == nil || db.Counters.Restarts != 1 || !db.WaitReady {
 				t.Errorf("db: %+v", db)
 			}
 		}

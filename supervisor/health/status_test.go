@@ -36,19 +36,16 @@ func TestPageTreeShowsStatus(t *testing.T) {
 			t.Errorf("raw markup in the response: %s", rec.Body)
 		}
 		var v struct {
-			Nodes []struct {
-				Path   string `json:"path"`
-				Status string `json:"status"`
-			} `json:"nodes"`
+			Tree supervisor.FlatTree `json:"tree"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]string{}
-		for _, n := range v.Nodes {
-			got[n.Path] = n.Status
+		for _, n := range v.Tree.Nodes {
+			got[n.Name] = n.Status
 		}
-		if got["root/sched"] != "waiting for leadership <b>" || got["root/api"] != "" || got["root"] != "" {
+		if got["sched"] != "waiting for leadership <b>" || got["api"] != "" || got["root"] != "" {
 			t.Errorf("statuses in /ui/tree.json = %q", got)
 		}
 		if body := do(h, http.MethodGet, "/tree").Body.String(); !strings.Contains(body, `status="waiting for leadership <b>"`) {

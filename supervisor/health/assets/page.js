@@ -69,6 +69,20 @@
     });
   }
 
+  // problemLine says "Not ready (12): a, b, … and 2 more", from a list the
+  // server cut to its first paths and the full count.
+  function problemLine(head, paths, count) {
+    paths = paths || [];
+    count = Math.max(count || 0, paths.length);
+    if (!count) return null;
+    var text = head + (count > 1 ? " (" + count + ")" : "") + ": " + paths.join(", ");
+    if (count > paths.length) text += ", … and " + (count - paths.length) + " more";
+    return el("span", null, text);
+  }
+
+  // render shows view: the tree's health and its flat form (nodes in
+  // pre-order, each with its parent's index and its name; the top node's
+  // path is the tree's). Paths and depths are rebuilt from the parents.
   function render(view) {
     var h = view.health || {};
     if (h.ready) setBadge($("health"), "good", "ready");
@@ -77,25 +91,68 @@
 
     var problems = $("problems");
     problems.replaceChildren();
-    if (h.not_ready && h.not_ready.length) problems.appendChild(el("span", null, "Not ready: " + h.not_ready.join(", ")));
-    if (h.stuck && h.stuck.length) problems.appendChild(el("span", null, "Stuck: " + h.stuck.join(", ")));
+    var lines = [problemLine("Not ready", h.not_ready, h.not_ready_count), problemLine("Stuck", h.stuck, h.stuck_count)];
+    lines.forEach(function (line) { if (line) problems.appendChild(line); });
     problems.hidden = !problems.firstChild;
 
-    var rows = (view.nodes || []).map(function (n) { return row(n, view.time); });
+    var tree = view.tree || {};
+    var nodes = tree.nodes || [];
+    var paths = [], depths = [], rows = [], open = [];
+    // close ends the rows of node i's subtree: a row for its children
+    // that the server's limits left out, if any.
+    function close(i) {
+      var n = nodes[i];
+      if (n.children_omitted > 0) rows.push(moreRow(n.children_omitted, depths[i] + 1));
+    }
+    nodes.forEach(function (n, i) {
+      if (n.parent < 0) {
+        paths[i] = tree.path || n.name;
+        depths[i] = 0;
+      } else {
+        paths[i] = paths[n.parent] + "/" + n.name;
+        depths[i] = depths[n.parent] + 1;
+      }
+      while (open.length && open[open.length - 1] !== n.parent) close(open.pop());
+      rows.push(row(n, paths[i], depths[i], view.time));
+      open.push(i);
+    });
+    while (open.length) close(open.pop());
     var tbody = document.querySelector("#tree tbody");
     tbody.replaceChildren.apply(tbody, rows);
+
+    var cut = $("truncated");
+    if (tree.truncated) {
+      var t = tree.truncated;
+      cut.textContent = "Showing " + nodes.length + " nodes of " + (nodes.length + t.nodes_omitted) + " (" +
+        [t.max_nodes ? "max_nodes " + t.max_nodes : "", t.max_depth ? "max_depth " + t.max_depth : ""].filter(Boolean).join(", ") + ").";
+      cut.hidden = false;
+    } else {
+      cut.hidden = true;
+    }
     $("updated").textContent = "updated " + clock(view.time);
   }
 
-  function row(n, now) {
+  // moreRow stands for children left out of the tree, at depth.
+  function moreRow(count, depth) {
+    var tr = el("tr", "more");
+    var td = el("td", "name muted", "… " + count + " more " + (count === 1 ? "child" : "children") + " not shown");
+    td.colSpan = 7;
+    td.style.paddingLeft = (0.5 + 1.4 * depth) + "em";
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function row(n, path, depth, now) {
     var tr = el("tr", "node " + (n.kind === "supervisor" ? "sup" : "worker"));
-    tr.setAttribute("data-path", n.path);
+    tr.setAttribute("data-path", path);
     tr.setAttribute("data-state", n.state);
 
     var name = el("td", "name");
-    name.style.paddingLeft = (0.5 + 1.4 * n.depth) + "em";
+    name.style.paddingLeft = (0.5 + 1.4 * depth) + "em";
     name.appendChild(el("span", "label", n.name));
-    name.title = n.path;
+    // The path as a tooltip, made when first pointed at: a title on every
+    // row would keep a second copy of every path.
+    name.addEventListener("mouseenter", function () { name.title = path; }, { once: true });
     tr.appendChild(name);
 
     var kind = el("td", "kind", n.kind);
@@ -113,10 +170,10 @@
 
     var ready = el("td", "ready", n.ready ? "ready" : "not ready");
     ready.classList.add(n.ready ? "good" : (n.wait_ready ? "bad" : "muted"));
-    if (!n.wait_ready && n.depth > 0) ready.title = "readiness not awaited";
+    if (!n.wait_ready && depth > 0) ready.title = "readiness not awaited";
     tr.appendChild(ready);
 
-    var restarts = el("td", "restarts", n.depth > 0 ? n.restarts : ""); // a top node has no parent to restart it
+    var restarts = el("td", "restarts", depth > 0 ? n.restarts : ""); // a top node has no parent to restart it
     if (n.restarts > 0) restarts.classList.add("warn");
     tr.appendChild(restarts);
 
