@@ -58,7 +58,8 @@ type sink struct {
 	dropped atomic.Uint64
 	done    chan struct{} // closed when the goroutine has taken the last event
 	born    time.Time     // when the sink was made: the origin of took; immutable
-	took    atomic.Int64  // when the goroutine last took an event (or flushed), as time since born
+	took    atomic.Int64  // once closing: when the goroutine last took an event (or flushed), as time since born
+	closing atomic.Bool   // close was called: took is kept from then on (before, nobody reads it)
 
 	mu     sync.RWMutex // guards closed against publish
 	closed bool
@@ -81,7 +82,9 @@ func (k *sink) loop() {
 		}
 	}()
 	for e := range k.ch {
-		k.progress()
+		if k.closing.Load() {
+			k.progress()
+		}
 		k.reportDropped(e.Time)
 		k.one(e)
 	}
@@ -95,7 +98,9 @@ func (k *sink) loop() {
 }
 
 // progress records that the sink's goroutine takes an event now (or goes
-// on flushing): what the shutdown's wait for the sink watches.
+// on flushing): what the shutdown's wait for the sink watches. It is kept
+// only once the sink is closing (a clock read per event would cost every
+// logged restart; the wait counts from its own beginning at the earliest).
 func (k *sink) progress() { k.took.Store(int64(time.Since(k.born))) }
 
 // lastTook returns when the sink's goroutine last made progress.
@@ -163,6 +168,7 @@ func (k *sink) close() {
 	defer k.mu.Unlock()
 	if !k.closed {
 		k.closed = true
+		k.closing.Store(true)
 		close(k.ch)
 	}
 }
