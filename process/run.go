@@ -1,0 +1,292 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/policy"
+	"github.com/arbor-go/arbor/supervisor"
+)
+
+// incarnation is one run of a program: what Run starts, watches, stops
+// and reaps. Its fields are set by start, before any goroutine that reads
+// them is started, unless a comment says otherwise.
+type incarnation struct {
+	s   *spec
+	ctx context.Context // Run's context
+	cmd *exec.Cmd
+	pid int
+	out *output
+	so  *streamWriter // nil when the program writes stdout itself
+	se  *streamWriter // nil when the program writes stderr itself
+
+	// exited is closed by waitExit once the program (the group's leader)
+	// has exited. On Linux it is not reaped yet then (its group id cannot
+	// be reused while it is a zombie); elsewhere waitExit has reaped it
+	// and set waitErr before closing exited.
+	exited  chan struct{}
+	waitErr error
+
+	// The readiness watchers: stopped by cancelling watchCtx, joined by
+	// watchers. childFiles are the program's ends of the readiness pipe,
+	// closed once it has started; closers are closed at the end.
+	watchCtx   context.Context
+	stopWatch  context.CancelFunc
+	watchers   sync.WaitGroup
+	childFiles  []*os.File
+	closers     []func()
+	notifyWatch func() // the watcher of a NotifyFD or NotifySocket
+
+	sys sysState // what the operating system's part keeps
+}
+
+// Run starts the program, waits until it ends and returns how it ended
+// (see ExitError). When ctx is cancelled, Run stops the program: the stop
+// signal to its process group, then SIGKILL to the group after the stop
+// timeout. Run returns only once the program has been reaped and its
+// output read (to WaitDelay's bound); what is left of the group when the
+// program exits by itself is stopped the same way first.
+//
+// Run returns nil after a stop it was asked for, unless the program had
+// to be killed (an *ExitError wrapping ErrStopTimeout) or exited with a
+// status other than success or the stop signal's; and after an exit by
+// itself with a success status. On Linux, the goroutine that calls Run
+// keeps its OS thread locked until the program is reaped, so that the
+// program's parent-death signal fires only when the process dies.
+func (p *Program) Run(ctx context.Context) error {
+	s, err := p.check()
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	// Pdeathsig fires when the thread that started the program ends, not
+	// the process (golang/go#27505): keep this goroutine on its thread
+	// until the program is reaped, so that no other goroutine can lock
+	// and end that thread meanwhile.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	in := &incarnation{s: s, ctx: ctx, exited: make(chan struct{})}
+	if err := in.start(); err != nil {
+		return err
+	}
+	supervisor.SetPID(ctx, in.pid)
+	defer supervisor.SetPID(ctx, 0)
+	var stopped, killed bool
+	select {
+	case <-in.exited:
+		in.stopRest()
+	case <-ctx.Done():
+		stopped = true
+		killed = in.stop()
+	}
+	return in.finish(stopped, killed)
+}
+
+// start starts the program and the goroutines that watch it.
+func (in *incarnation) start() error {
+	s := in.s
+	cmd := exec.Command(s.path, s.Args...)
+	cmd.Args[0] = s.Path
+	cmd.Dir = s.Dir
+	cmd.WaitDelay = s.waitDelay
+	cmd.Env = in.env()
+	in.cmd = cmd
+	in.out = &output{ctx: in.ctx, zl: supervisor.Logger(in.ctx), sl: supervisor.SlogLogger(in.ctx),
+		started: make(chan struct{}), lineMax: s.lineMax, lim: limiter{lines: s.limit.Lines, per: s.limit.Per}}
+	defer close(in.out.started)
+	if s.Stdout != nil {
+		cmd.Stdout = s.Stdout
+	} else {
+		in.so = &streamWriter{o: in.out, stream: "stdout"}
+		cmd.Stdout = in.so
+	}
+	if s.Stderr != nil {
+		cmd.Stderr = s.Stderr
+	} else {
+		in.se = &streamWriter{o: in.out, stream: "stderr"}
+		cmd.Stderr = in.se
+	}
+	in.watchCtx, in.stopWatch = context.WithCancel(context.Background())
+	if err := in.prepareReady(); err != nil {
+		in.release()
+		return startError(s.Path, err)
+	}
+	cmd.SysProcAttr = in.sysAttr()
+	err := cmd.Start()
+	for _, f := range in.childFiles {
+		_ = f.Close()
+	}
+	if err != nil {
+		in.release()
+		return startError(s.Path, err)
+	}
+	in.pid = cmd.Process.Pid
+	in.out.pid = in.pid
+	in.sysStarted()
+	in.watchers.Add(1)
+	go func() {
+		defer in.watchers.Done()
+		in.waitExit()
+	}()
+	in.watchReady()
+	return nil
+}
+
+// env returns the program's environment: the spec's (or the process's),
+// without NOTIFY_SOCKET.
+func (in *incarnation) env() []string {
+	env := in.s.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	out := make([]string, 0, len(env)+2)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "NOTIFY_SOCKET=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// markReady calls actor.Ready for the incarnation (from a watcher).
+func (in *incarnation) markReady() { actor.Ready(in.ctx) }
+
+// stop stops the program the supervisor asked to stop: the stop signal to
+// the group, SIGKILL after the stop timeout, and a wait for the group to
+// be gone. It reports whether SIGKILL had to end the program itself.
+func (in *incarnation) stop() (killed bool) {
+	s := in.s
+	timeout := s.stopTimeoutFor(in.ctx)
+	in.freeze()
+	in.signal(s.stopSignal)
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-in.exited:
+		if in.waitGroupGone(t.C) {
+			return false
+		}
+	case <-t.C:
+		killed = true
+	}
+	in.signal(syscall.SIGKILL)
+	<-in.exited
+	in.waitGone(s.waitDelay)
+	return killed
+}
+
+// stopRest stops what is left of the group of a program that exited by
+// itself, as systemd's KillMode=control-group does: the stop signal, then
+// SIGKILL after the stop timeout.
+func (in *incarnation) stopRest() {
+	if !in.groupAlive() {
+		return
+	}
+	in.freeze()
+	in.signal(in.s.stopSignal)
+	t := time.NewTimer(in.s.stopTimeoutFor(in.ctx))
+	defer t.Stop()
+	if in.waitGroupGone(t.C) {
+		return
+	}
+	in.signal(syscall.SIGKILL)
+	in.waitGone(in.s.waitDelay)
+}
+
+// waitGone waits up to d for the group to be gone.
+func (in *incarnation) waitGone(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	return in.waitGroupGone(t.C)
+}
+
+// waitGroupGone waits until no process of the group is left or deadline
+// fires, and reports whether the group is gone. The members of a group are
+// not the package's children, so nothing tells when they are gone: it
+// looks, at growing intervals (from 1ms to 50ms).
+func (in *incarnation) waitGroupGone(deadline <-chan time.Time) bool {
+	d := time.Millisecond
+	for {
+		if !in.groupAlive() {
+			return true
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-deadline:
+			t.Stop()
+			return !in.groupAlive()
+		case <-t.C:
+		}
+		d = min(2*d, 50*time.Millisecond)
+	}
+}
+
+// finish reaps the program, ends the watchers, logs the rest of the
+// output and returns the incarnation's result.
+func (in *incarnation) finish(stopped, killed bool) error {
+	waitErr := in.reap()
+	in.release()
+	if in.so != nil {
+		in.so.flush()
+	}
+	if in.se != nil {
+		in.se.flush()
+	}
+	in.out.finish()
+	return in.result(waitErr, stopped, killed)
+}
+
+// release stops and joins the watchers and frees what they used.
+func (in *incarnation) release() {
+	in.stopWatch()
+	for _, c := range in.closers {
+		c()
+	}
+	in.watchers.Wait()
+	in.sysDone()
+}
+
+// result turns the program's end into Run's error.
+func (in *incarnation) result(waitErr error, stopped, killed bool) error {
+	s := in.s
+	var ee *exec.ExitError
+	switch {
+	case waitErr == nil, errors.Is(waitErr, exec.ErrWaitDelay):
+	case errors.As(waitErr, &ee):
+	default:
+		return fmt.Errorf("process: wait for %s (pid %d): %w", s.Path, in.pid, waitErr)
+	}
+	ws, _ := in.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	e := &ExitError{Path: s.Path, PID: in.pid, Status: in.cmd.ProcessState.ExitCode()}
+	if ws.Signaled() {
+		e.Status, e.Signal = -1, ws.Signal()
+	}
+	success, prevent := s.exitMeaning(e.Status)
+	switch {
+	case stopped && !haveSignals:
+		return nil // the stop is a kill
+	case stopped && killed && e.Signal == syscall.SIGKILL:
+		e.Err = ErrStopTimeout
+		return e
+	case stopped && (e.Signal == s.stopSignal || e.Status == 128+int(s.stopSignal) || success):
+		return nil
+	case e.Signal != 0:
+		return e
+	case success:
+		return nil
+	case prevent:
+		e.Err = policy.ErrDoNotRestart
+	}
+	return e
+}

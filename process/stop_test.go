@@ -1,0 +1,103 @@
+//go:build linux
+
+package process_test
+
+import (
+	"errors"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/arbor-go/arbor/process"
+)
+
+func TestProgramIgnoringTheStopSignalIsKilledAfterTheStopTimeout(t *testing.T) {
+	p := shell(`trap '' TERM; echo >&3; exec sleep 60`)
+	p.Ready = process.NotifyFD{FD: 3}
+	p.StopTimeout = 100 * time.Millisecond
+	r := start(t, p)
+	r.awaitReady(t)
+	err, took := r.stop()
+	var ee *process.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Run = %v, want an *ExitError", err)
+	}
+	if ee.Signal != syscall.SIGKILL || ee.Status != -1 {
+		t.Errorf("ExitError = %+v, want killed by SIGKILL", ee)
+	}
+	if !errors.Is(err, process.ErrStopTimeout) {
+		t.Errorf("Run = %v, want it to wrap ErrStopTimeout", err)
+	}
+	t.Logf("lateness: Run returned %v after the stop, %v after the SIGKILL was due", took, took-p.StopTimeout)
+}
+
+func TestProgramStoppingOnTheStopSignalReturnsNil(t *testing.T) {
+	p := shell(`echo >&3; exec sleep 60`)
+	p.Ready = process.NotifyFD{FD: 3}
+	r := start(t, p)
+	r.awaitReady(t)
+	if err, took := r.stop(); err != nil {
+		t.Fatalf("Run = %v, want nil after a stop on SIGTERM", err)
+	} else {
+		t.Logf("stop on SIGTERM took %v", took)
+	}
+}
+
+func TestStopLeavesNoProcessOfTheGroupBehind(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	p := shell(`echo $$ > "$1"; sleep 60 & echo >&3; exec sleep 60`, pidFile)
+	p.Ready = process.NotifyFD{FD: 3}
+	r := start(t, p)
+	r.awaitReady(t)
+	pid := readPID(t, pidFile)
+	if n := len(liveInGroup(pid)); n != 2 {
+		t.Fatalf("%d live processes in the program's group before the stop, want 2", n)
+	}
+	if err, _ := r.stop(); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	if left := liveInGroup(pid); len(left) > 0 {
+		t.Fatalf("processes %v of the group outlived the stop", left)
+	}
+}
+
+func TestExitByItselfStopsWhatIsLeftOfTheGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	// The background sleep ignores SIGTERM: the stop timeout's SIGKILL
+	// ends it.
+	p := shell(`(trap '' TERM; exec sleep 60) & echo $! > "$1"; exit 0`, pidFile)
+	p.StopTimeout = 50 * time.Millisecond
+	r := start(t, p)
+	err := <-r.done
+	r.done <- err
+	if err != nil {
+		t.Fatalf("Run = %v, want nil for exit status 0", err)
+	}
+	bg := readPID(t, pidFile)
+	killAtCleanup(t, bg)
+	if alive(bg) {
+		t.Fatalf("the program's background process %d outlived it", bg)
+	}
+}
+
+func TestGrandchildHoldingStdoutCannotDelayTheStopPastItsBound(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	// setsid takes the grandchild out of the group: the group's signals
+	// miss it, and it keeps the program's stdout open.
+	p := shell(`setsid sleep 60 & echo $! > "$1"; echo >&3; exec sleep 60`, pidFile)
+	p.Ready = process.NotifyFD{FD: 3}
+	p.WaitDelay = 200 * time.Millisecond
+	r := start(t, p)
+	r.awaitReady(t)
+	escapee := readPID(t, pidFile)
+	killAtCleanup(t, escapee)
+	err, took := r.stop()
+	if err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	if !alive(escapee) {
+		t.Fatalf("the escaped grandchild %d is gone: the test proves nothing", escapee)
+	}
+	t.Logf("Run returned %v after the stop with the grandchild holding stdout (bound: WaitDelay %v)", took, p.WaitDelay)
+}

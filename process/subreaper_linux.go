@@ -1,0 +1,285 @@
+package process
+
+import (
+	"maps"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The subreaper is process-wide: PR_SET_CHILD_SUBREAPER makes every orphan
+// among the supervising process's descendants its child, the programs'
+// and any other's. So the package reaps only the processes it recognises
+// as descendants of its own programs (a tree), never with a wait for any
+// child: another os/exec user's child keeps its exit status.
+//
+// Rejected: reaping every orphan (waitid(P_ALL)) would steal the exit
+// status of children other code in the process waits for.
+
+// reapScanInterval is how often the descendants of programs in subreaper
+// mode are looked for while they run (and on every SIGCHLD).
+const reapScanInterval = 500 * time.Millisecond
+
+// markName is the environment variable that marks a program's descendants.
+const markName = "ARBOR_PROCESS_MARK"
+
+// reaper is the process-wide part: the trees of the running programs in
+// subreaper mode, and the goroutine that records their descendants and
+// reaps those that become the process's children.
+var reaper struct {
+	once  sync.Once
+	mu    sync.Mutex          // guards the fields below
+	trees map[*tree]struct{}  // the programs in subreaper mode now running
+	stop  chan struct{}       // closes to end the goroutine
+	done  chan struct{}       // closed when the goroutine has returned
+	sigc  chan os.Signal      // SIGCHLD
+	seq   atomic.Uint64       // numbers the marks
+}
+
+// enableSubreaper makes the process a subreaper, once; it stays one.
+func enableSubreaper() {
+	reaper.once.Do(func() { _ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) })
+}
+
+// tree is what the package knows of one program's descendants in
+// subreaper mode. Its sets only grow: a process recorded once is the
+// program's until the incarnation ends.
+type tree struct {
+	leader int    // the program's pid (and its group id)
+	mark   string // "ARBOR_PROCESS_MARK=<pid>-<n>", in the program's environment
+
+	mu     sync.Mutex    // guards the fields below
+	pids   map[int]bool  // recorded descendants
+	groups map[int]bool  // process groups that are the program's: its own, its escapees'
+	sess   map[int]bool  // sessions of its escapees
+	frozen bool          // freeze has stopped the groups (signal continues them)
+}
+
+func newTree() *tree {
+	n := reaper.seq.Add(1)
+	return &tree{
+		mark:   markName + "=" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(n, 10),
+		pids:   map[int]bool{},
+		groups: map[int]bool{},
+		sess:   map[int]bool{},
+	}
+}
+
+// register adds t, whose program has started, to the trees the reaper
+// goroutine watches, starting the goroutine for the first one.
+func (t *tree) register(leader int) {
+	t.mu.Lock()
+	t.leader = leader
+	t.groups[leader] = true
+	t.mu.Unlock()
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
+	if reaper.trees == nil {
+		reaper.trees = map[*tree]struct{}{}
+	}
+	reaper.trees[t] = struct{}{}
+	if len(reaper.trees) == 1 {
+		reaper.stop, reaper.done = make(chan struct{}), make(chan struct{})
+		reaper.sigc = make(chan os.Signal, 1)
+		signal.Notify(reaper.sigc, syscall.SIGCHLD)
+		go reap(reaper.stop, reaper.done, reaper.sigc)
+	}
+}
+
+// unregister reaps what is left of t's recorded descendants that are the
+// process's children and removes t, stopping the goroutine after the last
+// tree. Called once the program has been reaped.
+func (t *tree) unregister() {
+	t.record(scanProcs())
+	reaper.mu.Lock()
+	delete(reaper.trees, t)
+	var stop, done chan struct{}
+	if len(reaper.trees) == 0 && reaper.stop != nil {
+		signal.Stop(reaper.sigc)
+		stop, done = reaper.stop, reaper.done
+		reaper.stop, reaper.done = nil, nil
+	}
+	reaper.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
+
+// reap is the reaper goroutine: on every SIGCHLD and every
+// reapScanInterval it records the descendants of every tree and reaps
+// those of them that are the process's children and have exited.
+func reap(stop, done chan struct{}, sigc chan os.Signal) {
+	defer close(done)
+	tick := time.NewTicker(reapScanInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-sigc:
+		case <-tick.C:
+		}
+		procs := scanProcs()
+		reaper.mu.Lock()
+		trees := make([]*tree, 0, len(reaper.trees))
+		for t := range reaper.trees {
+			trees = append(trees, t)
+		}
+		reaper.mu.Unlock()
+		for _, t := range trees {
+			t.record(procs)
+		}
+	}
+}
+
+// isLeader reports whether pid is the program of a running tree (its own
+// incarnation reaps it, never the reaper).
+func isLeader(pid int) bool {
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
+	for t := range reaper.trees {
+		if t.leaderPID() == pid {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tree) leaderPID() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.leader
+}
+
+// record adds to t the processes of procs that belong to its program: the
+// members of its groups and sessions, the processes recorded before, the
+// process's children that carry its mark, and the descendants of all of
+// those. The groups and sessions of those that left the program's group
+// become the program's own (but never the supervising process's). Then it
+// reaps those that are the process's children and have exited. It reports
+// how many processes of t are left, zombies included but the program
+// itself excluded, and whether it recorded a group not known before.
+func (t *tree) record(procs []procStat) (left int, newGroups bool) {
+	self := os.Getpid()
+	myPgrp, _ := unix.Getpgid(0)
+	mySid, _ := unix.Getsid(0)
+	t.mu.Lock()
+	leader := t.leader
+	member := make(map[int]bool, len(t.pids)+1)
+	for {
+		grew := false
+		for _, p := range procs {
+			if member[p.pid] || p.pid == self {
+				continue
+			}
+			in := p.pid == leader || t.pids[p.pid] || t.groups[p.pgrp] || t.sess[p.sid] || member[p.ppid]
+			if !in && p.ppid == self && !p.dead() && p.pid != leader {
+				t.mu.Unlock()
+				in = hasMark(p.pid, t.mark) && !isLeader(p.pid)
+				t.mu.Lock()
+			}
+			if in {
+				member[p.pid] = true
+				grew = true
+			}
+		}
+		if !grew {
+			break
+		}
+	}
+	// Forget what is gone, so that a pid or group id used again by an
+	// unrelated process is not taken for the program's.
+	seenPid := make(map[int]bool, len(procs))
+	seenGroup := make(map[int]bool, len(procs))
+	seenSess := make(map[int]bool, len(procs))
+	for _, p := range procs {
+		seenPid[p.pid], seenGroup[p.pgrp], seenSess[p.sid] = true, true, true
+	}
+	maps.DeleteFunc(t.sess, func(s int, _ bool) bool { return !seenSess[s] })
+	maps.DeleteFunc(t.pids, func(pid int, _ bool) bool { return !seenPid[pid] })
+	maps.DeleteFunc(t.groups, func(g int, _ bool) bool { return g != leader && !seenGroup[g] })
+	var zombies []int
+	for _, p := range procs {
+		if !member[p.pid] {
+			continue
+		}
+		t.pids[p.pid] = true
+		if p.pgrp != myPgrp && !t.groups[p.pgrp] {
+			t.groups[p.pgrp] = true
+			newGroups = true
+		}
+		if p.sid != mySid {
+			t.sess[p.sid] = true
+		}
+		if p.pid == leader {
+			continue
+		}
+		if p.dead() && p.ppid == self {
+			zombies = append(zombies, p.pid)
+		}
+		left++
+	}
+	t.mu.Unlock()
+	for _, pid := range zombies {
+		var ws unix.WaitStatus
+		if n, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); n == pid && err == nil {
+			left--
+		}
+	}
+	return left, newGroups
+}
+
+// freeze stops the program's groups (SIGSTOP) and records their members,
+// again for every group found, so that no member can leave unseen while
+// the groups are signalled: a stopped process cannot call setsid or fork.
+func (t *tree) freeze() {
+	for range 16 {
+		t.send(syscall.SIGSTOP, false)
+		if _, more := t.record(scanProcs()); !more {
+			break
+		}
+	}
+	t.mu.Lock()
+	t.frozen = true
+	t.mu.Unlock()
+}
+
+// signal sends sig to every group of the program, and to every recorded
+// process seen alive that is in none of them, then SIGCONT if freeze
+// stopped them.
+func (t *tree) signal(sig syscall.Signal) {
+	t.send(sig, true)
+}
+
+func (t *tree) send(sig syscall.Signal, cont bool) {
+	t.mu.Lock()
+	groups := maps.Clone(t.groups)
+	pids := maps.Clone(t.pids)
+	cont = cont && t.frozen
+	t.mu.Unlock()
+	for g := range groups {
+		signalGroup(g, sig, cont)
+	}
+	for _, p := range scanProcs() {
+		if pids[p.pid] && !groups[p.pgrp] && !p.dead() {
+			_ = unix.Kill(p.pid, sig)
+			if cont && sig != syscall.SIGKILL {
+				_ = unix.Kill(p.pid, syscall.SIGCONT)
+			}
+		}
+	}
+}
+
+// alive records the program's descendants, reaps those that have exited,
+// and reports whether any is left.
+func (t *tree) alive() bool {
+	left, _ := t.record(scanProcs())
+	return left > 0
+}
