@@ -7,10 +7,8 @@ require (
 	github.com/oklog/run v1.2.0
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
+	golang.org/x/sys v0.47.0
 	pgregory.net/rapid v1.3.0
 )
 
-require (
-	go.uber.org/multierr v1.10.0 // indirect
-	golang.org/x/sys v0.47.0 // indirect
-)
+require go.uber.org/multierr v1.10.0 // indirect

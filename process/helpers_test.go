@@ -5,6 +5,7 @@ package process_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,14 +65,14 @@ func (r *running) awaitReady(t *testing.T) {
 	}
 }
 
-// stop cancels Run's context and returns Run's error and how long Run
-// took to return.
-func (r *running) stop() (error, time.Duration) {
+// stop cancels Run's context and returns how long Run took to return, and
+// Run's error.
+func (r *running) stop() (time.Duration, error) {
 	t0 := time.Now()
 	r.cancel()
 	err := <-r.done
 	r.done <- err // for the cleanup
-	return err, time.Since(t0)
+	return time.Since(t0), err
 }
 
 // stat is a process's state, parent and group, read from /proc.
@@ -205,3 +206,18 @@ func helper(t *testing.T, mode string, env ...string) *process.Program {
 // runtimeLockOSThread locks the calling goroutine to its thread and
 // returns without unlocking it: the thread ends with the goroutine.
 func runtimeLockOSThread() { runtime.LockOSThread() }
+
+// fmtSscan parses fields into ints.
+func fmtSscan(fields []string, out ...*int) (int, error) {
+	if len(fields) != len(out) {
+		return 0, fmt.Errorf("%d fields, want %d", len(fields), len(out))
+	}
+	for i, f := range fields {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return i, err
+		}
+		*out[i] = n
+	}
+	return len(out), nil
+}

@@ -3,7 +3,6 @@
 package process_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,6 +88,3 @@ func awaitRelease() bool {
 	_, err = f.Read(buf)
 	return err == nil
 }
-
-// ctxBackground is context.Background, named for helpers.
-var ctxBackground = context.Background

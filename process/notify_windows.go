@@ -8,5 +8,5 @@ const haveNotifyFD = false
 
 var errNoNotify = errors.New("process: readiness by file descriptor or notify socket is not available on Windows")
 
-func (in *incarnation) prepareFD(int) error    { return errNoNotify }
+func (in *incarnation) prepareFD(int) error  { return errNoNotify }
 func (in *incarnation) prepareSocket() error { return errNoNotify }

@@ -32,16 +32,15 @@ type incarnation struct {
 	// exited is closed by waitExit once the program (the group's leader)
 	// has exited. On Linux it is not reaped yet then (its group id cannot
 	// be reused while it is a zombie); elsewhere waitExit has reaped it
-	// and set waitErr before closing exited.
-	exited  chan struct{}
-	waitErr error
+	// before closing exited.
+	exited chan struct{}
 
 	// The readiness watchers: stopped by cancelling watchCtx, joined by
 	// watchers. childFiles are the program's ends of the readiness pipe,
 	// closed once it has started; closers are closed at the end.
-	watchCtx   context.Context
-	stopWatch  context.CancelFunc
-	watchers   sync.WaitGroup
+	watchCtx    context.Context
+	stopWatch   context.CancelFunc
+	watchers    sync.WaitGroup
 	childFiles  []*os.File
 	closers     []func()
 	notifyWatch func() // the watcher of a NotifyFD or NotifySocket

@@ -18,7 +18,7 @@ func TestProgramIgnoringTheStopSignalIsKilledAfterTheStopTimeout(t *testing.T) {
 	p.StopTimeout = 100 * time.Millisecond
 	r := start(t, p)
 	r.awaitReady(t)
-	err, took := r.stop()
+	took, err := r.stop()
 	var ee *process.ExitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("Run = %v, want an *ExitError", err)
@@ -37,7 +37,7 @@ func TestProgramStoppingOnTheStopSignalReturnsNil(t *testing.T) {
 	p.Ready = process.NotifyFD{FD: 3}
 	r := start(t, p)
 	r.awaitReady(t)
-	if err, took := r.stop(); err != nil {
+	if took, err := r.stop(); err != nil {
 		t.Fatalf("Run = %v, want nil after a stop on SIGTERM", err)
 	} else {
 		t.Logf("stop on SIGTERM took %v", took)
@@ -54,7 +54,7 @@ func TestStopLeavesNoProcessOfTheGroupBehind(t *testing.T) {
 	if n := len(liveInGroup(pid)); n != 2 {
 		t.Fatalf("%d live processes in the program's group before the stop, want 2", n)
 	}
-	if err, _ := r.stop(); err != nil {
+	if _, err := r.stop(); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
 	if left := liveInGroup(pid); len(left) > 0 {
@@ -85,14 +85,15 @@ func TestGrandchildHoldingStdoutCannotDelayTheStopPastItsBound(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	// setsid takes the grandchild out of the group: the group's signals
 	// miss it, and it keeps the program's stdout open.
-	p := shell(`setsid sleep 60 & echo $! > "$1"; echo >&3; exec sleep 60`, pidFile)
+	// The grandchild tells readiness itself, once it has left the group.
+	p := shell(`setsid sh -c 'echo $$ > "$1"; echo >&3; exec sleep 60 3>&-' sh "$1" & exec sleep 60 3>&-`, pidFile)
 	p.Ready = process.NotifyFD{FD: 3}
 	p.WaitDelay = 200 * time.Millisecond
 	r := start(t, p)
 	r.awaitReady(t)
 	escapee := readPID(t, pidFile)
 	killAtCleanup(t, escapee)
-	err, took := r.stop()
+	took, err := r.stop()
 	if err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}

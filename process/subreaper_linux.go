@@ -34,12 +34,12 @@ const markName = "ARBOR_PROCESS_MARK"
 // reaps those that become the process's children.
 var reaper struct {
 	once  sync.Once
-	mu    sync.Mutex          // guards the fields below
-	trees map[*tree]struct{}  // the programs in subreaper mode now running
-	stop  chan struct{}       // closes to end the goroutine
-	done  chan struct{}       // closed when the goroutine has returned
-	sigc  chan os.Signal      // SIGCHLD
-	seq   atomic.Uint64       // numbers the marks
+	mu    sync.Mutex         // guards the fields below
+	trees map[*tree]struct{} // the programs in subreaper mode now running
+	stop  chan struct{}      // closes to end the goroutine
+	done  chan struct{}      // closed when the goroutine has returned
+	sigc  chan os.Signal     // SIGCHLD
+	seq   atomic.Uint64      // numbers the marks
 }
 
 // enableSubreaper makes the process a subreaper, once; it stays one.
@@ -54,11 +54,11 @@ type tree struct {
 	leader int    // the program's pid (and its group id)
 	mark   string // "ARBOR_PROCESS_MARK=<pid>-<n>", in the program's environment
 
-	mu     sync.Mutex    // guards the fields below
-	pids   map[int]bool  // recorded descendants
-	groups map[int]bool  // process groups that are the program's: its own, its escapees'
-	sess   map[int]bool  // sessions of its escapees
-	frozen bool          // freeze has stopped the groups (signal continues them)
+	mu     sync.Mutex   // guards the fields below
+	pids   map[int]bool // recorded descendants
+	groups map[int]bool // process groups that are the program's: its own, its escapees'
+	sess   map[int]bool // sessions of its escapees
+	frozen bool         // freeze has stopped the groups (signal continues them)
 }
 
 func newTree() *tree {

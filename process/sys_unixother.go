@@ -13,7 +13,9 @@ import (
 const haveSubreaper = false
 
 // sysState is what this system's part keeps of an incarnation.
-type sysState struct{}
+type sysState struct {
+	waitErr error // what waitExit's reap returned; set before exited is closed
+}
 
 // sysAttr returns the program's attributes: a process group of its own.
 // There is no parent-death signal and no pidfd here.
@@ -32,13 +34,13 @@ func (in *incarnation) freeze()     {}
 // every member has gone could be reached (see the package docs).
 func (in *incarnation) waitExit() {
 	defer close(in.exited)
-	in.waitErr = in.cmd.Wait()
+	in.sys.waitErr = in.cmd.Wait()
 }
 
 // reap returns what waitExit's reap returned.
 func (in *incarnation) reap() error {
 	<-in.exited
-	return in.waitErr
+	return in.sys.waitErr
 }
 
 // signal sends sig to the program's group.

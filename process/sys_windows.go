@@ -12,7 +12,9 @@ const haveSubreaper = false
 const haveSignals = false
 
 // sysState is what this system's part keeps of an incarnation.
-type sysState struct{}
+type sysState struct {
+	waitErr error // what waitExit's reap returned; set before exited is closed
+}
 
 // sysAttr returns the program's attributes: none. Windows has no process
 // group to signal here, and no stop signal: a stop kills the program
@@ -26,13 +28,13 @@ func (in *incarnation) freeze()     {}
 // waitExit waits until the program has exited and reaps it.
 func (in *incarnation) waitExit() {
 	defer close(in.exited)
-	in.waitErr = in.cmd.Wait()
+	in.sys.waitErr = in.cmd.Wait()
 }
 
 // reap returns what waitExit's reap returned.
 func (in *incarnation) reap() error {
 	<-in.exited
-	return in.waitErr
+	return in.sys.waitErr
 }
 
 // signal kills the program, whatever sig is.
