@@ -32,6 +32,12 @@ type depthKey struct{}
 // for it. It calls ready once every root is ready, then stops the chains.
 func runChains(t testing.TB, ctx context.Context, depth, count int, probe func(ctx context.Context), ready func()) {
 	t.Helper()
+	runChainsWith(t, ctx, depth, count, nil, probe, ready)
+}
+
+// runChainsWith is runChains, calling setup with each root before it runs.
+func runChainsWith(t testing.TB, ctx context.Context, depth, count int, setup func(root *supervisor.Supervisor), probe func(ctx context.Context), ready func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, count)
@@ -50,6 +56,9 @@ func runChains(t testing.TB, ctx context.Context, depth, count int, probe func(c
 				t.Fatal(err)
 			}
 			root, leaf = s, supervisor.Child{Name: "s", Actor: s}
+		}
+		if setup != nil {
+			setup(root)
 		}
 		go func() { done <- root.Run(ctx) }()
 		if err := root.WaitReady(context.Background()); err != nil {
@@ -133,4 +142,39 @@ func TestDeepChainKeepsTheSameBytesPerLevel(t *testing.T) {
 		t.Errorf("bytes per level: %.0f at depth 40, %.0f at depth 400; want at most 1.3 times", shallow, deep)
 	}
 	t.Logf("bytes per level: %.0f at depth 40, %.0f at depth 400", shallow, deep)
+}
+
+// The events of a deep tree reach the subscriptions above them without
+// looking at every supervisor up to the root for each event: starting a
+// chain with a subscription on its root looks at supervisors' subscription
+// lists a number of times that grows linearly with the depth (it was once
+// per level above, for each event: quadratic).
+func TestEventsReachSubscriptionsWithoutWalkingUpEachTime(t *testing.T) {
+	visits := func(depth int) int64 {
+		var n atomic.Int64
+		supervisor.SetTestHookSubsVisit(func() { n.Add(1) })
+		defer supervisor.SetTestHookSubsVisit(nil)
+		var subs []*supervisor.Subscription
+		defer func() {
+			for _, sub := range subs {
+				sub.Close()
+			}
+		}()
+		runChainsWith(t, context.Background(), depth, 1, func(root *supervisor.Supervisor) {
+			sub, err := root.Subscribe(4 * depth * 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			subs = append(subs, sub)
+		}, nil, func() {})
+		if got := len(subs[0].Events()) + int(subs[0].Dropped()); got < 2*depth {
+			t.Errorf("depth %d: the root's subscription got %d events, want at least %d", depth, got, 2*depth)
+		}
+		return n.Load()
+	}
+	shallow, deep := visits(10), visits(100)
+	if deep > 20*shallow {
+		t.Errorf("subscription lists looked at while a chain starts and stops: %d at depth 10, %d at depth 100; want at most 20 times", shallow, deep)
+	}
+	t.Logf("subscription lists looked at while a chain starts and stops: %d at depth 10, %d at depth 100", shallow, deep)
 }

@@ -110,6 +110,9 @@ func (r *run) hasSubscribers() bool {
 		return false // the common case, without walking up a deep tree
 	}
 	for x := r; x != nil; x = x.parentRun() {
+		if testHookSubsVisit != nil {
+			testHookSubsVisit()
+		}
 		if p := x.s.subs.Load(); p != nil && len(*p) > 0 {
 			return true
 		}
@@ -121,6 +124,9 @@ func (r *run) hasSubscribers() bool {
 // every supervisor above it. Subscriptions never run user code.
 func (r *run) publishSubscribers(e Event) {
 	for x := r; x != nil; x = x.parentRun() {
+		if testHookSubsVisit != nil {
+			testHookSubsVisit()
+		}
 		if p := x.s.subs.Load(); p != nil {
 			for _, sub := range *p {
 				sub.send(e)
@@ -128,6 +134,10 @@ func (r *run) publishSubscribers(e Event) {
 		}
 	}
 }
+
+// testHookSubsVisit, set only by tests, is called for every supervisor
+// whose subscriptions an event's delivery looks at (see export_test.go).
+var testHookSubsVisit func()
 
 // parentRun returns the run of the supervisor r runs under, or nil for a
 // root.
