@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
@@ -58,7 +59,8 @@ type run struct {
 	// (measured: about 30 bytes of its ~2.8 KiB).
 	wg sync.WaitGroup
 
-	labels context.Context // the pprof labels of Run's context, on a context of their own; immutable
+	labels context.Context          // the pprof labels of Run's context, on a context of their own; immutable
+	subs   atomic.Pointer[subsView] // the subscriptions at and above this run (see subscriptions)
 	// values is where the scope's values come from: Run's context without
 	// its cancellation, or, for a supervisor run directly as its parent's
 	// child (runIn), the parent run's values, so that a lookup never walks

@@ -48,6 +48,7 @@ func (s *Supervisor) Subscribe(buffer int) (*Subscription, error) {
 	}
 	next = append(next, sub)
 	s.subs.Store(&next)
+	subsEpoch.Add(1)
 	openSubscriptions.Add(1)
 	return sub, nil
 }
@@ -72,6 +73,7 @@ func (sub *Subscription) Close() {
 			}
 		}
 		s.subs.Store(&next)
+		subsEpoch.Add(1)
 	}
 	s.subsMu.Unlock()
 	sub.mu.Lock()
@@ -98,45 +100,67 @@ func (sub *Subscription) send(e Event) {
 }
 
 // openSubscriptions counts the subscriptions not closed, in the whole
-// process: while there are none, an event does not look for any up the
-// tree (a walk as long as the tree is deep).
+// process: while there are none, an event does not look for any.
 var openSubscriptions atomic.Int64
 
-// hasSubscribers reports whether s or a supervisor above it in the current
-// run has a subscription. It reads only atomics and immutable links, so it
+// subsEpoch counts the changes to any supervisor's subscriptions, in the
+// whole process: a run's view of the subscriptions above it (subsView) is
+// current while it was made at the present epoch. Subscribe and Close
+// change the lists first and the epoch after, so that a view made after a
+// Subscribe returned sees its subscription.
+var subsEpoch atomic.Uint64
+
+// subsView is what a run's events are delivered to: the subscriptions of
+// its supervisor and of every supervisor above it, at epoch. Immutable.
+type subsView struct {
+	epoch uint64
+	subs  []*Subscription
+}
+
+// subscriptions returns the subscriptions of r's supervisor and of every
+// supervisor above it. It reads only atomics and immutable links, so it
 // needs no lock.
-func (r *run) hasSubscribers() bool {
+//
+// It does not look at every supervisor up to the root for each event:
+// that walk, as long as the tree is deep, made each level of a deep tree
+// cost more the deeper it was. Each run keeps its view (r.subs), made from
+// its parent run's once per change of any subscription (subsEpoch); a
+// stale view is remade walking up only to the first current one, and the
+// views on the way are remade too, so that the next run below finds its
+// parent's current.
+func (r *run) subscriptions() []*Subscription {
 	if openSubscriptions.Load() == 0 {
-		return false // the common case, without walking up a deep tree
+		return nil // the common case
 	}
+	epoch := subsEpoch.Load()
+	if v := r.subs.Load(); v != nil && v.epoch == epoch {
+		return v.subs
+	}
+	var stale []*run
+	var above []*Subscription
 	for x := r; x != nil; x = x.parentRun() {
+		if v := x.subs.Load(); v != nil && v.epoch == epoch {
+			above = v.subs
+			break
+		}
+		stale = append(stale, x)
+	}
+	for i := len(stale) - 1; i >= 0; i-- {
+		x := stale[i]
 		if testHookSubsVisit != nil {
 			testHookSubsVisit()
 		}
 		if p := x.s.subs.Load(); p != nil && len(*p) > 0 {
-			return true
+			above = append(append(make([]*Subscription, 0, len(*p)+len(above)), *p...), above...)
 		}
+		x.subs.Store(&subsView{epoch: epoch, subs: above})
 	}
-	return false
-}
-
-// publishSubscribers sends e to the subscriptions of r's supervisor and of
-// every supervisor above it. Subscriptions never run user code.
-func (r *run) publishSubscribers(e Event) {
-	for x := r; x != nil; x = x.parentRun() {
-		if testHookSubsVisit != nil {
-			testHookSubsVisit()
-		}
-		if p := x.s.subs.Load(); p != nil {
-			for _, sub := range *p {
-				sub.send(e)
-			}
-		}
-	}
+	return above
 }
 
 // testHookSubsVisit, set only by tests, is called for every supervisor
-// whose subscriptions an event's delivery looks at (see export_test.go).
+// whose subscriptions are looked at to make a run's view of them (see
+// export_test.go).
 var testHookSubsVisit func()
 
 // parentRun returns the run of the supervisor r runs under, or nil for a
