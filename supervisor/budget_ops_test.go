@@ -67,12 +67,17 @@ func TestShutdownTakesOverAnOperationInFlight(t *testing.T) {
 		}},
 	}
 	for _, tc := range cases {
-		for _, timeout := range []time.Duration{4 * time.Second, policy.Infinity} {
-			name := tc.name + "/timeout 4s"
-			if timeout == policy.Infinity {
-				name = tc.name + "/no timeout"
-			}
-			t.Run(name, func(t *testing.T) {
+		for _, v := range []struct {
+			name       string
+			timeout    time.Duration
+			concurrent bool
+		}{
+			{"timeout 4s", 4 * time.Second, false},
+			{"no timeout", policy.Infinity, false},
+			{"timeout 4s, concurrent shutdown", 4 * time.Second, true},
+		} {
+			timeout := v.timeout
+			t.Run(tc.name+"/"+v.name, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					release := make(chan struct{})
 					free := sync.OnceFunc(func() { close(release) })
@@ -80,6 +85,7 @@ func TestShutdownTakesOverAnOperationInFlight(t *testing.T) {
 					defer free()
 					st := tc.make(release, timeout)
 					sup := ssNew(t, "root", append(st.opts, supervisor.WithShutdownBudget(300*time.Millisecond),
+						supervisor.WithConcurrentShutdown(v.concurrent),
 						supervisor.WithChildren(st.children...))...)
 					ctx, cancel := context.WithCancel(t.Context())
 					done := ssGo(ctx, sup)
@@ -123,4 +129,37 @@ func TestShutdownTakesOverAnOperationInFlight(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestTakenOverStopWaitsOnlyWhatIsLeftOfTheChildsTimeout checks that,
+// without a budget, the shutdown that takes over a Remove waits for the
+// child only what is left of its own timeout since the Remove asked it to
+// stop, not a whole timeout more.
+func TestTakenOverStopWaitsOnlyWhatIsLeftOfTheChildsTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		defer synctest.Wait()
+		defer close(release)
+		sup := ssNew(t, "root", supervisor.WithChildren(
+			supervisor.Child{Name: "w", Actor: ssStuckWorker(release), ShutdownTimeout: 4 * time.Second}))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := ssGo(ctx, sup)
+		synctest.Wait()
+		removed := make(chan error, 1)
+		go func() { removed <- sup.Remove("w") }()
+		time.Sleep(time.Second)
+		cancel()
+		t0 := time.Now()
+		if err := <-removed; !errors.Is(err, supervisor.ErrShuttingDown) {
+			t.Errorf("Remove = %v, want ErrShuttingDown", err)
+		}
+		err := <-done
+		if took := time.Since(t0); took != 3*time.Second {
+			t.Errorf("Run returned %v after cancel, want 3s (what was left of w's 4s)", took)
+		}
+		var se *supervisor.StuckError
+		if !errors.As(err, &se) || len(se.Stuck) != 1 || se.Stuck[0].Path != "root/w" || se.Stuck[0].Waited != 4*time.Second {
+			t.Errorf("Run = %v, want root/w reported stuck after 4s", err)
+		}
+	})
 }
