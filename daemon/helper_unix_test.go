@@ -55,6 +55,12 @@ func helperMain(scenario string) {
 	case "stuck":
 		spec = []supervisor.Child{{Name: "w", Actor: blocker()},
 			{Name: "stubborn", Actor: stubborn(never), ShutdownTimeout: 200 * time.Millisecond}}
+	case "full-socket":
+		// The test filled $NOTIFY_SOCKET's queue; "running" on stdout
+		// says the signal handlers are installed.
+		spec = []supervisor.Child{{Name: "w", Actor: announce(blocker())}}
+	case "full-socket-stubborn":
+		spec = []supervisor.Child{{Name: "stubborn", Actor: announce(stubborn(never)), ShutdownTimeout: policy.Infinity}}
 	default:
 		fmt.Fprintf(os.Stderr, "unknown scenario %q\n", scenario)
 		os.Exit(3)
@@ -96,4 +102,13 @@ func must(err error) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
+}
+
+// announce writes "running" to stdout when a runs, then runs it: the
+// process tests read it to know that Run has subscribed to the signals.
+func announce(a actor.Actor) actor.Actor {
+	return actor.Func(func(ctx context.Context) error {
+		fmt.Println("running")
+		return a.Run(ctx)
+	})
 }

@@ -3,6 +3,7 @@
 package daemon_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -30,11 +31,19 @@ type daemonProc struct {
 	cmd    *exec.Cmd
 	sock   *net.UnixConn
 	stderr bytes.Buffer
-	notes  []string // the notifications read so far, pings excluded
-	pings  int      // WATCHDOG=1 read so far
+	stdout *bufio.Reader // what the scenario's children write
+	notes  []string      // the notifications read so far, pings excluded
+	pings  int           // WATCHDOG=1 read so far
 }
 
 func startDaemon(t *testing.T, scenario string) *daemonProc {
+	t.Helper()
+	return startDaemonWith(t, scenario, nil)
+}
+
+// startDaemonWith is startDaemon, calling before with the socket's path
+// before the process starts, when before is not nil.
+func startDaemonWith(t *testing.T, scenario string, before func(path string)) *daemonProc {
 	t.Helper()
 	// A short directory: socket paths are limited to about 100 bytes.
 	dir, err := os.MkdirTemp("", "sd")
@@ -60,7 +69,19 @@ func startDaemon(t *testing.T, scenario string) *daemonProc {
 	}
 	p.cmd.Env = append(p.cmd.Env, helperEnv+"="+scenario, "NOTIFY_SOCKET="+path, "WATCHDOG_USEC="+watchdogUSEC)
 	p.cmd.Stderr = &p.stderr
-	if err := p.cmd.Start(); err != nil {
+	out, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	p.cmd.Stdout = w
+	p.stdout = bufio.NewReader(out)
+	if before != nil {
+		before(path)
+	}
+	err = p.cmd.Start()
+	w.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
 	return p
