@@ -17,9 +17,11 @@
 // What Main and Run do:
 //
 //   - The first SIGINT or SIGTERM (or the end of Run's context) begins the
-//     graceful shutdown: STOPPING=1 is sent, then the root's context is
-//     cancelled, so the root turns unready, waits out its drain delay
-//     (supervisor.WithDrainDelay) and stops its children newest-first.
+//     graceful shutdown: STOPPING=1 is queued, and at once, without
+//     waiting for it to be delivered, the root's context is cancelled and
+//     the shutdown budget starts, so the root turns unready, waits out its
+//     drain delay (supervisor.WithDrainDelay) and stops its children
+//     newest-first.
 //   - A second SIGINT or SIGTERM ends the process at once with status 130,
 //     without waiting for the tree.
 //   - The shutdown budget (DefaultShutdownBudget, 25s, below the 30s grace
@@ -43,6 +45,15 @@
 //     stop) and does not stop the pings; detect that in the child itself.
 //     Messages go through github.com/coreos/go-systemd/v22/daemon; without
 //     $NOTIFY_SOCKET nothing is sent.
+//   - Notifications never delay a signal, the budget or the tree: they are
+//     sent by a goroutine of their own, in the order they were queued. A
+//     service manager that stops reading (its socket holds about ten
+//     datagrams, then the sender blocks) only makes them wait: READY=1 and
+//     STOPPING=1 are never dropped and keep their order, a STATUS= line
+//     replaces one not yet sent (only the latest is kept), and watchdog
+//     pings coalesce into one. Once the tree has stopped, Run waits up to
+//     1s for what is still queued; a notifier still blocked then (or at
+//     once after a second signal) is abandoned, and Run logs that once.
 //   - With WithHealthAddr, an HTTP server outside the tree serves
 //     supervisor/health's handler (/healthz, /readyz, /tree, /tree.json)
 //     from before the tree starts until the process exits, so the probes

@@ -236,7 +236,11 @@ func WithSignals(ch <-chan os.Signal) Option {
 
 // Notifier sends service manager notifications in the sd_notify protocol:
 // each call sends one message, newline-separated assignments such as
-// "READY=1" or "STATUS=...". Run calls it from one goroutine, in order.
+// "READY=1" or "STATUS=...". Run calls it from one goroutine of its own
+// (never Run's), one call at a time, in order. A call may block: Run goes
+// on handling signals and the budget meanwhile, and keeps what it has
+// still to send as the package documentation says. A panic in Notify is
+// a failed notification.
 type Notifier interface {
 	Notify(state string) error
 }

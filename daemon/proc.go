@@ -24,12 +24,17 @@ type proc struct {
 	rootPath string // the root's tree path, to recognise its own events
 	log      *zap.Logger
 
-	cancel       context.CancelFunc // cancels the root's context
-	cancelled    bool               // the shutdown was asked for (signal or ctx)
-	stopping     bool               // STOPPING=1 was sent
-	budget       <-chan time.Time   // fires when the shutdown budget is spent; nil before the shutdown
-	budgetTimer  *time.Timer
-	notifyFailed bool // a notification failed already (later failures log at Debug)
+	cancel      context.CancelFunc // cancels the root's context
+	cancelled   bool               // the shutdown was asked for (signal or ctx)
+	stopping    bool               // STOPPING=1 was queued
+	budget      <-chan time.Time   // fires when the shutdown budget is spent; nil before the shutdown
+	budgetTimer *time.Timer
+	notes       *sender // sends the notifications from a goroutine of its own
+
+	// notifyFailed is set by the sender's goroutine, the only one that
+	// reads it: a notification failed already (later failures log at
+	// Debug).
+	notifyFailed bool
 }
 
 // run is Run after validation.
@@ -60,6 +65,12 @@ func (p *proc) run(ctx context.Context) (int, error) {
 		defer srv.close()
 		p.log.Info("health server listening", zap.String("addr", srv.addr), zap.Bool("pprof", p.cfg.pprof))
 	}
+
+	// Notifications go through a goroutine of their own: nothing sent may
+	// delay a signal, the budget or the tree's events.
+	p.notes = newSender(p.cfg.notifier, p.notifyFailure)
+	grace := notifyGrace
+	defer func() { p.closeNotes(grace) }()
 
 	var tick <-chan time.Time
 	if p.cfg.watchdog > 0 {
@@ -95,12 +106,13 @@ func (p *proc) run(ctx context.Context) (int, error) {
 		select {
 		case <-ready:
 			ready = nil
-			p.notify(sd.SdNotifyReady)
+			p.notes.push(sd.SdNotifyReady)
 			p.log.Info("tree ready")
 		case ev := <-events:
 			p.event(ev)
 		case sig := <-sigs:
 			if p.cancelled {
+				grace = 0 // exit at once: no wait for the service manager either
 				return p.interrupted(sig)
 			}
 			p.log.Info("signal received; shutting down (send it again to exit at once)", zap.Stringer("signal", sig))
@@ -113,7 +125,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 			}
 		case <-tick:
 			if alive, _ := p.root.Liveness(); alive {
-				p.notify(sd.SdNotifyWatchdog)
+				p.notes.ping()
 			}
 		case <-p.budget:
 			return p.budgetSpent()
@@ -126,20 +138,22 @@ func (p *proc) run(ctx context.Context) (int, error) {
 }
 
 // shutdown begins the graceful shutdown that a signal or the end of Run's
-// context asks for: STOPPING=1 first, then the root's context is cancelled.
+// context asks for: STOPPING=1 is queued, then the root's context is
+// cancelled and the budget armed at once, without waiting for the
+// notification to be delivered.
 func (p *proc) shutdown() {
 	p.cancelled = true
 	p.beginStopping()
 	p.cancel()
 }
 
-// beginStopping sends STOPPING=1 and starts the shutdown budget, once.
+// beginStopping queues STOPPING=1 and starts the shutdown budget, once.
 func (p *proc) beginStopping() {
 	if p.stopping {
 		return
 	}
 	p.stopping = true
-	p.notify(sd.SdNotifyStopping)
+	p.notes.push(sd.SdNotifyStopping)
 	if p.cfg.budget > 0 {
 		p.budgetTimer = time.NewTimer(p.cfg.budget)
 		p.budget = p.budgetTimer.C
@@ -151,9 +165,9 @@ func (p *proc) beginStopping() {
 func (p *proc) event(ev supervisor.Event) {
 	switch ev.Kind {
 	case supervisor.EventEscalated:
-		p.notify("STATUS=" + oneLine(errText(ev.Err)))
+		p.notes.status(oneLine(errText(ev.Err)))
 	case supervisor.EventStopTimeout:
-		p.notify("STATUS=" + oneLine(ev.Path+" is stuck: it did not stop within "+ev.Delay.String()))
+		p.notes.status(oneLine(ev.Path + " is stuck: it did not stop within " + ev.Delay.String()))
 	case supervisor.EventShutdown:
 		if ev.Child == "" && ev.Path == p.rootPath {
 			p.beginStopping()
@@ -207,18 +221,15 @@ func (p *proc) interrupted(sig os.Signal) (int, error) {
 func (p *proc) budgetSpent() (int, error) {
 	snap := p.root.Snapshot()
 	err := &BudgetError{Budget: p.cfg.budget, Remaining: remaining(snap)}
-	p.notify("STATUS=" + oneLine(err.Error()))
+	p.notes.status(oneLine(err.Error()))
 	p.log.Error("stopped with an error", zap.Error(err), zap.String("tree", snap.String()))
 	return ExitFailure, err
 }
 
-// notify sends a notification. A failure is logged at Warn the first time
-// and at Debug afterwards: the watchdog would repeat it every few seconds.
-func (p *proc) notify(state string) {
-	err := p.cfg.notifier.Notify(state)
-	if err == nil {
-		return
-	}
+// notifyFailure logs a failed notification: at Warn the first time and at
+// Debug afterwards, as the watchdog would repeat it every few seconds.
+// Called by the sender's goroutine only.
+func (p *proc) notifyFailure(state string, err error) {
 	if p.notifyFailed {
 		p.log.Debug("service manager notification failed", zap.String("state", state), zap.Error(err))
 		return
@@ -226,6 +237,17 @@ func (p *proc) notify(state string) {
 	p.notifyFailed = true
 	p.log.Warn("service manager notification failed (further failures are logged at debug level)",
 		zap.String("state", state), zap.Error(err))
+}
+
+// closeNotes waits up to grace for the queued notifications to be sent,
+// and says so, once, when the notifier is abandoned still blocked.
+func (p *proc) closeNotes(grace time.Duration) {
+	blocked, unsent, ok := p.notes.close(grace)
+	if ok {
+		return
+	}
+	p.log.Warn("service manager notifier blocked; abandoned", zap.String("state", blocked),
+		zap.Int("unsent", unsent), zap.Duration("waited", grace))
 }
 
 // remaining lists the nodes of snap that have not stopped: workers, and
