@@ -5,9 +5,12 @@ import (
 	"context"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
@@ -177,4 +180,42 @@ func TestEventsReachSubscriptionsWithoutWalkingUpEachTime(t *testing.T) {
 		t.Errorf("subscription lists looked at while a chain starts and stops: %d at depth 10, %d at depth 100; want at most 20 times", shallow, deep)
 	}
 	t.Logf("subscription lists looked at while a chain starts and stops: %d at depth 10, %d at depth 100", shallow, deep)
+}
+
+// Health lists the not ready children of a tree that is starting in
+// pre-order, each before its subtree's, whatever the depth.
+func TestHealthListsNotReadyChildrenInPreOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := actor.Func(func(ctx context.Context) error {
+			time.Sleep(10 * time.Second)
+			actor.Ready(ctx)
+			<-ctx.Done()
+			return nil
+		})
+		b := ssNew(t, "b", supervisor.WithChildren(supervisor.Child{Name: "w", Actor: slow, WaitReady: true}))
+		a := ssNew(t, "a", supervisor.WithChildren(supervisor.Child{Name: "v", Actor: slow}, supervisor.Child{Name: "b", Actor: b}))
+		root := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "a", Actor: a},
+			supervisor.Child{Name: "x", Actor: slow, WaitReady: true}))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := ssGo(ctx, root)
+		synctest.Wait()
+		want := []string{"root/a", "root/a/b", "root/a/b/w", "root/x"}
+		if h := root.Health(); h.Ready || !slices.Equal(h.NotReady, want) {
+			t.Errorf("while starting: ready %v, not ready %q; want %q", h.Ready, h.NotReady, want)
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if h := root.Health(); h.Ready || !slices.Equal(h.NotReady, []string{"root/x"}) {
+			t.Errorf("once a is ready: ready %v, not ready %q; want [root/x]", h.Ready, h.NotReady)
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if h := root.Health(); !h.Ready || h.NotReady != nil {
+			t.Errorf("once all are ready: ready %v, not ready %#v; want nil", h.Ready, h.NotReady)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -122,6 +122,10 @@ func (s *Supervisor) Health() Health {
 		return h
 	}
 	s.walk(nil, &h)
+	h.NotReady = slices.DeleteFunc(h.NotReady, func(p string) bool { return p == "" })
+	if len(h.NotReady) == 0 {
+		h.NotReady = nil
+	}
 	h.Ready = h.Reason == "" && len(h.NotReady) == 0
 	h.Alive = len(h.Stuck) == 0
 	return h
@@ -254,15 +258,23 @@ func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
 		if k.stuck {
 			h.Stuck = append(h.Stuck, k.path)
 		}
-		at := len(h.NotReady)
+		// k's place in NotReady is before its subtree's: kept now, filled
+		// below if k is not ready, else dropped by Health (a path is never
+		// empty). Inserting it after the subtree's would move them all, at
+		// every level: quadratic in a deep tree while it starts.
+		at := -1
+		if k.waitReady {
+			at = len(h.NotReady)
+			h.NotReady = append(h.NotReady, "")
+		}
 		var kn Snapshot
 		if k.sub != nil {
 			kn = k.sub.walk(k, h)
 		} else {
 			kn = k.node()
 		}
-		if k.waitReady && !(kn.State == StateRunning && kn.Ready) {
-			h.NotReady = slices.Insert(h.NotReady, at, k.path)
+		if at >= 0 && !(kn.State == StateRunning && kn.Ready) {
+			h.NotReady[at] = k.path
 		}
 		n.Children = append(n.Children, kn)
 	}
