@@ -76,7 +76,8 @@ func helperPdeathsig() int {
 	}
 	defer os.RemoveAll(dir)
 	pidFile := filepath.Join(dir, "pid")
-	p := shell(`echo $$ > "$1"; echo >&3; exec sleep 60`, pidFile)
+	// The program would outlive the test's one-minute bound by far.
+	p := shell(`echo $$ > "$1"; echo >&3; exec sleep 3600`, pidFile)
 	p.Ready = process.NotifyFD{FD: 3}
 	sup, err := supervisor.New("root", supervisor.WithChildren(
 		supervisor.Child{Name: "prog", Actor: p, WaitReady: true},
