@@ -1,7 +1,8 @@
 // Command example is a small daemon built as an arbor supervision tree: an
 // HTTP server that serves the live tree and the health probes, a pool of
 // workers, a flaky worker restarted under backoff and a producer/consumer
-// pair that restarts together. Failures are injected at random (-chaos) so
+// pair that restarts together, and a program (the example itself in
+// another mode) run as a child with package process. Failures are injected at random (-chaos) so
 // that restarts show in the log. It runs the tree as the process with
 // package daemon: signals, exit status, systemd notifications and the
 // shutdown budget.
@@ -60,6 +61,9 @@ import (
 )
 
 func main() {
+	if os.Getenv(tickerEnv) != "" {
+		os.Exit(runTicker()) // this process is example/ticker: see ticker.go
+	}
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 

@@ -70,7 +70,7 @@ func TestEndToEnd(t *testing.T) {
 		paths := treePaths(snap)
 		for _, want := range []string{"example", "example/http", "example/pool", "example/pool/worker-1",
 			"example/pool/worker-3", "example/flaky", "example/pipeline", "example/pipeline/producer",
-			"example/pipeline/consumer"} {
+			"example/pipeline/consumer", "example/ticker"} {
 			if !slices.Contains(paths, want) {
 				t.Errorf("/tree.json lacks %s; has %v", want, paths)
 			}
@@ -96,7 +96,7 @@ func TestEndToEnd(t *testing.T) {
 				rootStops = append(rootStops, s.path)
 			}
 		}
-		wantRoot := []string{"example/pipeline", "example/flaky", "example/pool", "example/http"}
+		wantRoot := []string{"example/ticker", "example/pipeline", "example/flaky", "example/pool", "example/http"}
 		if !slices.Equal(rootStops, wantRoot) {
 			t.Errorf("root's children stopped in order %v, want %v", rootStops, wantRoot)
 		}

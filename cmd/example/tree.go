@@ -28,9 +28,10 @@ type config struct {
 //	│   ├── worker-1         added by the pool's init hook, on every run
 //	│   └── ...
 //	├── flaky                fails at random; restarted under backoff
-//	└── pipeline             OneForAll: the pair restarts together
-//	    ├── producer
-//	    └── consumer
+//	├── pipeline             OneForAll: the pair restarts together
+//	│   ├── producer
+//	│   └── consumer
+//	└── ticker               a program: this executable in ticker mode
 //
 // Children start in that order and stop in the reverse order: the HTTP
 // server is up before any worker runs, and goes down after all of them.
@@ -85,6 +86,13 @@ func buildTree(cfg config, log *zap.Logger) (*supervisor.Supervisor, error) {
 		return nil, err
 	}
 
+	// A program as a child: its output lines are the child's log
+	// entries, its STATUS= shows in the tree.
+	ticker, err := tickerProgram()
+	if err != nil {
+		return nil, err
+	}
+
 	srv := &httpServer{addr: cfg.addr}
 	root, err := supervisor.New("example",
 		supervisor.WithLogger(log),
@@ -107,6 +115,7 @@ func buildTree(cfg config, log *zap.Logger) (*supervisor.Supervisor, error) {
 				ResetAfter: 2 * time.Second,
 			}},
 			supervisor.Child{Name: "pipeline", Actor: pipeline},
+			supervisor.Child{Name: "ticker", Actor: ticker, WaitReady: true},
 		),
 	)
 	if err != nil {
