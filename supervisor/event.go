@@ -59,7 +59,7 @@ func (k EventKind) String() string {
 // when a logger level or an observer wants them.
 type Event struct {
 	Kind        EventKind
-	Seq         uint64        // per-supervisor sequence number, from 1, in order of occurrence
+	Seq         uint64        // per-supervisor sequence number, from 1, in order of occurrence; 0 for observer_dropped, a sink's report
 	Time        time.Time     // when it happened
 	Supervisor  string        // path of the supervisor that emitted it
 	Child       string        // the child's name; empty for the supervisor's own events
@@ -68,7 +68,7 @@ type Event struct {
 	Restarts    int           // restarts of the child so far in this run (see Counters.Restarts)
 	Err         error         // the exit error, escalation, or problem
 	Delay       time.Duration // backoff before a restart; how long a stop waited
-	Attempt     int           // consecutive restarts of the child, this one included; 0 for one restarted with its group
+	Attempt     int           // consecutive restarts of the child, this one included
 	// Origin is set on the events of a group restart (OneForAll,
 	// RestForOne): the path of the child whose failure restarted the
 	// group. The failed child's restarting and started events carry it
