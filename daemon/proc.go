@@ -2,13 +2,13 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/errwalk"
 	"github.com/arbor-go/arbor/supervisor"
 	sd "github.com/coreos/go-systemd/v22/daemon"
 	"go.uber.org/zap"
@@ -165,7 +165,7 @@ func (p *proc) beginStopping() {
 func (p *proc) event(ev supervisor.Event) {
 	switch ev.Kind {
 	case supervisor.EventEscalated:
-		p.notes.status(oneLine(errText(ev.Err)))
+		p.notes.status(oneLine(ev.ErrText)) // never ev.Err.Error(): see Event.ErrText
 	case supervisor.EventStopTimeout:
 		p.notes.status(oneLine(ev.Path + " is stuck: it did not stop within " + ev.Delay.String()))
 	case supervisor.EventShutdown:
@@ -195,8 +195,10 @@ func (p *proc) finish(err error) (int, error) {
 		return ExitOK, nil
 	}
 	fields := []zap.Field{zap.Error(err)}
-	var stuck *supervisor.StuckError
-	if errors.As(err, &stuck) {
+	// err wraps the children's errors: their methods are user code, so the
+	// chain is walked by the guarded walk (a cycle or a panic in it cannot
+	// hang or crash the process's main).
+	if stuck, ok := errwalk.As[*supervisor.StuckError](err); ok {
 		fields = append(fields, zap.Array("stuck", stuckReport(stuck.Stuck)))
 	}
 	p.log.Error("stopped with an error", fields...)
@@ -265,14 +267,6 @@ func remaining(snap supervisor.Snapshot) []string {
 	}
 	walk(snap)
 	return out
-}
-
-// errText is err's text, or "" for nil.
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // oneLine makes s fit one notification line: runs of white space,

@@ -243,7 +243,7 @@ func (e *OpError) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(errText(e.Err))
 	}
 	return b.String()
 }
@@ -257,11 +257,26 @@ type StartError struct {
 	Supervisor string // path of the supervisor
 	Child      string // path of the child that failed to start
 	Err        error  // why: its error, panic, or ErrStartTimeout
+
+	text   string // Err's text, taken by the goroutine that received Err
+	textOK bool   // text is set (it may be empty): Error calls no user code
 }
 
-// Error reads as "root: start of root/db failed: ...".
+// newStartError returns the start error of child, whose error err reads
+// text (taken by the goroutine that received err).
+func newStartError(supervisor, child string, err error, text string) *StartError {
+	return &StartError{Supervisor: supervisor, Child: child, Err: err, text: text, textOK: true}
+}
+
+// Error reads as "root: start of root/db failed: ...". The child's error's
+// text is the one taken when the error was received: reading a StartError
+// the supervisor made calls no method of the child's error.
 func (e *StartError) Error() string {
-	return e.Supervisor + ": start of " + e.Child + " failed: " + e.Err.Error()
+	text := e.text
+	if !e.textOK {
+		text = errText(e.Err)
+	}
+	return e.Supervisor + ": start of " + e.Child + " failed: " + text
 }
 
 // Unwrap returns the child's error.
@@ -310,7 +325,7 @@ func (e *startTimeoutError) Error() string {
 	if e.err == nil {
 		return ErrStartTimeout.Error()
 	}
-	return ErrStartTimeout.Error() + " (then returned: " + e.err.Error() + ")"
+	return ErrStartTimeout.Error() + " (then returned: " + errText(e.err) + ")"
 }
 
 func (e *startTimeoutError) Unwrap() []error {
@@ -448,4 +463,54 @@ func errText(err error) (text string) {
 		return ""
 	}
 	return errwalk.Message(err)
+}
+
+// ownText returns the text of err, an error the supervisor made itself or
+// one of its sentinels (or nil), without calling user code: an
+// *EscalationError or a *StartError it made reads the texts taken when its
+// parts were received. It is called with s.mu held, where no method of a
+// child's error may run: an error whose text was not taken (none should
+// reach it) reads as its type, in parentheses.
+func ownText(err error) string {
+	if text, ok := ownTextOK(err); ok {
+		return text
+	}
+	return fmt.Sprintf("(%T)", err)
+}
+
+func ownTextOK(err error) (string, bool) {
+	switch x := err.(type) {
+	case nil:
+		return "", true
+	case *EscalationError:
+		if x.leafOK {
+			return x.Error(), true
+		}
+		return "", false
+	case *StartError:
+		if x.textOK {
+			return x.Error(), true
+		}
+		return "", false
+	case *StuckError:
+		return x.Error(), true
+	case *joinedError:
+		var b strings.Builder
+		for i, e := range x.errs {
+			text, ok := ownTextOK(e)
+			if !ok {
+				return "", false
+			}
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(text)
+		}
+		return b.String(), true
+	}
+	switch err {
+	case ErrUnexpectedExit, ErrGoexit, ErrStartTimeout, errStopped, ErrShutdown:
+		return err.Error(), true
+	}
+	return "", false
 }

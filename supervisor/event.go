@@ -87,7 +87,16 @@ type Event struct {
 	// supervisor the sink belongs to.
 	Sink string
 
-	text  string    // Err's text, when the child's goroutine took it already
+	// ErrText is Err's text, taken once, when Err was received: by the
+	// child's goroutine for a child's error, with Err's Error method guarded
+	// (a panic in it gives a note naming the panic instead), and built from
+	// texts taken that way for the errors the supervisor makes (an
+	// *EscalationError, a *StartError). It is empty when Err is nil. Use it
+	// rather than calling Err.Error(): Err's methods are user code that may
+	// panic, block, or return something else the next time; the logs,
+	// Health's event stream and the daemon package read ErrText only.
+	ErrText string
+
 	note  string    // the log message of an internal event
 	cause EventKind // eventSinkPanicked: the event being delivered
 	cfg   *config   // the emitting supervisor's configuration (log rate limit)

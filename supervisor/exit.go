@@ -201,7 +201,7 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now instant, can
 		v.info.text = timeoutText(v.info.text)
 	}
 	if c.spec.EndsSupervisor && !c.timedOut && (err == nil || v.info.signal) {
-		r.endSupervisorLocked(c, err, now)
+		r.endSupervisorLocked(c, err, v.info.text, now)
 		return nil, 0, 0, false
 	}
 	if err != nil {
@@ -279,11 +279,11 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now instant, can
 }
 
 // endSupervisorLocked ends c, an EndsSupervisor child that returned nil or
-// a signal error: a normal end, after which the supervisor shuts down
-// cleanly. It unlocks s.mu.
-func (r *run) endSupervisorLocked(c *child, err error, now instant) {
+// a signal error (reading text): a normal end, after which the supervisor
+// shuts down cleanly. It unlocks s.mu.
+func (r *run) endSupervisorLocked(c *child, err error, text string, now instant) {
 	s := r.s
-	r.emitLocked(EventExited, c, err, now, 0, 0)
+	r.emitErrLocked(EventExited, c, err, text, now, 0, 0)
 	c.moveLocked(evEnd, lsStopped, now)
 	if w := c.waiterLocked(); w != nil {
 		c.setWaiterLocked(nil)
@@ -418,12 +418,12 @@ func (r *run) randomFraction() (f float64) {
 func (r *run) emitExitLocked(c *child, err error, info errInfo, now instant, shutdown bool) {
 	switch {
 	case shutdown:
-		r.emitLocked(EventStopped, c, err, now, 0, 0)
+		r.emitErrLocked(EventStopped, c, err, info.text, now, 0, 0)
 	case err == nil:
 		r.emitLocked(EventExited, c, nil, now, 0, 0)
 	case info.panicked:
-		r.emitLocked(EventPanicked, c, err, now, 0, 0)
+		r.emitErrLocked(EventPanicked, c, err, info.text, now, 0, 0)
 	default:
-		r.emitLocked(EventFailed, c, err, now, 0, 0)
+		r.emitErrLocked(EventFailed, c, err, info.text, now, 0, 0)
 	}
 }

@@ -12,6 +12,7 @@ type initCall struct {
 	done   chan error              // receives the hook's result, once
 	cancel context.CancelCauseFunc // cancels the hook's context
 	err    error                   // its result, once received
+	text   string                  // err's text, taken by the hook's goroutine before it sends err
 	over   bool                    // the result was received
 }
 
@@ -41,12 +42,16 @@ func (r *run) runInit() error {
 			}
 			v := recover()
 			if v == nil {
+				ic.text = ErrGoexit.Error()
 				ic.done <- ErrGoexit
 				return
 			}
-			ic.done <- newPanicError(v)
+			pe := newPanicError(v)
+			ic.text = errText(pe)
+			ic.done <- pe
 		}()
 		err := hook(ctx, r.s)
+		ic.text = errText(err) // user code, taken here: a Goexit in it is the hook's
 		finished = true
 		ic.done <- err
 	}()
@@ -57,7 +62,7 @@ func (r *run) runInit() error {
 		if err == nil || r.stopping() {
 			return nil
 		}
-		return &StartError{Supervisor: r.path, Child: r.path + PathSeparator + "init", Err: err}
+		return newStartError(r.path, r.path+PathSeparator+"init", err, ic.text)
 	case <-r.quit:
 	case <-r.runCtx.Done():
 	}

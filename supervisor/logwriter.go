@@ -241,11 +241,7 @@ func (w *logWriter) write(e Event) {
 		}
 	}
 	if e.Err != nil {
-		text := e.text
-		if text == "" {
-			text = errwalk.Message(e.Err)
-		}
-		fields = append(fields, strField("error", text))
+		fields = append(fields, strField("error", e.ErrText)) // never e.Err.Error(): see Event.ErrText
 	}
 	w.emit(e.Time, lvl, msg, fields, stack)
 }

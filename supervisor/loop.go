@@ -144,7 +144,7 @@ func (r *run) admitLocked(c *child, err error, info errInfo, at, now instant, ji
 	}
 	r.lastAdmit = at
 	if !r.window.Allow(r.timeAt(at)) {
-		r.emitLocked(EventIntensityExceeded, c, err, now, 0, 0)
+		r.emitErrLocked(EventIntensityExceeded, c, err, info.text, now, 0, 0)
 		r.queueLocked(request{kind: reqEscalate, c: c, err: err, info: info, at: at, reason: "intensity"})
 		r.wakeWaiterLocked(c)
 		return 0, false
@@ -165,7 +165,7 @@ func (r *run) admitLocked(c *child, err error, info errInfo, at, now instant, ji
 	}
 	c.consecutive++
 	c.restarts++
-	r.emitLocked(EventRestarting, c, err, now, delay, int(c.consecutive))
+	r.emitErrLocked(EventRestarting, c, err, info.text, now, delay, int(c.consecutive))
 	return delay, true
 }
 

@@ -300,12 +300,12 @@ func (s *Supervisor) newRun(ctx context.Context, in *child) *run {
 // main starts the children, runs the init hook and the loop, and shuts
 // down; it returns Run's error. The operations token is held on entry.
 func (r *run) main() error {
-	if err := r.renewShared(); err != nil {
+	if text, err := r.renewSharedText(); err != nil {
 		r.releaseOps()
 		if err == errAborted {
 			return r.shutdown(ErrShutdown, nil)
 		}
-		return r.shutdown(ErrShutdown, &StartError{Supervisor: r.path, Child: r.path + PathSeparator + "(shared)", Err: err})
+		return r.shutdown(ErrShutdown, newStartError(r.path, r.path+PathSeparator+"(shared)", err, text))
 	}
 	for _, c := range r.startOrder() {
 		err := r.startChild(c)

@@ -56,15 +56,10 @@ type sharedBox struct{ v any }
 // sharedState is the run's current shared state.
 type sharedState = atomic.Pointer[sharedBox]
 
-// renewShared makes a fresh shared state, if the supervisor has WithShared,
+// renewSharedText makes a fresh shared state, if the supervisor has WithShared,
 // in a goroutine of its own, and waits for it unless shutdown begins first.
 // It returns the failure of newState (and its text, taken in that
 // goroutine), or errAborted.
-func (r *run) renewShared() error {
-	_, err := r.renewSharedText()
-	return err
-}
-
 func (r *run) renewSharedText() (string, error) {
 	newState := r.s.cfg.shared
 	if newState == nil {

@@ -113,7 +113,7 @@ func (k *sink) one(e Event) {
 			pe := newPanicError(v)
 			for _, l := range k.loggers {
 				l.publish(Event{Kind: eventSinkPanicked, Time: time.Now(), Supervisor: e.Supervisor, Path: e.Path,
-					Sink: k.path, Err: pe, text: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
+					Sink: k.path, Err: pe, ErrText: errwalk.Message(pe), note: "observer panicked", cause: e.Kind})
 			}
 		}
 	}()
@@ -304,24 +304,37 @@ func (r *run) emitLocked(kind EventKind, c *child, err error, now instant, delay
 	if len(r.sinks) == 0 && len(subs) == 0 {
 		return
 	}
-	r.publishLocked(kind, c, err, now, delay, attempt, subs)
+	r.publishLocked(kind, c, err, "", false, now, delay, attempt, subs)
+}
+
+// emitErrLocked is emitLocked for an event whose err came from user code (a
+// child's error): text is its text, taken by the goroutine that received
+// it. Called with s.mu held.
+func (r *run) emitErrLocked(kind EventKind, c *child, err error, text string, now instant, delay time.Duration, attempt int) {
+	r.s.counts.countLocked(kind, c, err)
+	subs := r.subscriptions()
+	if len(r.sinks) == 0 && len(subs) == 0 {
+		return
+	}
+	r.publishLocked(kind, c, err, text, true, now, delay, attempt, subs)
 }
 
 // publishLocked builds the event emitLocked reports and hands it to the
-// sinks and the subscriptions subs. Called with s.mu held.
+// sinks and the subscriptions subs. Its ErrText is text if taken, else
+// err's text as ownText gives it. Called with s.mu held.
 //
 //go:noinline
-func (r *run) publishLocked(kind EventKind, c *child, err error, now instant, delay time.Duration, attempt int, subs []*Subscription) {
+func (r *run) publishLocked(kind EventKind, c *child, err error, text string, taken bool, now instant, delay time.Duration, attempt int, subs []*Subscription) {
+	if !taken {
+		text = ownText(err)
+	}
 	r.seq++
 	e := Event{Kind: kind, Seq: r.seq, Time: r.wallLocked(now), Supervisor: r.path, Path: r.path,
-		Err: err, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
+		Err: err, ErrText: text, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
 	if c != nil {
 		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
 		if c.grouped && r.group != nil {
 			e.Origin = r.group.path
-		}
-		if text, lastErr := c.lastLocked(); err != nil && err == lastErr {
-			e.text = text
 		}
 	}
 	for _, k := range r.sinks {
@@ -341,7 +354,7 @@ func (r *run) problemLocked(c *child, msg string, err error, text string) {
 	for _, k := range r.sinks {
 		if k.logs() {
 			k.publish(Event{Kind: eventProblem, Time: time.Now(), Supervisor: r.path, Child: c.spec.Name, Path: c.path,
-				Incarnation: c.gen, Restarts: int(c.restarts), Err: err, text: text, note: msg, cfg: &r.s.cfg})
+				Incarnation: c.gen, Restarts: int(c.restarts), Err: err, ErrText: text, note: msg, cfg: &r.s.cfg})
 		}
 	}
 }

@@ -112,14 +112,14 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 			err := &startTimeoutError{err: e}
 			info := w.info
 			info.text = timeoutText(info.text)
-			r.emitLocked(EventStartFailed, c, err, r.clock(), 0, 0)
+			r.emitErrLocked(EventStartFailed, c, err, info.text, r.clock(), 0, 0)
 			s.mu.Unlock()
-			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
+			return info, newStartError(r.path, c.path, err, info.text)
 		case w.failed:
-			r.emitLocked(EventStartFailed, c, w.err, r.clock(), 0, 0)
 			err, info := w.err, w.info
+			r.emitErrLocked(EventStartFailed, c, err, info.text, r.clock(), 0, 0)
 			s.mu.Unlock()
-			return info, &StartError{Supervisor: r.path, Child: c.path, Err: err}
+			return info, newStartError(r.path, c.path, err, info.text)
 		}
 		s.mu.Unlock()
 	}

@@ -78,6 +78,16 @@
 //	actor.WithReady      recovered                   that goroutine ends           only that goroutine waits
 //	notify of Run's ctx
 //
+// An error's text is taken once, by the goroutine that received the error
+// (a child's, for what its incarnation returned), and kept: events carry it
+// in Event.ErrText, Snapshot in LastError, and the errors the supervisor
+// makes (*StartError, *EscalationError) read it. The logs, Health's event
+// stream and the daemon package never call the error's methods again, so an
+// Error that panics, blocks or changes its answer the next time is read
+// once only. The standard errors.Is and errors.As are never called on a
+// child's error: the chain is walked with a cycle check and a depth limit,
+// guarded against panics.
+//
 // Run waits for its observers and loggers to take the events queued before
 // it returns, as long as each keeps taking events: one that takes no event
 // for policy.DefaultShutdownTimeout is abandoned and reported, and with a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -46,6 +47,31 @@ func ucLogged(logs *observer.ObservedLogs, text string) bool {
 	return false
 }
 
+// ucCheckErrText fails t unless every event rec holds that has an error
+// carries its text, as taken when the error was received.
+func ucCheckErrText(t *testing.T, rec *ssRec, texts map[error]string) {
+	t.Helper()
+	n := 0
+	for _, e := range rec.all() {
+		switch want, ok := texts[e.Err]; {
+		case e.Err == nil:
+			if e.ErrText != "" {
+				t.Errorf("%v %s: ErrText %q without an error", e.Kind, e.Path, e.ErrText)
+			}
+		case ok:
+			n++
+			if e.ErrText != want {
+				t.Errorf("%v %s: ErrText %q, want %q", e.Kind, e.Path, e.ErrText, want)
+			}
+		case e.ErrText == "" || strings.HasPrefix(e.ErrText, "("):
+			t.Errorf("%v %s: ErrText %q for an error of type %T", e.Kind, e.Path, e.ErrText, e.Err)
+		}
+	}
+	if n == 0 {
+		t.Errorf("no event carries the child's error")
+	}
+}
+
 // TestErrorTextTakenOnceForEveryConsumer makes children fail to start,
 // fail and restart, and stop with an error, and an init hook fail, under a
 // zap logger, a slog logger and an observer: each error's Error is called
@@ -63,6 +89,7 @@ func TestErrorTextTakenOnceForEveryConsumer(t *testing.T) {
 			if n := bad.calls.Load(); n != 1 {
 				t.Errorf("Error called %d times, want once", n)
 			}
+			ucCheckErrText(t, rec, map[error]string{bad: bad.text})
 			if !ucLogged(logs, "db: no route") {
 				t.Errorf("no log entry carries the error's text")
 			}
@@ -96,6 +123,7 @@ func TestErrorTextTakenOnceForEveryConsumer(t *testing.T) {
 			if err := ssDone(t, ch); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
+			ucCheckErrText(t, rec, map[error]string{first: first.text, last: last.text})
 			for _, e := range []*countedErr{first, last} {
 				if n := e.calls.Load(); n != 1 {
 					t.Errorf("%q: Error called %d times, want once", e.text, n)
@@ -123,6 +151,7 @@ func TestErrorTextTakenOnceForEveryConsumer(t *testing.T) {
 			if n := bad.calls.Load(); n != 1 {
 				t.Errorf("Error called %d times, want once", n)
 			}
+			ucCheckErrText(t, rec, map[error]string{err: "root: start of root/init failed: init: no config"})
 			if !ucLogged(logs, "root: start of root/init failed: init: no config") {
 				t.Errorf("no log entry carries Run's error")
 			}

@@ -180,7 +180,7 @@ func (st *sse) lifecycle(e supervisor.Event, path string) (end string) {
 		Seq: e.Seq, Time: e.Time, Kind: e.Kind.String(),
 		Supervisor: e.Supervisor, Child: e.Child, Path: e.Path,
 		Incarnation: e.Incarnation, Restarts: e.Restarts,
-		Error:   errorText(e.Err),
+		Error:   capText(e.ErrText),
 		DelayMS: float64(e.Delay) / float64(time.Millisecond),
 		Attempt: e.Attempt, Dropped: e.Dropped, Sink: e.Sink, Origin: e.Origin,
 	})
@@ -218,18 +218,11 @@ func (st *sse) flush() error {
 	return st.rc.Flush()
 }
 
-// errorText returns err's text, capped at maxErrorText bytes. Error is user
-// code: a panic in it gives a placeholder, not a crash.
-func errorText(err error) (text string) {
-	if err == nil {
-		return ""
-	}
-	defer func() {
-		if recover() != nil {
-			text = "(the error's Error method panicked)"
-		}
-	}()
-	text = err.Error()
+// capText caps an error's text at maxErrorText bytes, at a rune boundary.
+// The text is the event's ErrText, taken when the error was received: the
+// stream never calls the error's methods (user code that could panic, or
+// block and keep the stream, and a server's Close, waiting).
+func capText(text string) string {
 	if len(text) > maxErrorText {
 		i := maxErrorText
 		for i > 0 && !utf8.RuneStart(text[i]) {

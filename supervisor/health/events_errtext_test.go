@@ -89,9 +89,10 @@ func TestEventsStreamUsesTextTakenAtExit(t *testing.T) {
 	case <-closed:
 	case <-time.After(patience):
 		t.Error("http.Server.Close did not return")
+		release()
+		<-closed
 	}
 	release()
-	<-closed
 	<-served
 	if err := <-runErr; err != nil {
 		t.Errorf("Run = %v", err)

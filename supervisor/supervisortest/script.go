@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/errwalk"
 	"github.com/arbor-go/arbor/policy"
 )
 
@@ -131,7 +132,7 @@ func (s *Script) Run(ctx context.Context) error {
 
 func (s *Script) logStop(id string, err error) {
 	if err != nil {
-		s.Log.Add("stop " + id + " err=" + err.Error())
+		s.Log.Add("stop " + id + " err=" + errwalk.Message(err)) // guarded: a scripted error may panic
 	} else {
 		s.Log.Add("stop " + id)
 	}
