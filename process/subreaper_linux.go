@@ -96,7 +96,7 @@ func (t *tree) register(leader int) {
 // process's children and removes t, stopping the goroutine after the last
 // tree. Called once the program has been reaped.
 func (t *tree) unregister() {
-	t.record(scanProcs())
+	t.record(freshScan())
 	reaper.mu.Lock()
 	delete(reaper.trees, t)
 	var stop, done chan struct{}
@@ -126,7 +126,7 @@ func reap(stop, done chan struct{}, sigc chan os.Signal) {
 		case <-sigc:
 		case <-tick.C:
 		}
-		procs := scanProcs()
+		procs := freshScan()
 		reaper.mu.Lock()
 		trees := make([]*tree, 0, len(reaper.trees))
 		for t := range reaper.trees {
@@ -242,7 +242,7 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 func (t *tree) freeze() {
 	for range 16 {
 		t.send(syscall.SIGSTOP, false)
-		if _, more := t.record(scanProcs()); !more {
+		if _, more := t.record(freshScan()); !more {
 			break
 		}
 	}
@@ -267,7 +267,7 @@ func (t *tree) send(sig syscall.Signal, cont bool) {
 	for g := range groups {
 		signalGroup(g, sig, cont)
 	}
-	for _, p := range scanProcs() {
+	for _, p := range freshScan() {
 		if pids[p.pid] && !groups[p.pgrp] && !p.dead() {
 			_ = unix.Kill(p.pid, sig)
 			if cont && sig != syscall.SIGKILL {
@@ -280,6 +280,6 @@ func (t *tree) send(sig syscall.Signal, cont bool) {
 // alive records the program's descendants, reaps those that have exited,
 // and reports whether any is left.
 func (t *tree) alive() bool {
-	left, _ := t.record(scanProcs())
+	left, _ := t.record(freshScan())
 	return left > 0
 }

@@ -83,7 +83,7 @@ func (in *incarnation) groupAlive() bool {
 	if in.sys.sub != nil {
 		return in.sys.sub.alive()
 	}
-	for _, p := range scanProcs() {
+	for _, p := range freshScan() {
 		if p.pgrp == in.pid && p.pid != in.pid && !p.dead() {
 			return true
 		}

@@ -13,4 +13,7 @@ require (
 	golang.org/x/sync v0.25.0
 )
 
-require go.uber.org/multierr v1.10.0 // indirect
+require (
+	go.uber.org/multierr v1.10.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
+)
