@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/liblog"
 	"github.com/arbor-go/arbor/supervisor"
 	sd "github.com/coreos/go-systemd/v22/daemon"
 	"go.uber.org/zap"
@@ -46,15 +47,12 @@ func newConfig(opts []Option) config {
 	// The daemon's entries carry no caller and no stack trace: they would
 	// be the daemon's own code, the same in every process
 	// (zap.NewProduction adds a caller to every entry, a stack from Error).
-	cfg.logger = cfg.logger.WithOptions(zap.WithCaller(false), zap.AddStacktrace(noLevel))
+	cfg.logger = liblog.Zap(cfg.logger)
 	if cfg.notifier == nil {
 		cfg.notifier = SystemdNotifier()
 	}
 	return cfg
 }
-
-// noLevel enables no level: with it, zap adds no stack trace to any entry.
-var noLevel = zap.LevelEnablerFunc(func(zapcore.Level) bool { return false })
 
 // defaultLogger writes JSON entries at Info and above to stderr.
 func defaultLogger() *zap.Logger {

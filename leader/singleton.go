@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/liblog"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
 )
@@ -78,7 +79,8 @@ func (s *Singleton) Run(ctx context.Context) error {
 		s.running = false
 		s.mu.Unlock()
 	}()
-	log := supervisor.Logger(ctx).With(zap.String("election", s.cfg.Election))
+	// The package's own entries: no caller or stack of its code.
+	log := liblog.Zap(supervisor.Logger(ctx)).With(zap.String("election", s.cfg.Election))
 	term := s.takeKept(log)
 	if term == nil {
 		actor.SetStatus(ctx, StatusWaiting) // before Ready: a ready standby shows it

@@ -104,7 +104,8 @@
 // "pid". Lines longer than LineMax are logged in pieces. The output has a
 // rate limit of its own (OutputLimit; not the tree's limit on its own
 // entries, which would drop nearly all output): lines past it are dropped,
-// and their count is logged at Warn ("dropped").
+// and their count is logged at Warn ("dropped"). These entries carry no
+// caller, stack trace or slog source: those would be this package's code.
 //
 // # Exits
 //

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/liblog"
 	"go.uber.org/zap"
 )
 
@@ -15,8 +16,8 @@ import (
 // context), under a rate limit the two streams share.
 type output struct {
 	ctx     context.Context
-	zl      *zap.Logger  // the child's zap logger (a no-op one if none)
-	sl      *slog.Logger // the child's slog logger (a discarding one if none)
+	zl      *zap.Logger  // the child's zap logger (a no-op one if none), without caller or stack (liblog.Zap)
+	sl      *slog.Logger // the child's slog logger (a discarding one if none), written to with liblog.Slog
 	pid     int          // set before started is closed; read only after
 	started chan struct{}
 	lineMax int
@@ -129,7 +130,7 @@ func (o *output) log(stream string, line []byte) {
 		o.zl.Info(msg, zap.String("stream", stream), zap.Int("pid", o.pid))
 	}
 	if sok {
-		o.sl.LogAttrs(o.ctx, slog.LevelInfo, msg, slog.String("stream", stream), slog.Int("pid", o.pid))
+		liblog.Slog(o.ctx, o.sl, slog.LevelInfo, msg, slog.String("stream", stream), slog.Int("pid", o.pid))
 	}
 }
 
@@ -139,7 +140,7 @@ func (o *output) reportDropped(n int) {
 	defer o.guard()
 	const msg = "output lines dropped by the rate limit"
 	o.zl.Warn(msg, zap.Int("dropped", n), zap.Int("pid", o.pid))
-	o.sl.LogAttrs(o.ctx, slog.LevelWarn, msg, slog.Int("dropped", n), slog.Int("pid", o.pid))
+	liblog.Slog(o.ctx, o.sl, slog.LevelWarn, msg, slog.Int("dropped", n), slog.Int("pid", o.pid))
 }
 
 // guard keeps a logger that panics from crashing the process: the entry

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/liblog"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 )
@@ -101,7 +102,7 @@ func (in *incarnation) start() error {
 	cmd.WaitDelay = s.waitDelay
 	cmd.Env = in.env()
 	in.cmd = cmd
-	in.out = &output{ctx: in.ctx, zl: supervisor.Logger(in.ctx), sl: supervisor.SlogLogger(in.ctx),
+	in.out = &output{ctx: in.ctx, zl: liblog.Zap(supervisor.Logger(in.ctx)), sl: supervisor.SlogLogger(in.ctx),
 		started: make(chan struct{}), lineMax: s.lineMax, lim: limiter{lines: s.limit.Lines, per: s.limit.Per}}
 	defer close(in.out.started)
 	if s.Stdout != nil {

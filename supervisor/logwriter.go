@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/internal/errwalk"
+	"github.com/arbor-go/arbor/internal/liblog"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -75,11 +76,8 @@ type zapBackend struct{ log *zap.Logger }
 // of no use to the reader. The entry's fields say which child and
 // supervisor it is about; a panic's own stack is still the entry's stack.
 func newZapBackend(log *zap.Logger) *zapBackend {
-	return &zapBackend{log: log.WithOptions(zap.WithCaller(false), zap.AddStacktrace(noLevel))}
+	return &zapBackend{log: liblog.Zap(log)}
 }
-
-// noLevel enables no level: with it, zap adds no stack trace to any entry.
-var noLevel = zap.LevelEnablerFunc(func(zapcore.Level) bool { return false })
 
 func (b *zapBackend) enabled(lvl zapcore.Level) bool { return b.log.Core().Enabled(lvl) }
 

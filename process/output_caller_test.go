@@ -1,0 +1,91 @@
+//go:build linux
+
+package process_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/arbor-go/arbor/policy"
+	"github.com/arbor-go/arbor/process"
+	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// slogKeep is a slog.Handler that keeps every record.
+type slogKeep struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (h *slogKeep) Enabled(context.Context, slog.Level) bool { return true }
+func (h *slogKeep) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recs = append(h.recs, r.Clone())
+	return nil
+}
+func (h *slogKeep) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *slogKeep) WithGroup(string) slog.Handler      { return h }
+
+// A program's output lines (and the rate limit's report) are entries the
+// library writes: they carry no caller or stack trace of process's own
+// code in zap (with a logger that adds both, as zap.NewProduction does),
+// and no source position in slog.
+func TestOutputEntriesCarryNoCallerOrSourceOfTheLibrary(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	h := &slogKeep{}
+	exited := make(chan struct{})
+	p := shell(`i=1; while [ $i -le 20 ]; do echo "out $i"; i=$((i+1)); done`)
+	p.OutputLimit = process.OutputLimit{Lines: 5, Per: 3600e9}
+	sup := supervisortest.New(t, "root",
+		supervisor.WithLogger(zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.InfoLevel))),
+		supervisor.WithSlog(slog.New(h)),
+		supervisor.WithObserver(supervisor.ObserverFunc(func(e supervisor.Event) {
+			if e.Kind == supervisor.EventExited || e.Kind == supervisor.EventFailed {
+				close(exited)
+			}
+		})),
+		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: p, Restart: policy.Transient}),
+	)
+	stop := runTree(t, sup)
+	<-exited
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range logs.All() {
+		if _, ok := e.ContextMap()["pid"]; !ok {
+			continue
+		}
+		n++
+		if e.Caller.Defined || e.Stack != "" {
+			t.Errorf("entry %q: caller %v, stack:\n%s", e.Message, e.Caller, e.Stack)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no output entry")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := 0
+	for _, r := range h.recs {
+		pid := false
+		r.Attrs(func(a slog.Attr) bool { pid = pid || a.Key == "pid"; return true })
+		if !pid {
+			continue
+		}
+		m++
+		if r.PC != 0 {
+			t.Errorf("record %q has the library's source %+v", r.Message, r.Source())
+		}
+	}
+	if m == 0 {
+		t.Fatal("no output record")
+	}
+}
