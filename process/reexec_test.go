@@ -97,20 +97,35 @@ func helperPdeathsig() int {
 	if err != nil {
 		return 1
 	}
-	fmt.Printf("ready %s\n", strings.TrimSpace(string(b)))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	// Threads end by the thousand meanwhile: the program must live on.
+	<-churned
+	if !alive(pid) {
+		fmt.Printf("program %d died while threads of its supervising process ended\n", pid)
+		return 1
+	}
+	fmt.Printf("ready %d\n", pid)
 	select {}
 }
+
+// churned is closed once churn has ended churnThreads threads.
+var churned = make(chan struct{})
+
+const churnThreads = 2000
 
 // churn starts goroutines that lock their thread and exit locked (which
 // ends their thread), until ctx is done.
 func churn(ctx context.Context) error {
-	for ctx.Err() == nil {
+	for i := 1; ctx.Err() == nil; i++ {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			runtimeLockOSThread()
 		}()
 		<-done
+		if i == churnThreads {
+			close(churned)
+		}
 	}
 	return nil
 }
@@ -145,12 +160,15 @@ func helperSubreaper() int {
 	}
 	defer os.RemoveAll(dir)
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	// Each escapee notes the stop signal in <its pid file>.term: it must
+	// be stopped the same way as the program, not only killed.
+	escapee := `trap 'echo > "$1.term"; exit 0' TERM; echo $$ > "$1"; sleep 60 & wait`
 	p := shell(`
-		setsid sh -c 'echo $$ > "$1"; exec sleep 60' sh "$1" &
-		( setsid sh -c 'echo $$ > "$1"; exec sleep 60' sh "$2" & ) 
+		setsid sh -c "$3" sh "$1" &
+		( setsid sh -c "$3" sh "$2" & )
 		while [ ! -s "$1" ] || [ ! -s "$2" ]; do sleep 0.01; done
 		echo >&3
-		exec sleep 60`, a, b)
+		exec sleep 60`, a, b, escapee)
 	p.Ready = process.NotifyFD{FD: 3}
 	p.Subreaper = true
 	p.StopTimeout = time.Second
@@ -187,10 +205,14 @@ func helperSubreaper() int {
 		return 1
 	}
 	status := 0
-	for _, pid := range pids {
+	for i, pid := range pids {
 		if _, ok := readStat(pid); ok {
 			fmt.Printf("escapee %d still exists after the stop\n", pid)
 			_ = syscall.Kill(pid, syscall.SIGKILL)
+			status = 1
+		}
+		if _, err := os.Stat([]string{a, b}[i] + ".term"); err != nil {
+			fmt.Printf("escapee %d did not get the stop signal\n", pid)
 			status = 1
 		}
 	}

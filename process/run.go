@@ -20,7 +20,29 @@ import (
 
 // incarnation is one run of a program: what Run starts, watches, stops
 // and reaps. Its fields are set by start, before any goroutine that reads
-// them is started, unless a comment says otherwise.
+// them is started, unless a comment says otherwise; only Run's goroutine
+// changes them after that.
+//
+// An incarnation goes through these phases, all on Run's goroutine (the
+// watchers only call actor.Ready and actor.SetStatus):
+//
+//	phase      what ends it                    then
+//	running    the program exits               (exit by itself) rest
+//	running    Run's context is done           stopping
+//	rest       the group is gone               reap
+//	rest       the stop timeout                SIGKILL to the group; reap once it is gone (WaitDelay at most)
+//	stopping   the program and group are gone  reap
+//	stopping   the stop timeout                SIGKILL to the group; wait for the program; reap once the group is gone (WaitDelay at most)
+//	reap       cmd.Wait returns                Run returns the result
+//
+// In rest and stopping, the group's stop signal (and, in subreaper mode,
+// the freeze that comes first) is sent on entry. cmd.Wait reaps the
+// program and waits for its output to end, at most WaitDelay.
+//
+// Rejected: exec.CommandContext. Its Cancel runs when the context is done
+// and may signal the group, but Wait then reaps the program before the
+// package could see what is left of its group, and a program that exits
+// by itself leaves its group to whoever notices.
 type incarnation struct {
 	s   *spec
 	ctx context.Context // Run's context

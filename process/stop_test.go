@@ -33,8 +33,8 @@ func TestProgramIgnoringTheStopSignalIsKilledAfterTheStopTimeout(t *testing.T) {
 }
 
 func TestProgramStoppingOnTheStopSignalReturnsNil(t *testing.T) {
-	p := shell(`echo >&3; exec sleep 60`)
-	p.Ready = process.NotifyFD{FD: 3}
+	p := shell(`echo >&5; exec sleep 60`)
+	p.Ready = process.NotifyFD{FD: 5} // descriptors 3 and 4 are closed in the program
 	r := start(t, p)
 	r.awaitReady(t)
 	if took, err := r.stop(); err != nil {
