@@ -33,13 +33,14 @@ const markName = "ARBOR_PROCESS_MARK"
 // subreaper mode, and the goroutine that records their descendants and
 // reaps those that become the process's children.
 var reaper struct {
-	once  sync.Once
+	once sync.Once     // sets PR_SET_CHILD_SUBREAPER
+	seq  atomic.Uint64 // numbers the marks
+
 	mu    sync.Mutex         // guards the fields below
 	trees map[*tree]struct{} // the programs in subreaper mode now running
 	stop  chan struct{}      // closes to end the goroutine
 	done  chan struct{}      // closed when the goroutine has returned
 	sigc  chan os.Signal     // SIGCHLD
-	seq   atomic.Uint64      // numbers the marks
 }
 
 // enableSubreaper makes the process a subreaper, once; it stays one.
