@@ -57,7 +57,16 @@ type ucRun struct {
 }
 
 func ucGo(ctx context.Context, sup *supervisor.Supervisor) *ucRun {
-	u := &ucRun{done: make(chan ucOutcome, 1)}
+	u := ucNew()
+	u.start(ctx, sup)
+	return u
+}
+
+func ucNew() *ucRun { return &ucRun{done: make(chan ucOutcome, 1)} }
+
+// start calls sup.Run(ctx) in a goroutine, and returns once the
+// goroutine's id is known.
+func (u *ucRun) start(ctx context.Context, sup *supervisor.Supervisor) {
 	ready := make(chan struct{})
 	go func() {
 		returned := false
@@ -75,7 +84,6 @@ func ucGo(ctx context.Context, sup *supervisor.Supervisor) *ucRun {
 		returned = true
 	}()
 	<-ready
-	return u
 }
 
 // onRun reports whether the caller runs on Run's goroutine.
