@@ -17,7 +17,7 @@ func TestAdmissionTimeNeverGoesBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := s.newRun(context.Background(), nil)
+	r := s.newRun(context.Background(), ctxView{labels: context.Background()})
 	c := newChild(r, &Child{Name: "a", Actor: s})
 	sec := func(n int) instant { return instant(time.Duration(n) * time.Second) }
 	s.mu.Lock()

@@ -118,7 +118,7 @@ func (r *run) groupRestart(failed *child, q request, delay time.Duration) {
 			r.markGroupLocked(failed, group)
 			s.mu.Unlock()
 		}
-		if r.runCtx.Err() != nil || r.urgentPending() {
+		if r.ctxDone() || r.urgentPending() {
 			return // stopping or failing now: the group stays stopped
 		}
 		next, info, err := r.startGroupFresh(start, failed)
@@ -208,7 +208,7 @@ func (r *run) groupDelay(failed *child, delay time.Duration) bool {
 	case <-r.kick:
 	case <-r.urgent: // an escalation or auto-shutdown cannot wait
 		return false
-	case <-r.runCtx.Done():
+	case <-r.done:
 		return false
 	}
 	return true

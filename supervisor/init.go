@@ -64,7 +64,7 @@ func (r *run) runInit() error {
 		}
 		return newStartError(r.path, r.path+PathSeparator+"init", err, ic.text)
 	case <-r.quit:
-	case <-r.runCtx.Done():
+	case <-r.done:
 	}
 	return nil // the shutdown cancels the hook and waits for it (waitInit)
 }
@@ -102,7 +102,7 @@ func (r *run) stopping() bool {
 		return true
 	default:
 	}
-	return r.runCtx.Err() != nil
+	return r.ctxDone()
 }
 
 // waitInit cancels an init hook still running and waits for it until

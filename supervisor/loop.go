@@ -37,13 +37,13 @@ type request struct {
 // context is done, nothing queued is handled: the supervisor shuts down.
 func (r *run) loop() error {
 	for {
-		if r.runCtx.Err() != nil {
+		if r.ctxDone() {
 			return r.shutdown(ErrShutdown, nil)
 		}
 		q, ok := r.next()
 		if !ok {
 			select {
-			case <-r.runCtx.Done():
+			case <-r.done:
 			case <-r.wake:
 			}
 			continue

@@ -36,7 +36,10 @@ type run struct {
 	s           *Supervisor             // immutable
 	path        string                  // immutable
 	paths       *pathBuf                // a buffer whose bytes begin with path, or nil (see childPath); immutable
-	runCtx      context.Context         // Run's context; immutable
+	runCtx      context.Context         // Run's context, user code: see ctxView; immutable
+	done        <-chan struct{}         // runCtx.Done(), read once (see readContext); immutable
+	direct      bool                    // runCtx is parent's incarnation context (runIn); immutable
+	waiting     bool                    // a user's readiness hook waits on runCtx; immutable
 	scope       context.Context         // the children's scope; immutable
 	cancelScope context.CancelCauseFunc // immutable
 	parent      *child                  // the record whose context Run got, or nil; immutable
@@ -123,6 +126,16 @@ type run struct {
 // No user code runs on the goroutine that calls Run: the init hook runs in
 // a goroutine of its own, events are logged and observed by the sinks'
 // goroutines, and a child's error is examined by that child's goroutine.
+// The methods of ctx are user code too: Run calls Done, Err and Value (for
+// this module's keys) once, when it begins, in a goroutine of its own and
+// without holding its lock, then only receives from the Done channel; a
+// readiness hook of ctx (actor.WithReady) is called in a goroutine of its
+// own. If one of those methods panics or calls runtime.Goexit, Run returns
+// a *ConfigError for Run.ctx wrapping the *PanicError (or ErrGoexit),
+// having started nothing. When ctx is the context a parent supervisor gave
+// to a child whose Actor is s itself, Run takes what it needs from the
+// parent's run: the parent made that context, and nothing of it is user
+// code.
 //
 // A Supervisor can be run again after Run returned: each run starts afresh
 // from the specification given to New, with an empty intensity window;
@@ -155,16 +168,27 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	if ctx == nil {
 		return &ConfigError{Field: "Run.ctx", Value: nil, Reason: "must not be nil"}
 	}
+	var view ctxView
+	if in != nil {
+		view = viewOfIncarnation(ctx, in)
+	} else {
+		if s.running() {
+			return ErrAlreadyRunning // at once, before the context is read
+		}
+		var err error
+		if view, err = readContext(ctx); err != nil {
+			return err
+		}
+	}
+	if view.over {
+		return nil
+	}
 	s.mu.Lock()
 	if s.r != nil {
 		s.mu.Unlock()
 		return ErrAlreadyRunning
 	}
-	if ctx.Err() != nil {
-		s.mu.Unlock()
-		return nil
-	}
-	r := s.newRun(ctx, in)
+	r := s.newRun(ctx, view)
 	r.inheritLocked()   // slots for the goroutines of earlier runs still stuck
 	r.ops <- struct{}{} // the initial start holds the token: an Add waits for it
 	s.r = r
@@ -233,14 +257,21 @@ var testHookRunPublished func(*Supervisor)
 // made reports whether s was made by New.
 func (s *Supervisor) made() bool { return s != nil && s.name != "" }
 
-func (s *Supervisor) newRun(ctx context.Context, in *child) *run {
-	r := &run{s: s, runCtx: ctx, path: s.name, start: time.Now(), quit: make(chan struct{}),
+// running reports whether a run is in progress.
+func (s *Supervisor) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r != nil
+}
+
+// newRun makes the run of ctx, whose view was read already: it calls none
+// of ctx's methods (it is called with s.mu held).
+func (s *Supervisor) newRun(ctx context.Context, view ctxView) *run {
+	r := &run{s: s, runCtx: ctx, done: view.done, direct: view.direct, waiting: view.waiting,
+		path: s.name, start: time.Now(), quit: make(chan struct{}),
 		ops: make(chan struct{}, 1), wake: make(chan struct{}, 1), goneSig: make(chan struct{}, 1),
 		kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
-	r.parent = in
-	if in == nil {
-		r.parent = childOf(ctx)
-	}
+	r.parent = view.parent
 	var parentRun *run
 	if r.parent != nil {
 		parentRun = r.parent.r
@@ -279,16 +310,16 @@ func (s *Supervisor) newRun(ctx context.Context, in *child) *run {
 	// The scope hides the readiness hook of Run's own context: a child's
 	// actor.Ready must not count as the supervisor's. It listens to its
 	// children's actor.SetStatus (status.go), which hides the parent's too.
-	if in != nil {
-		r.values, r.labels = in.r.values, in.r.labels
+	// Made without calling ctx's methods: WithoutCancel and the values
+	// above it never call the Done of the context they wrap.
+	if view.direct {
+		r.values = view.parent.r.values
 	} else {
 		r.values = context.WithoutCancel(ctx)
 	}
+	r.labels = view.labels
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithStatus(
 		actor.WithReady(r.values, nil), r.childStatus))
-	if in == nil {
-		r.labels = outerLabels(r.scope)
-	}
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.names = newNames(len(s.cfg.children))
 	for i := range s.cfg.children {
@@ -335,18 +366,20 @@ func (r *run) main() error {
 }
 
 // signalReady tells whoever waits on Run's context that the tree is ready.
-// An adopting parent's hook is the supervisor's own code; any other hook
-// (a user's actor.WithReady) is user code, so it is called in a goroutine
-// of its own, never on Run's.
+// When the context is the incarnation context of the parent's child that
+// runs the supervisor directly, the hook and its lookup are the
+// supervisor's own code. Otherwise finding the hook calls the context's
+// Value, and the hook may be a user's actor.WithReady: user code, called in
+// a goroutine of its own, guarded, never on Run's.
 func (r *run) signalReady() {
 	switch {
-	case r.parent == nil && actor.Waiting(r.runCtx):
+	case r.direct:
+		actor.Ready(r.runCtx)
+	case r.adopted || (r.parent == nil && r.waiting):
 		go func() {
 			defer func() { _ = recover() }()
 			actor.Ready(r.runCtx)
 		}()
-	case r.adopted:
-		actor.Ready(r.runCtx)
 	}
 }
 

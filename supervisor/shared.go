@@ -96,7 +96,7 @@ func (r *run) renewSharedText() (string, error) {
 		r.shared.Store(&sharedBox{v: res.v})
 		return "", nil
 	case <-r.quit:
-	case <-r.runCtx.Done():
+	case <-r.done:
 	}
 	r.abandoned = append(r.abandoned, func() <-chan struct{} {
 		ch := make(chan struct{})

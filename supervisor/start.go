@@ -77,7 +77,7 @@ func (r *run) startChildInfo(c *child) (errInfo, error) {
 		select {
 		case <-w.ch:
 		case <-r.quit:
-		case <-r.runCtx.Done():
+		case <-r.done:
 		}
 		if r.stopping() {
 			s.mu.Lock()

@@ -295,7 +295,7 @@ func (r *run) waitWatched(deadline time.Time, op bool) (gone, aborted bool) {
 	}
 	var quit, done <-chan struct{}
 	if op {
-		quit, done = r.quit, r.runCtx.Done()
+		quit, done = r.quit, r.done
 	}
 	for {
 		s.mu.Lock()

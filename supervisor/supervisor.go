@@ -51,10 +51,10 @@
 //
 // Nothing a supervisor runs can hang or crash it. User code (actors,
 // loggers and their cores, observers, deciders, jitter sources, the init
-// hook, the methods of error values) never runs while a supervisor's lock
-// is held, and never on the goroutine that called Run. Health, Snapshot,
-// Children and Readiness never wait on it. What follows when it
-// misbehaves:
+// hook, the methods of error values and of the context given to Run) never
+// runs while a supervisor's lock is held, and never on the goroutine that
+// called Run. Health, Snapshot, Children and Readiness never wait on it.
+// What follows when it misbehaves:
 //
 //	user code            panics                      calls runtime.Goexit          blocks forever
 //	actor Run            failure (*PanicError)       failure (ErrGoexit); restart  never returns: stuck at its
@@ -77,6 +77,21 @@
 //	slog handler         recovered; delivery goes on a new goroutine takes over    as an observer: root/(slog)
 //	actor.WithReady      recovered                   that goroutine ends           only that goroutine waits
 //	notify of Run's ctx
+//	Run's ctx: Done,     Run returns a *ConfigError  Run returns a *ConfigError    Run waits for it, having
+//	Err, Value           (Run.ctx) wrapping the      (Run.ctx) wrapping ErrGoexit; started nothing
+//	                     *PanicError; nothing        nothing started
+//	                     started
+//
+// Run reads what it needs from its context once, when it begins, in a
+// goroutine of its own: Done (whose channel it then receives from), Err
+// (a context already done starts nothing), and Value for this module's own
+// keys (the child record of a parent supervisor, the pprof labels, a
+// readiness hook). It calls none of the context's methods afterwards. A
+// supervisor run directly as a parent's child (its Actor is the
+// *Supervisor) gets a context the parent made, and takes those from the
+// parent's run instead, at no cost that grows with depth. The children's
+// contexts carry the values of Run's context: what an actor looks up there
+// runs on the actor's goroutine.
 //
 // An error's text is taken once, by the goroutine that received the error
 // (a child's, for what its incarnation returned), and kept: events carry it
