@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
@@ -71,5 +72,33 @@ func TestEscalationTextNamesTheDecidersFailure(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// A decider's failure below is named in the text of the escalations above
+// it too: the root that gives up because its child supervisor gave up says
+// what went wrong with that supervisor's decider, not only the leaf's error.
+func TestEscalationTextNamesANestedDecidersFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sub := ssNew(t, "sub", supervisor.WithChildren(supervisor.Child{Name: "db",
+			Actor:   actor.Func(func(context.Context) error { return errors.New("x") }),
+			Decider: func(error) policy.Directive { panic("nil map in decider") }}))
+		root := ssNew(t, "root", supervisor.WithIntensity(policy.Intensity{MaxRestarts: 0, Period: time.Second}),
+			supervisor.WithChildren(supervisor.Child{Name: "sub", Actor: sub}))
+		err := root.Run(t.Context())
+		want := "root gave up: 0 restarts in 1s, then root/sub/db failed: x (decider of root/sub failed: panic: nil map in decider)"
+		if err == nil || err.Error() != want {
+			t.Fatalf("Run = %v, want %q", err, want)
+		}
+	})
+}
+
+// The text of an escalation a user built in a cycle (its Err is itself)
+// ends: the walk through nested escalations is bounded.
+func TestEscalationTextOfACycleEnds(t *testing.T) {
+	e := &supervisor.EscalationError{Supervisor: "root", Child: "root/x", Origin: "root/x", Reason: "decider-failed"}
+	e.Err = e
+	if got := e.Error(); !strings.HasPrefix(got, "root gave up: decider failed when root/x failed: ") {
+		t.Fatalf("Error() = %q", got)
 	}
 }

@@ -126,7 +126,9 @@ type EscalationError struct {
 // singular). A failed decider is named by what went wrong with it: the
 // panic's value ("panic: ..."), "called runtime.Goexit", or the unknown
 // directive it returned. Nested escalations are not repeated: the text
-// names the origin and the leaf's error once.
+// names the origin and the leaf's error once, followed by the failure of
+// a nested supervisor's decider, if that is why it gave up: "...then
+// root/sub/db failed: x (decider of root/sub failed: panic: nil map)".
 func (e *EscalationError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Supervisor)
@@ -166,6 +168,24 @@ func (e *EscalationError) Error() string {
 	return b.String()
 }
 
+// causeText is what an escalation above e says of it: e's leaf text and,
+// when e gave up because its decider failed, what went wrong with the
+// decider, so that a decider's panic deep in the tree is named at the
+// root too: "x (decider of root/sub failed: panic: nil map)".
+func (e *EscalationError) causeText() string { return e.leafText() + e.deciderSuffix() }
+
+// deciderSuffix is what causeText adds to the leaf's text for e: the
+// failure of e's decider, or "".
+func (e *EscalationError) deciderSuffix() string {
+	if e.Reason != "decider-failed" {
+		return ""
+	}
+	if why := e.deciderProblem(); why != "" {
+		return " (decider of " + e.Supervisor + " failed: " + why + ")"
+	}
+	return ""
+}
+
 // deciderProblem returns the text of the decider's failure, which the
 // child's goroutine took; "" if Err is not a decider's failure.
 func (e *EscalationError) deciderProblem() string {
@@ -188,27 +208,50 @@ func countRestarts(n int, adj string) string {
 func (e *EscalationError) Unwrap() error { return e.Err }
 
 // leafText returns the text of the error below any nested escalations
-// (also one joined with a *StuckError), without repeating them.
+// (also one joined with a *StuckError), without repeating them, followed
+// by the failures of nested supervisors' deciders (see causeText), the
+// innermost first. It walks at most maxNested levels: an escalation made
+// by a user may nest without end (or in a cycle).
 func (e *EscalationError) leafText() string {
-	for {
+	var below []string // the nested levels' decider failures, outermost first
+	leaf := ""
+	for depth := 0; ; depth++ {
 		if e.leafOK {
-			return e.leaf
+			leaf = e.leaf
+			break
 		}
+		var inner *EscalationError
 		switch x := e.Err.(type) {
 		case *EscalationError:
-			e = x
-			continue
+			inner = x
 		case *joinedError:
-			if inner, ok := x.errs[0].(*EscalationError); ok {
-				e = inner
-				continue
+			if len(x.errs) > 0 {
+				inner, _ = x.errs[0].(*EscalationError)
 			}
 		case nil:
-			return ErrUnexpectedExit.Error()
+			leaf = ErrUnexpectedExit.Error()
 		}
-		return errwalk.Message(e.Err)
+		if inner != nil && depth == maxNested {
+			leaf = "(escalations nested too deep)" // not inner's Error: it would walk again
+			break
+		}
+		if inner == nil {
+			if e.Err != nil {
+				leaf = errwalk.Message(e.Err)
+			}
+			break
+		}
+		e = inner
+		below = append(below, e.deciderSuffix())
 	}
+	for i := len(below) - 1; i >= 0; i-- {
+		leaf += below[i]
+	}
+	return leaf
 }
+
+// maxNested caps the levels of nested escalations leafText walks.
+const maxNested = 64
 
 // OpError is the error of Add, Remove or Restart when the call was refused:
 // Err is one of ErrNotRunning, ErrShuttingDown, ErrUnknownChild,
@@ -432,7 +475,7 @@ func (info *errInfo) match(e error) {
 		// Its leaf's text may need user code (an escalation made by a
 		// user, or one whose leaf was not taken): read it here, in the
 		// child's goroutine, not when the supervisor escalates.
-		info.nested, info.leaf = x, x.leafText()
+		info.nested, info.leaf = x, x.causeText()
 	}
 	// The sentinels are compared directly; an Is method, user code, is
 	// called only when e has one. Comparing e with a sentinel cannot panic
