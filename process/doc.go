@@ -45,10 +45,18 @@
 //	(setsid, double fork)        with Subreaper
 //
 // (*) On other Unix systems golang.org/x/sys has no waitid with WNOWAIT:
-// the program is reaped first, then what is left of its group is
-// signalled. The group id stays in use while any member lives, so only a
-// group made anew under the same id once every member has gone could be
-// reached.
+// the program is reaped first (after its output ended, or WaitDelay), then
+// what is left of its group is signalled. The group id stays in use while
+// any member lives, so only a group made anew under the same id once every
+// member has gone could be reached.
+//
+// Nothing tells when the last member of a group is gone (without cgroups;
+// the program itself, a zombie until it is reaped, still counts for
+// kill(-pgid, 0)): on Linux the package reads /proc once when the program
+// has ended, and again at growing intervals (1ms to 50ms) while members
+// are left. One read serves every incarnation that waits for it, so
+// programs stopped together share it; it costs about a millisecond on a
+// machine with a few hundred processes.
 //
 // # Dying with the supervising process
 //

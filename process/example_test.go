@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/process"
 	"github.com/arbor-go/arbor/supervisor"
@@ -64,4 +65,41 @@ func ExampleExitError() {
 		fmt.Println("status", ee.Status)
 	}
 	// Output: status 3
+}
+
+// The s6 way to tell readiness: the program writes a newline on a file
+// descriptor it is given. The next sibling starts only then.
+func ExampleNotifyFD() {
+	prog := &process.Program{
+		Path:  "sh",
+		Args:  []string{"-c", "echo >&3; exec sleep 60"},
+		Ready: process.NotifyFD{FD: 3},
+	}
+	started := make(chan struct{})
+	next := actor.Func(func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		return nil
+	})
+	sup, err := supervisor.New("root", supervisor.WithChildren(
+		supervisor.Child{Name: "prog", Actor: prog, WaitReady: true},
+		supervisor.Child{Name: "next", Actor: next},
+	))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	<-started
+	for _, c := range sup.Snapshot().Children {
+		fmt.Println(c.Name, c.State, "ready:", c.Ready)
+	}
+	cancel()
+	fmt.Println("Run:", <-done)
+	// Output:
+	// prog running ready: true
+	// next running ready: true
+	// Run: <nil>
 }
