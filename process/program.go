@@ -81,8 +81,9 @@ type Program struct {
 	RestartPreventExitStatus []int
 
 	// Ready says how the program tells that it is ready: a NotifyFD, a
-	// NotifySocket, a TCPProbe or an HTTPProbe. nil: it is ready as soon
-	// as it has started. Readiness matters to a child with WaitReady.
+	// NotifySocket, a TCPProbe or an HTTPProbe (or a pointer to one). nil:
+	// it is ready as soon as it has started. Readiness matters to a child
+	// with WaitReady.
 	Ready Readiness
 
 	// Stdout and Stderr, when set, are given to the program as its
@@ -109,8 +110,8 @@ type Program struct {
 }
 
 // OutputLimit is the rate limit of a program's logged output: at most
-// Lines lines in each period of length Per. The zero value means the
-// defaults; Lines < 0 means no limit.
+// Lines lines in each period of length Per. Zero fields mean the defaults
+// (DefaultOutputLines, DefaultOutputPer); Lines < 0 means no limit.
 type OutputLimit struct {
 	Lines int
 	Per   time.Duration
@@ -143,6 +144,7 @@ type spec struct {
 	waitDelay   time.Duration
 	lineMax     int
 	limit       OutputLimit
+	ready       Readiness // Program.Ready as a value (not a pointer), or nil
 }
 
 // check validates p and returns its values for one incarnation.
@@ -179,7 +181,7 @@ func (p *Program) check() (*spec, error) {
 	s := &spec{Program: p, path: path, stopSignal: p.StopSignal, stopTimeout: p.StopTimeout,
 		waitDelay: p.WaitDelay, lineMax: p.LineMax, limit: p.OutputLimit}
 	switch {
-	case s.stopSignal < 0:
+	case s.stopSignal < 0 || s.stopSignal > maxSignal:
 		return bad("StopSignal", int(s.stopSignal), "must be a signal", nil)
 	case s.stopSignal == 0:
 		s.stopSignal = syscall.SIGTERM
@@ -205,10 +207,11 @@ func (p *Program) check() (*spec, error) {
 	switch {
 	case s.limit.Per < 0:
 		return bad("OutputLimit.Per", s.limit.Per, "must be >= 0", nil)
-	case s.limit == OutputLimit{}:
-		s.limit = OutputLimit{Lines: DefaultOutputLines, Per: DefaultOutputPer}
 	case s.limit.Per == 0:
 		s.limit.Per = DefaultOutputPer
+	}
+	if s.limit.Lines == 0 {
+		s.limit.Lines = DefaultOutputLines
 	}
 	for _, st := range slices.Concat(p.SuccessExitStatus, p.RestartPreventExitStatus) {
 		if st < 0 || st > 255 {
@@ -219,15 +222,54 @@ func (p *Program) check() (*spec, error) {
 		return bad("Subreaper", true, "a subreaper needs Linux, not "+runtime.GOOS, errors.ErrUnsupported)
 	}
 	if p.Ready != nil {
-		if err := p.Ready.validate(); err != nil {
+		r, err := readinessValue(p.Ready)
+		if err == nil {
+			err = r.validate()
+		}
+		if err != nil {
 			var ce *supervisor.ConfigError
 			if errors.As(err, &ce) {
 				ce.Field = "Program.Ready." + ce.Field
 			}
 			return nil, err
 		}
+		s.ready = r
 	}
 	return s, nil
+}
+
+// maxSignal is the highest signal number (SIGRTMAX on Linux).
+const maxSignal = 64
+
+// readinessValue returns r as a value: a pointer to a readiness kind is
+// accepted too, a nil one is a configuration error.
+func readinessValue(r Readiness) (Readiness, error) {
+	nilPtr := func(name string) (Readiness, error) {
+		return nil, &supervisor.ConfigError{Field: name, Value: nil, Reason: "must not be a nil pointer"}
+	}
+	switch v := r.(type) {
+	case *NotifyFD:
+		if v == nil {
+			return nilPtr("NotifyFD")
+		}
+		return *v, nil
+	case *NotifySocket:
+		if v == nil {
+			return nilPtr("NotifySocket")
+		}
+		return *v, nil
+	case *TCPProbe:
+		if v == nil {
+			return nilPtr("TCPProbe")
+		}
+		return *v, nil
+	case *HTTPProbe:
+		if v == nil {
+			return nilPtr("HTTPProbe")
+		}
+		return *v, nil
+	}
+	return r, nil
 }
 
 // stopTimeoutFor returns how long to wait after the stop signal before

@@ -3,7 +3,7 @@ package process
 // prepareReady makes what the program's readiness needs before it starts:
 // the pipe of a NotifyFD, the socket of a NotifySocket.
 func (in *incarnation) prepareReady() error {
-	switch r := in.s.Ready.(type) {
+	switch r := in.s.ready.(type) {
 	case NotifyFD:
 		return in.prepareFD(r.FD)
 	case NotifySocket:
@@ -16,7 +16,7 @@ func (in *incarnation) prepareReady() error {
 // is ready, or calls it at once for a program without Readiness.
 func (in *incarnation) watchReady() {
 	var watch func()
-	switch r := in.s.Ready.(type) {
+	switch r := in.s.ready.(type) {
 	case nil:
 		in.markReady()
 		return

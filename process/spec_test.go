@@ -42,6 +42,9 @@ func TestBadSpecIsAConfigErrorWhenTheChildIsAdded(t *testing.T) {
 		{"notify fd 2", &process.Program{Path: "/bin/sh", Ready: process.NotifyFD{FD: 2}}, "Program.Ready.FD", nil},
 		{"probe without port", &process.Program{Path: "/bin/sh", Ready: process.TCPProbe{Addr: "localhost"}}, "Program.Ready.Addr", nil},
 		{"probe of a non-HTTP URL", &process.Program{Path: "/bin/sh", Ready: process.HTTPProbe{URL: "ftp://x/"}}, "Program.Ready.URL", nil},
+		{"nil *NotifyFD", &process.Program{Path: "/bin/sh", Ready: (*process.NotifyFD)(nil)}, "Program.Ready.NotifyFD", nil},
+		{"*NotifyFD on fd 1", &process.Program{Path: "/bin/sh", Ready: &process.NotifyFD{FD: 1}}, "Program.Ready.FD", nil},
+		{"stop signal 65", &process.Program{Path: "/bin/sh", StopSignal: 65}, "Program.StopSignal", nil},
 		{"exit status 256", &process.Program{Path: "/bin/sh", SuccessExitStatus: []int{256}}, "Program.SuccessExitStatus", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -102,3 +102,13 @@ func TestGrandchildHoldingStdoutCannotDelayTheStopPastItsBound(t *testing.T) {
 	}
 	t.Logf("Run returned %v after the stop with the grandchild holding stdout (bound: WaitDelay %v)", took, p.WaitDelay)
 }
+
+func TestReadinessGivenAsAPointerWorks(t *testing.T) {
+	p := shell(`echo >&3; exec sleep 60`)
+	p.Ready = &process.NotifyFD{FD: 3}
+	r := start(t, p)
+	r.awaitReady(t)
+	if _, err := r.stop(); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+}
