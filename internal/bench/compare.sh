@@ -39,3 +39,9 @@ table RestartLogged suture ours ours-unlimited ours-slog
 table RestartStorm central suture ours
 table CancelTree raw errgroup oklog suture ours ours-ordered
 table IdleMemory raw raw-ctx errgroup oklog suture ours ours-concurrent
+# BenchmarkDepth has no implementations to compare: one table of its rows.
+if grep -q "^BenchmarkDepth/" "$out"; then
+	echo
+	echo "== Depth (B/level, ns/level-ready, ns/level-stop by depth) =="
+	benchstat -filter ".name:Depth" "$out"
+fi
