@@ -143,6 +143,14 @@ func (o *output) reportDropped(n int) {
 	liblog.Slog(o.ctx, o.sl, slog.LevelWarn, msg, slog.Int("dropped", n), slog.Int("pid", o.pid))
 }
 
+// warnKill logs, at Warn, that the package sent SIGKILL to the program's
+// group (or what was left of it) after its stop timeout.
+func (o *output) warnKill(msg string, timeout time.Duration) {
+	defer o.guard()
+	o.zl.Warn(msg, zap.Int("pid", o.pid), zap.Duration("stop_timeout", timeout))
+	liblog.Slog(o.ctx, o.sl, slog.LevelWarn, msg, slog.Int("pid", o.pid), slog.Duration("stop_timeout", timeout))
+}
+
 // guard keeps a logger that panics from crashing the process: the entry
 // is lost.
 func (o *output) guard() { _ = recover() }

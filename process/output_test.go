@@ -165,3 +165,30 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 }
 
 var _ = context.Background
+
+func TestSIGKILLAfterTheStopTimeoutIsLogged(t *testing.T) {
+	// The background member ignores SIGTERM: once the program has exited,
+	// the stop timeout's SIGKILL ends it, and a warning says so.
+	p := shell(`(trap '' TERM; exec sleep 60) & exit 0`)
+	p.StopTimeout = 10 * time.Millisecond
+	core, logs := observer.New(zapcore.WarnLevel)
+	exited := make(chan struct{})
+	sup := supervisortest.New(t, "root",
+		supervisor.WithLogger(zap.New(core)),
+		supervisor.WithObserver(supervisor.ObserverFunc(func(e supervisor.Event) {
+			if e.Kind == supervisor.EventExited {
+				close(exited)
+			}
+		})),
+		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: p, Restart: policy.Transient}),
+	)
+	stop := runTree(t, sup)
+	<-exited
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	warned := logs.FilterMessageSnippet("SIGKILL to it").FilterField(zap.String("path", "root/prog")).Len()
+	if warned != 1 {
+		t.Fatalf("%d warnings about the SIGKILL, want 1; logged: %v", warned, logs.All())
+	}
+}

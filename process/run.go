@@ -202,6 +202,11 @@ func (in *incarnation) stop() (killed bool) {
 	case <-t.C:
 		killed = true
 	}
+	if killed {
+		in.out.warnKill("program did not stop within its stop timeout: SIGKILL to its group", timeout)
+	} else {
+		in.out.warnKill("program stopped, but its group did not within the stop timeout: SIGKILL to what is left of it", timeout)
+	}
 	in.signal(syscall.SIGKILL)
 	<-in.exited
 	in.waitGone(s.waitDelay)
@@ -217,11 +222,13 @@ func (in *incarnation) stopRest() {
 	}
 	in.freeze()
 	in.signal(in.s.stopSignal)
-	t := time.NewTimer(in.s.stopTimeoutFor(in.ctx))
+	timeout := in.s.stopTimeoutFor(in.ctx)
+	t := time.NewTimer(timeout)
 	defer t.Stop()
 	if in.waitGroupGone(t.C) {
 		return
 	}
+	in.out.warnKill("program exited, but what is left of its group did not stop within the stop timeout: SIGKILL to it", timeout)
 	in.signal(syscall.SIGKILL)
 	in.waitGone(in.s.waitDelay)
 }
