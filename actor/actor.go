@@ -11,15 +11,21 @@
 //     context.Cause(ctx) says why.
 //   - Run must not keep goroutines running after it returns, and must not
 //     return with its OS thread locked: its supervisor may run the next
-//     incarnation on the same goroutine.
+//     incarnation on the same goroutine. Goroutines an incarnation starts
+//     itself belong in a Group (RunGroup, GroupFunc): an errgroup
+//     (golang.org/x/sync) bound to the incarnation, joined before Run
+//     returns, whose first failure is the incarnation's, and whose panics
+//     are raised again on Run's goroutine as a *PanicError that keeps the
+//     stack of the goroutine that panicked.
 //   - An actor that other work depends on calls Ready(ctx) once it can serve;
 //     a supervisor that was told to wait starts the next child only then.
 //   - An actor may publish a short text saying what it is doing with
 //     SetStatus(ctx, text); its supervisor shows it beside the child's state.
 //
 // Package actor knows nothing of supervisors: it holds the contract, the
-// readiness and status signals and adapters for plain functions and for
-// github.com/oklog/run actors.
+// readiness and status signals, the Group a child uses for its own
+// goroutines and adapters for plain functions and for github.com/oklog/run
+// actors.
 package actor
 
 import (

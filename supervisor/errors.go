@@ -71,7 +71,10 @@ var (
 )
 
 // PanicError is the error of an incarnation that panicked: the recovered
-// value and the stack of the panicking goroutine, capped in size.
+// value and the stack of the panicking goroutine, capped in size. A panic
+// in a goroutine of the incarnation's actor.Group reaches the supervisor as
+// an *actor.PanicError raised again on the incarnation's goroutine; its
+// Value and Stack are then those of the goroutine that first panicked.
 type PanicError struct {
 	Value any
 	Stack []byte

@@ -9,13 +9,22 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/policy"
 )
 
 // maxStack caps the stack kept in a *PanicError.
 const maxStack = 16 << 10
 
+// newPanicError turns a recovered value into a *PanicError with the stack
+// of the goroutine that panicked. An *actor.PanicError is a panic that
+// began in a goroutine of an actor.Group and was raised again on the
+// incarnation's goroutine: its own value and stack (the origin's) are kept,
+// not the stack of the goroutine that raised it again.
 func newPanicError(v any) *PanicError {
+	if p, ok := v.(*actor.PanicError); ok && p != nil {
+		return &PanicError{Value: p.Value, Stack: p.Stack}
+	}
 	buf := make([]byte, maxStack)
 	return &PanicError{Value: v, Stack: buf[:runtime.Stack(buf, false)]}
 }
