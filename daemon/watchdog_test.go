@@ -17,7 +17,11 @@ import (
 // configuration returns at once. A panic in Run is returned as an error.
 func runConfig(t *testing.T, opts ...daemon.Option) (code int, err error) {
 	t.Helper()
-	root := newRoot(t)
+	return runRoot(newRoot(t), opts...)
+}
+
+// runRoot is runConfig with root.
+func runRoot(root *supervisor.Supervisor, opts ...daemon.Option) (code int, err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	defer func() {
