@@ -25,13 +25,15 @@
 //   - A second SIGINT or SIGTERM ends the process at once with status 130,
 //     without waiting for the tree.
 //   - The shutdown budget (DefaultShutdownBudget, 25s, below the 30s grace
-//     period Kubernetes and systemd give by default) bounds the whole
-//     shutdown, drain delay included. When it is spent, the process exits 1
-//     after logging which children were still running, before the service
+//     period Kubernetes and systemd give by default) caps the whole
+//     shutdown, drain delay included: Run refuses a root whose drain delay
+//     is not shorter than it. When it is spent, the process exits 1 after
+//     logging which children were still running, before the service
 //     manager's SIGKILL can cut the report short. Give the root a
-//     supervisor.WithShutdownBudget that, added to its drain delay, is a
-//     little smaller, so that the tree reports its own stuck children
-//     (with their stacks) first.
+//     supervisor.WithShutdownBudget a little smaller than the process's
+//     (it too caps the whole shutdown, drain included), so that the tree
+//     cancels and reports its own stuck children (with their stacks)
+//     first.
 //   - The exit status is 0 after a clean stop, 1 when the tree gave up,
 //     failed to start, left children stuck or overran the budget, and 130
 //     after a second signal. The final error is logged once, with the stuck report.

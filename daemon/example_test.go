@@ -37,9 +37,10 @@ func Example() {
 		// On SIGTERM, /readyz fails at once; keep serving 5s while load
 		// balancers notice, then stop the children newest-first.
 		supervisor.WithDrainDelay(5*time.Second),
-		// Drain plus this stays under daemon's 25s budget, so the tree
+		// Caps the whole shutdown, the drain included, a little under
+		// daemon's 25s budget (which caps it too): the tree cancels and
 		// reports its stuck children itself, with their stacks.
-		supervisor.WithShutdownBudget(15*time.Second),
+		supervisor.WithShutdownBudget(20*time.Second),
 		// Room for the feed's backoff to wait out an outage of a minute.
 		supervisor.WithIntensity(policy.Intensity{MaxRestarts: 10, Period: time.Minute}),
 		supervisor.WithChildren(

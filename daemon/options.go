@@ -70,6 +70,14 @@ func (c *config) validate(root *supervisor.Supervisor) error {
 	if c.budget < 0 {
 		return &supervisor.ConfigError{Field: "WithShutdownBudget", Value: c.budget, Reason: "must not be negative (zero: no budget)"}
 	}
+	if d := root.DrainDelay(); c.budget > 0 && d >= c.budget {
+		// The process budget caps the whole shutdown, drain included: a
+		// drain that spends it leaves the children no time at all, and the
+		// process would exit with a *BudgetError every time.
+		return &supervisor.ConfigError{Field: "DrainDelay", Value: d,
+			Reason: "the root's drain delay must be shorter than the process's shutdown budget (" + c.budget.String() +
+				", daemon.WithShutdownBudget), which caps the whole shutdown, drain included"}
+	}
 	if c.watchdog < 0 || (c.watchdog > 0 && c.watchdog < MinWatchdog) {
 		return &supervisor.ConfigError{Field: "WithWatchdog", Value: c.watchdog,
 			Reason: "must be zero (no pings) or at least " + MinWatchdog.String()}
@@ -163,11 +171,15 @@ func listenAddr(addr string) (string, error) {
 // (default DefaultShutdownBudget). When it is spent, Run logs the children
 // still running and returns ExitFailure with a *BudgetError. Zero means no
 // budget: wait for the tree as long as it takes. A negative budget is a
-// *supervisor.ConfigError.
+// *supervisor.ConfigError, and so is a root whose drain delay
+// (supervisor.WithDrainDelay) is not shorter than the budget.
 //
 // Keep it below the service manager's grace period (TimeoutStopSec,
-// terminationGracePeriodSeconds), and the root's drain delay plus its own
-// supervisor.WithShutdownBudget a little below it.
+// terminationGracePeriodSeconds), and the root's own
+// supervisor.WithShutdownBudget, which also caps the whole shutdown, drain
+// included, a little below it: then the tree cancels and reports its stuck
+// children (with their stacks) itself, before this budget ends the
+// process.
 func WithShutdownBudget(d time.Duration) Option {
 	return func(c *config) { c.budget = d }
 }

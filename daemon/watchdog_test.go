@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 )
 
 // runConfig runs daemon.Run with opts (and no signals, notifier or logger
-// of the environment) and a context that is already done, so that a valid
+// of the environment, so that it can run in a synctest bubble) and a context that is already done, so that a valid
 // configuration returns at once. A panic in Run is returned as an error.
 func runConfig(t *testing.T, opts ...daemon.Option) (code int, err error) {
 	t.Helper()
@@ -29,7 +30,7 @@ func runRoot(root *supervisor.Supervisor, opts ...daemon.Option) (code int, err 
 			code, err = -1, errors.New("Run panicked: "+strings.TrimSpace(toString(v)))
 		}
 	}()
-	all := append([]daemon.Option{daemon.WithLogger(zap.NewNop()),
+	all := append([]daemon.Option{daemon.WithLogger(zap.NewNop()), daemon.WithSignals(make(chan os.Signal)),
 		daemon.WithNotifier(daemon.NotifierFunc(func(string) error { return nil }))}, opts...)
 	return daemon.Run(ctx, root, all...)
 }
