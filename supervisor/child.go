@@ -95,6 +95,11 @@ type Child struct {
 	// for the child whose end means the program is done: a signal handler,
 	// a job that runs to completion.
 	EndsSupervisor bool
+	// Liveness, when non-nil, is the child's liveness deadline: an
+	// incarnation that goes longer than its Timeout without calling
+	// actor.Beat (or whose Probe fails) is hung, and is restarted as after
+	// a failure (see Liveness and HungError). Not for a supervisor child.
+	Liveness *Liveness
 }
 
 func (c *Child) isSupervisor() bool {
@@ -146,6 +151,9 @@ func (c *Child) validate(auto policy.AutoShutdown) error {
 	}
 	if c.Panics > PanicCrash {
 		return &ConfigError{Field: c.field("Panics"), Value: uint8(c.Panics), Reason: "must be PanicDefault, PanicRecover or PanicCrash"}
+	}
+	if c.Liveness != nil {
+		return c.Liveness.validate(c)
 	}
 	return nil
 }

@@ -540,6 +540,8 @@ func ownTextOK(err error) (string, bool) {
 		return "", false
 	case *StuckError:
 		return x.Error(), true
+	case *HungError:
+		return x.Error(), true // the probe's text was taken by its goroutine
 	case *joinedError:
 		var b strings.Builder
 		for i, e := range x.errs {

@@ -26,6 +26,12 @@ const (
 	EventAutoShutdown                           // significant children ended; the supervisor shuts down
 	EventShutdown                               // the supervisor began its shutdown
 	EventObserverDropped                        // a sink's queue was full; Dropped says how many, Sink which
+	// EventHung: an incarnation missed its liveness deadline (see
+	// Liveness). Err is the *HungError, with the child's stacks. It takes
+	// the place of the failed event of that incarnation, and is emitted when
+	// the hang is found, before the incarnation is cancelled; the restart
+	// (restarting, started) follows once the incarnation has returned.
+	EventHung
 )
 
 var eventNames = [...]string{
@@ -45,6 +51,7 @@ var eventNames = [...]string{
 	EventAutoShutdown:      "auto_shutdown",
 	EventShutdown:          "shutdown",
 	EventObserverDropped:   "observer_dropped",
+	EventHung:              "hung",
 }
 
 // String returns the event's snake_case name, such as "restarting".

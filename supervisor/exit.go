@@ -131,6 +131,11 @@ type verdict struct {
 // child runs again in this goroutine, it returns the next incarnation's
 // context, number and delay, and true.
 func (r *run) exit(c *child, gen uint64, err error, st *stage) (context.Context, uint64, time.Duration, bool) {
+	if c.spec.Liveness != nil {
+		// Found hung: the hang is the incarnation's error, whatever it
+		// returned after the cancellation.
+		err = r.hungErr(c, gen, err)
+	}
 	var v verdict
 	*st = stageExamine
 	if err != nil {
@@ -150,6 +155,14 @@ func (r *run) exit(c *child, gen uint64, err error, st *stage) (context.Context,
 		r.returnedLocked(c, err, v.info)
 		s.mu.Unlock()
 		return nil, 0, 0, false
+	}
+	if c.st == lsHung {
+		if h := c.hungLocked(); err != error(h) {
+			// Found hung after it returned, before it took the lock: the
+			// hang came first; examine and decide on it instead.
+			s.mu.Unlock()
+			return r.exit(c, gen, h, st)
+		}
 	}
 	now := r.clock()
 	c.cancel(ErrExited) // an incarnation's context never outlives it
@@ -209,7 +222,11 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now instant, can
 		err = &startTimeoutError{err: err}
 		v.info.text = timeoutText(v.info.text)
 	}
-	if c.spec.EndsSupervisor && !c.timedOut && (err == nil || v.info.signal) {
+	hung := c.hungLocked()
+	if hung != nil {
+		c.stopTimerLocked() // its shutdown timeout: it returned
+	}
+	if c.spec.EndsSupervisor && !c.timedOut && hung == nil && (err == nil || v.info.signal) {
 		r.endSupervisorLocked(c, err, v.info.text, now)
 		return nil, 0, 0, false
 	}
@@ -218,7 +235,9 @@ func (r *run) finishExitLocked(c *child, err error, v *verdict, now instant, can
 		x := c.extra()
 		x.lastErr, x.lastText = err, v.info.text
 	}
-	r.emitExitLocked(c, err, v.info, now, false)
+	if hung == nil {
+		r.emitExitLocked(c, err, v.info, now, false) // a hang's exit was its hung event
+	}
 	if w := c.waiterLocked(); w != nil {
 		// A start waits on this incarnation: it learns of the exit. A nil
 		// return before readiness is a start followed by a normal exit: the
@@ -322,7 +341,11 @@ func (r *run) returnedLocked(c *child, err error, info errInfo) {
 		r.unstuckLocked(c, err, now)
 		return
 	}
-	r.emitExitLocked(c, err, info, now, true)
+	if c.hungLocked() == nil {
+		// A hung incarnation's end was its hung event: a stop that took it
+		// over adds no second exit.
+		r.emitExitLocked(c, err, info, now, true)
+	}
 	if w := c.waiterLocked(); w != nil {
 		c.setWaiterLocked(nil)
 		if err == nil {
@@ -359,6 +382,11 @@ func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
 		err = ErrGoexit
 	case stageDecide:
 		v.problem, v.why = ErrGoexit, ErrGoexit.Error()
+	}
+	if c.spec.Liveness != nil && st != stageDecide {
+		if h := r.hungErr(c, gen, nil); h != nil {
+			err, v.info = h, errInfo{} // found hung: the hang is its error
+		}
 	}
 	if v.info.text == "" && err != nil {
 		v.info.text = errText(err) // guarded: a panic here, during Goexit, would crash

@@ -125,7 +125,7 @@ func levelOf(e *Event) zapcore.Level {
 		if e.Err != nil && !errwalk.Is(e.Err, context.Canceled) {
 			return zapcore.WarnLevel
 		}
-	case EventRestarting, EventStuckExited, EventObserverDropped, eventProblem:
+	case EventRestarting, EventStuckExited, EventObserverDropped, eventProblem, EventHung:
 		return zapcore.WarnLevel
 	case EventIntensityExceeded, EventEscalated, EventStartFailed, EventStopTimeout, eventSinkPanicked:
 		return zapcore.ErrorLevel
@@ -149,6 +149,7 @@ var eventMessages = [...]string{
 	EventAutoShutdown:      "significant child ended; shutting down",
 	EventShutdown:          "shutting down",
 	EventObserverDropped:   "events dropped: a consumer's queue was full",
+	EventHung:              "hung: missed its liveness deadline; cancelled",
 }
 
 // limiter rate-limits the failure entries logged for one child.
@@ -208,7 +209,7 @@ func (w *logWriter) write(e Event) {
 	}
 	var stack []byte
 	switch e.Kind {
-	case EventRestarting, eventProblem:
+	case EventRestarting, eventProblem, EventHung:
 		if !w.allow(&e) {
 			return
 		}
@@ -253,6 +254,8 @@ func restartMessage(e *Event) string {
 	msg := "failed; restarting"
 	if e.Err == nil {
 		msg = "exited; restarting"
+	} else if _, hung := e.Err.(*HungError); hung {
+		msg = "hung; restarting"
 	}
 	if e.Origin != "" {
 		msg += " with its group"
@@ -324,8 +327,16 @@ func (w *logWriter) flush() {
 // stackOf returns the stack of e's panic, once per rate-limit period per
 // child, or nil.
 func (w *logWriter) stackOf(e *Event) []byte {
-	pe, ok := e.Err.(*PanicError)
-	if !ok {
+	var stack []byte
+	switch x := e.Err.(type) {
+	case *PanicError:
+		stack = x.Stack
+	case *HungError:
+		if e.Kind != EventHung {
+			return nil // logged with the hung entry
+		}
+		stack = []byte(x.Stack)
+	default:
 		return nil
 	}
 	l := w.limits[e.Path]
@@ -335,7 +346,7 @@ func (w *logWriter) stackOf(e *Event) []byte {
 	if l != nil && e.cfg != nil {
 		l.stackShown = e.cfg.logBurst > 0
 	}
-	return pe.Stack
+	return stack
 }
 
 // roundDelay rounds a delay for reading: to the millisecond above one.

@@ -55,7 +55,7 @@ type childExtra struct {
 	sub        *Supervisor // the supervisor running as this (declared supervisor) child
 	logger     *zap.Logger // Logger(ctx), made on first use outside the lock
 	slogger    *slogLogger // SlogLogger(ctx), made on first use outside the lock
-	startTimer *time.Timer // the current incarnation's start timeout, if armed
+	startTimer *time.Timer // the current incarnation's start timeout, or, hung, its shutdown timeout, if armed
 	waiter     *starter    // a start waits for the child's readiness
 	readyAt    instant     // when the incarnation became ready; kept only when backoff needs the time
 	lastErr    error       // the last abnormal exit
@@ -65,6 +65,7 @@ type childExtra struct {
 	status     string      // the text set by actor.SetStatus (see status.go)
 	statusGen  uint64      // the incarnation that set status
 	paths      *pathBuf    // a supervisor child's: the buffer its path is in (see childPath); immutable
+	live       *liveState  // a child with a Liveness: its deadline's state (liveness.go)
 	// A slot waiting for a goroutine of an earlier run (see inheritLocked):
 	// old is, in the slot, the earlier run's record whose goroutine is
 	// stuck; heir is, in that record, the slot of the latest run that waits
@@ -129,6 +130,9 @@ func (c *child) lastLocked() (string, error) {
 // the fact. Called with s.mu held.
 func (c *child) markReadyLocked(now instant) {
 	c.ranReady = true
+	if c.spec.Liveness != nil {
+		c.r.kickLivenessLocked() // its deadline runs from now
+	}
 	if !c.backoffSpec().ResetsAfter(0) {
 		c.extra().readyAt = now
 	}
@@ -221,6 +225,8 @@ func (c *child) publicLocked() State {
 		return StateStopping
 	case lsStuck:
 		return StateStuck
+	case lsHung:
+		return StateHung
 	case lsPending:
 		if c.r.delayed == c {
 			return StateBackoff
@@ -299,11 +305,11 @@ func StopDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 	s := c.r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.st != lsStopping {
+	if c.st != lsStopping && c.st != lsHung {
 		return time.Time{}, false
 	}
 	// Not stored (a field in every record that stops): the stop began when
-	// c entered stopping, and waits for the child's shutdown timeout, cut
+	// c entered stopping (or hung: the supervisor cancelled it then), and waits for the child's shutdown timeout, cut
 	// by the shutdown budget's end if there is one.
 	asked := c.r.at(c.since)
 	var by time.Time

@@ -99,6 +99,7 @@ type run struct {
 	stuckLive   int       // stuck children whose goroutines have not returned
 	stuckList   []*child  // children reported stuck, in the order they were
 	inherited   []*child  // slots made waiting for a stuck goroutine of an earlier run (inherit.go)
+	dog         *watchdog // the liveness checker, once a child with a Liveness started (liveness.go)
 }
 
 // Run runs the supervisor until ctx is done, its restart intensity is
@@ -207,6 +208,12 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	}
 	result := r.main()
 	r.cancelScope(ErrShutdown)
+	s.mu.Lock()
+	dog := r.dog // none is made once the shutdown began: main returned after it
+	s.mu.Unlock()
+	if dog != nil {
+		<-dog.done // it ends when the shutdown begins, and runs no user code
+	}
 	stuck, below := r.collectStuck()
 
 	s.mu.Lock()
@@ -227,6 +234,7 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	deadline := r.deadline
 	s.mu.Unlock()
 	stuck = append(stuck, r.hooksLeft(deadline)...)
+	stuck = append(stuck, r.probesLeft(deadline)...)
 	stuck = append(stuck, r.closeSinks()...)
 	return joinStuck(r.path, result, stuck)
 }

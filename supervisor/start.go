@@ -193,7 +193,13 @@ func (r *run) nextIncarnationLocked(c *child, ev event, delay time.Duration, now
 		// one's leftover goroutine changes nothing.
 		ctx = actor.WithReady(ctx, func() { r.childReady(c, gen) })
 	}
+	if c.spec.Liveness != nil {
+		ctx = r.livenessCtxLocked(c, ctx) // its beat, nearest to the incarnation's context
+	}
 	ctx, c.cancel = context.WithCancelCause(ctx)
+	if c.spec.Liveness != nil {
+		c.x.live.ictx = ctx
+	}
 	if delay == 0 {
 		r.startedLocked(c, now)
 	}

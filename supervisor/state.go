@@ -14,9 +14,10 @@ const (
 	StateStopping                // asked to stop, not yet returned
 	StateStopped                 // not running and not scheduled to run
 	StateStuck                   // did not stop within its shutdown timeout; goroutine abandoned
+	StateHung                    // missed its liveness deadline; cancelled, not yet returned (see Liveness)
 )
 
-var stateNames = [...]string{"starting", "running", "backoff", "restarting", "stopping", "stopped", "stuck"}
+var stateNames = [...]string{"starting", "running", "backoff", "restarting", "stopping", "stopped", "stuck", "hung"}
 
 // String returns the state's name, such as "backoff".
 func (s State) String() string {
@@ -43,6 +44,8 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 //	starting   yes        starting              incarnation running, not yet ready (WaitReady)
 //	running    yes        running               incarnation running (and ready)
 //	backoff    yes        backoff               goroutine waits out a delay before the next incarnation
+//	hung       yes        hung                  missed its liveness deadline: the failure is recorded, the
+//	                                            incarnation cancelled (cause ErrHung); its return is its exit
 //	exiting    yes        stopping              incarnation returned by itself; its goroutine decides what follows
 //	                                            (the decider and the jitter source run here, without the lock)
 //	stopping   yes        stopping / restarting asked to stop; afterStop says what follows its return
@@ -59,17 +62,22 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 //	delay       idle, pending, stopped            backoff             new incarnation after a delay, goroutine started
 //	wake        backoff                           starting, running   the delay is over: the incarnation runs
 //	ready       starting                          running             the incarnation called actor.Ready
-//	exit        starting, running                 exiting             the incarnation returned by itself
+//	hang        running                           hung                the liveness checker found it past its deadline
+//	                                                                  (records the failure and its event, then cancels)
+//	exit        starting, running, hung           exiting             the incarnation returned by itself (from hung:
+//	                                                                  a failure, the hang's, whatever it returned)
 //	again       exiting                           starting, running,  OneForOne restart in the same goroutine
 //	                                              backoff
 //	queue       exiting                           pending             restart through the loop (group, Goexit)
 //	end         exiting                           stopped             not restarted (restart type, decider, escalation)
 //	stop        starting, running, backoff,       stopping            the supervisor asks it to stop (records why
-//	            exiting                                               first, then cancels the incarnation)
+//	            exiting, hung                                         first, then cancels the incarnation); a hung
+//	                                                                  child's stop counts from the hang
 //	returned    stopping                          idle, pending,      the stopped goroutine returned: afterStop
 //	                                              stopped, removed    decides (manual stop, group restart, shutdown,
 //	                                                                  remove)
-//	timeout     stopping                          stuck               the stop timed out
+//	timeout     stopping, hung                    stuck               the stop timed out (hung: its shutdown timeout
+//	                                                                  from the hang; the supervisor then escalates)
 //	unstuck     stuck                             idle, pending,      the stuck goroutine returned at last:
 //	                                              stopped, removed    afterStop decides, as for returned
 //	rejoin      idle, stopped                     pending             a group restart takes a member that had ended
@@ -89,13 +97,14 @@ const (
 	lsExiting
 	lsStopping
 	lsStuck
+	lsHung
 	lsPending
 	lsStopped
 	lsRemoved
 	numLstates
 )
 
-var lstateNames = [numLstates]string{"idle", "starting", "running", "backoff", "exiting", "stopping", "stuck", "pending", "stopped", "removed"}
+var lstateNames = [numLstates]string{"idle", "starting", "running", "backoff", "exiting", "stopping", "stuck", "hung", "pending", "stopped", "removed"}
 
 func (s lstate) String() string {
 	if s < numLstates {
@@ -107,7 +116,7 @@ func (s lstate) String() string {
 // alive reports whether a goroutine of the child is running in state s.
 func (s lstate) alive() bool {
 	switch s {
-	case lsStarting, lsRunning, lsBackoff, lsExiting, lsStopping, lsStuck:
+	case lsStarting, lsRunning, lsBackoff, lsExiting, lsStopping, lsStuck, lsHung:
 		return true
 	}
 	return false
@@ -133,10 +142,11 @@ const (
 	evGiveUp
 	evDrop
 	evInherit
+	evHang
 	numEvents
 )
 
-var eventNamesInternal = [numEvents]string{"launch", "delay", "wake", "ready", "exit", "again", "queue", "end", "stop", "returned", "timeout", "unstuck", "rejoin", "give up", "drop", "inherit"}
+var eventNamesInternal = [numEvents]string{"launch", "delay", "wake", "ready", "exit", "again", "queue", "end", "stop", "returned", "timeout", "unstuck", "rejoin", "give up", "drop", "inherit", "hang"}
 
 func (e event) String() string {
 	if e < numEvents {
@@ -171,18 +181,19 @@ var table = [numEvents]transition{
 	evDelay:    {from: set(lsIdle, lsPending, lsStopped), to: set(lsBackoff)},
 	evWake:     {from: set(lsBackoff), to: set(lsStarting, lsRunning)},
 	evReady:    {from: set(lsStarting), to: set(lsRunning)},
-	evExit:     {from: set(lsStarting, lsRunning), to: set(lsExiting)},
+	evExit:     {from: set(lsStarting, lsRunning, lsHung), to: set(lsExiting)},
 	evAgain:    {from: set(lsExiting), to: set(lsStarting, lsRunning, lsBackoff)},
 	evQueue:    {from: set(lsExiting), to: set(lsPending)},
 	evEnd:      {from: set(lsExiting), to: set(lsStopped)},
-	evStop:     {from: set(lsStarting, lsRunning, lsBackoff, lsExiting), to: set(lsStopping)},
+	evStop:     {from: set(lsStarting, lsRunning, lsBackoff, lsExiting, lsHung), to: set(lsStopping)},
 	evReturned: {from: set(lsStopping), to: set(lsIdle, lsPending, lsStopped, lsRemoved)},
-	evTimeout:  {from: set(lsStopping), to: set(lsStuck)},
+	evTimeout:  {from: set(lsStopping, lsHung), to: set(lsStuck)},
 	evUnstuck:  {from: set(lsStuck), to: set(lsIdle, lsPending, lsStopped, lsRemoved)},
 	evRejoin:   {from: set(lsIdle, lsStopped), to: set(lsPending)},
 	evGiveUp:   {from: set(lsPending), to: set(lsStopped)},
 	evDrop:     {from: set(lsIdle, lsPending, lsStopped), to: set(lsRemoved)},
 	evInherit:  {from: set(lsIdle), to: set(lsStuck)},
+	evHang:     {from: set(lsRunning), to: set(lsHung)},
 }
 
 // allowed reports whether the table lets ev move a child from s to next.

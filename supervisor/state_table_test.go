@@ -82,7 +82,7 @@ func TestStateTable(t *testing.T) {
 	}
 	// alive matches the table's doc: exactly the states with a goroutine.
 	for s := lstate(0); s < numLstates; s++ {
-		want := s == lsStarting || s == lsRunning || s == lsBackoff || s == lsExiting || s == lsStopping || s == lsStuck
+		want := s == lsStarting || s == lsRunning || s == lsBackoff || s == lsExiting || s == lsStopping || s == lsStuck || s == lsHung
 		if s.alive() != want {
 			t.Errorf("%v.alive() = %v", s, s.alive())
 		}
@@ -105,5 +105,39 @@ func TestInheritTakesOnlyAFreshRecordToStuck(t *testing.T) {
 		if !allowed(lsStuck, evUnstuck, then.target()) {
 			t.Errorf("an inherited slot cannot leave stuck for %v", then.target())
 		}
+	}
+}
+
+// TestHangRowsOfTheStateTable checks the rows a liveness deadline uses: only
+// a running incarnation is found hung (a child that starts, waits out a
+// backoff, waits for its group or is being stopped is not checked), and a
+// hung one leaves by its own return (an exit, then the policy), by a stop
+// that takes it over, or as stuck past its shutdown timeout.
+func TestHangRowsOfTheStateTable(t *testing.T) {
+	for s := lstate(0); s < numLstates; s++ {
+		for next := lstate(0); next < numLstates; next++ {
+			if got, want := allowed(s, evHang, next), s == lsRunning && next == lsHung; got != want {
+				t.Errorf("%v --hang--> %v allowed=%v, want %v", s, next, got, want)
+			}
+		}
+	}
+	for ev, next := range map[event]lstate{evExit: lsExiting, evStop: lsStopping, evTimeout: lsStuck} {
+		if !allowed(lsHung, ev, next) {
+			t.Errorf("hung --%v--> %v is refused", ev, next)
+		}
+	}
+	for _, ev := range []event{evReady, evAgain, evQueue, evEnd, evReturned, evWake, evLaunch, evDrop} {
+		for next := lstate(0); next < numLstates; next++ {
+			if allowed(lsHung, ev, next) {
+				t.Errorf("hung --%v--> %v is allowed", ev, next)
+			}
+		}
+	}
+	if !lsHung.alive() {
+		t.Error("a hung incarnation's goroutine is not counted alive")
+	}
+	c := &child{r: &run{}, st: lsHung}
+	if got := c.publicLocked(); got != StateHung || got.String() != "hung" {
+		t.Errorf("public state of a hung child = %v, want hung", got)
 	}
 }

@@ -50,7 +50,7 @@ func (c *child) statusLocked() string {
 		return ""
 	}
 	switch c.st {
-	case lsStarting, lsRunning, lsExiting, lsStopping, lsStuck:
+	case lsStarting, lsRunning, lsExiting, lsStopping, lsStuck, lsHung:
 		return c.x.status
 	}
 	return ""

@@ -49,8 +49,8 @@ func (r *run) stopChild(c *child, cause error, then afterStop, deadline time.Tim
 // stopped already (an operation in flight that the shutdown takes over),
 // else zero. Called with s.mu held.
 func (r *run) askedForLocked(c *child, now instant) time.Duration {
-	if c.st != lsStopping || c.since == 0 {
-		return 0
+	if (c.st != lsStopping && c.st != lsHung) || c.since == 0 {
+		return 0 // a hung child was cancelled when it was found hung: its stop counts from then
 	}
 	return time.Duration(now - (c.since - 1))
 }
@@ -126,7 +126,7 @@ func (r *run) awaitStop(c *child, timeout, waited time.Duration, op bool) (*Stuc
 // markStuckLocked records that c, stopping, did not stop in time. Called
 // with s.mu held.
 func (r *run) markStuckLocked(c *child, waited time.Duration) *StuckChild {
-	if c.st != lsStopping {
+	if c.st != lsStopping && c.st != lsHung {
 		return c.stuckLocked() // returned meanwhile (nil), or already stuck
 	}
 	now := r.clock()

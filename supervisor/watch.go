@@ -244,12 +244,13 @@ type Counters struct {
 	// ExitsShutdown so that a group restart is not mistaken for a
 	// shutdown.
 	ExitsGroup    uint64 `json:"exits_group"`
-	ExitsAbnormal uint64 `json:"exits_abnormal"` // incarnations that failed: error, panic or Goexit
-	// Failures by kind; each failure counts once, under one kind, so the
-	// three add up to every failure of the supervisor's children.
+	ExitsAbnormal uint64 `json:"exits_abnormal"` // incarnations that failed: error, panic, Goexit, start timeout or hang
+	// Failures by kind; each failure counts once, under one kind, so
+	// Errors, Panics, StartTimeouts and Hangs add up to ExitsAbnormal.
 	Errors        uint64 `json:"errors"`         // failures by returning an error (or calling runtime.Goexit)
 	Panics        uint64 `json:"panics"`         // failures by panicking
 	StartTimeouts uint64 `json:"start_timeouts"` // incarnations not ready within their start timeout
+	Hangs         uint64 `json:"hangs"`          // incarnations that missed their liveness deadline (see Liveness)
 	StartFailures uint64 `json:"start_failures"` // children that failed to start when a start was waited for
 	StopTimeouts  uint64 `json:"stop_timeouts"`  // children that did not stop in time (reported stuck)
 	// Escalations counts the times the supervisor gave up, by reason:
@@ -297,6 +298,9 @@ func (c *Counters) countLocked(kind EventKind, x *child, err error) {
 	case EventPanicked:
 		c.ExitsAbnormal++
 		c.Panics++
+	case EventHung:
+		c.ExitsAbnormal++ // the hung incarnation's exit: its return adds no event
+		c.Hangs++
 	case EventStartFailed:
 		// A start that failed by an error or a panic was counted by the
 		// exit's own event; one that timed out was stopped (a shutdown
