@@ -39,12 +39,19 @@
 //     after a second signal. The final error is logged once, with the stuck report.
 //   - Under systemd (Type=notify), READY=1 is sent when the tree first
 //     becomes ready, STATUS= lines when a supervisor in the tree gives up or
-//     a child is stuck, and STOPPING=1 when the shutdown begins. With
+//     a child is stuck, and STOPPING=1 when the shutdown begins. After
+//     STOPPING=1, STATUS= says only what makes the exit non-zero (the root
+//     gave up or failed to start, a child is stuck, the budget is spent; a
+//     subtree that gives up during a clean drain is not reported), and a
+//     clean end sends STATUS=stopped cleanly. With
 //     WatchdogSec=, WATCHDOG=1 is sent at half the watchdog timeout while
 //     the tree is alive (supervisor.Supervisor.Liveness): a stuck child stops
-//     the pings, so systemd restarts the process. A child that deadlocks
-//     while still running is not stuck in this sense (nothing asked it to
-//     stop) and does not stop the pings; detect that in the child itself.
+//     the pings, so systemd restarts the process. A child that can hang
+//     while it runs (a deadlock, a read with no deadline) should declare a
+//     liveness deadline (heartbeats: supervisor.Child.Liveness, with
+//     actor.Beat or a probe): its supervisor then sees the hang and restarts
+//     it, and a hung child that does not stop becomes stuck, which stops the
+//     pings.
 //     Messages go through github.com/coreos/go-systemd/v22/daemon; without
 //     $NOTIFY_SOCKET nothing is sent.
 //   - Notifications never delay a signal, the budget or the tree: they are

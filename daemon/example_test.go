@@ -97,5 +97,6 @@ func ExampleRun() {
 	// Output:
 	// READY=1
 	// STOPPING=1
+	// STATUS=stopped cleanly
 	// exit status 0 <nil>
 }

@@ -30,6 +30,10 @@ type proc struct {
 	budget      <-chan time.Time   // fires when the shutdown budget is spent; nil before the shutdown
 	budgetTimer *time.Timer
 	notes       *sender // sends the notifications from a goroutine of its own
+	// failureTold: a STATUS= line saying why the exit is non-zero was
+	// queued (the root gave up, a child is stuck after STOPPING=1, the
+	// budget), so finish need not say it again.
+	failureTold bool
 
 	// notifyFailed is set by the sender's goroutine, the only one that
 	// reads it: a notification failed already (later failures log at
@@ -161,12 +165,22 @@ func (p *proc) beginStopping() {
 }
 
 // event turns the tree's escalations and stuck children into STATUS=
-// lines, and notices the root beginning to stop by itself.
+// lines, and notices the root beginning to stop by itself. After
+// STOPPING=1, only what makes the exit non-zero is a STATUS= line: a
+// subtree that gives up during a clean drain is not (systemctl status
+// would show a failure for a clean stop), while the root giving up, or a
+// child stuck, is.
 func (p *proc) event(ev supervisor.Event) {
 	switch ev.Kind {
 	case supervisor.EventEscalated:
+		rootGaveUp := ev.Path == p.rootPath
+		if p.stopping && !rootGaveUp {
+			return
+		}
+		p.failureTold = p.failureTold || rootGaveUp
 		p.notes.status(oneLine(ev.ErrText)) // never ev.Err.Error(): see Event.ErrText
 	case supervisor.EventStopTimeout:
+		p.failureTold = p.failureTold || p.stopping
 		p.notes.status(oneLine(ev.Path + " is stuck: it did not stop within " + ev.Delay.String()))
 	case supervisor.EventShutdown:
 		if ev.Child == "" && ev.Path == p.rootPath {
@@ -189,10 +203,16 @@ func (p *proc) drain(events <-chan supervisor.Event) {
 }
 
 // finish logs the root's result once and turns it into the exit status.
+// The last STATUS= line says how it ended: "stopped cleanly", or why the
+// exit is non-zero when no line said it since STOPPING=1 (a failed start).
 func (p *proc) finish(err error) (int, error) {
 	if err == nil {
+		p.notes.status("stopped cleanly")
 		p.log.Info("stopped cleanly")
 		return ExitOK, nil
+	}
+	if !p.failureTold {
+		p.notes.status(oneLine(errwalk.Message(err)))
 	}
 	fields := []zap.Field{zap.Error(err)}
 	// err wraps the children's errors: their methods are user code, so the
@@ -223,6 +243,7 @@ func (p *proc) interrupted(sig os.Signal) (int, error) {
 func (p *proc) budgetSpent() (int, error) {
 	snap := p.root.Snapshot()
 	err := &BudgetError{Budget: p.cfg.budget, Remaining: remaining(snap)}
+	p.failureTold = true
 	p.notes.status(oneLine(err.Error()))
 	p.log.Error("stopped with an error", zap.Error(err), zap.String("tree", snap.String()))
 	return ExitFailure, err

@@ -204,8 +204,8 @@ func TestProcessCleanStop(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit status %d, want 0; stderr:\n%s", code, p.stderr.String())
 	}
-	if len(p.notes) != 3 {
-		t.Errorf("notifications %q, want READY, STATUS, STOPPING only", p.notes)
+	if len(p.notes) != 4 || p.notes[3] != "STATUS=stopped cleanly" {
+		t.Errorf("notifications %q, want READY, STATUS, STOPPING, then STATUS=stopped cleanly", p.notes)
 	}
 	if e := p.errorEntries(t); len(e) != 0 {
 		t.Errorf("error entries after a clean stop: %v", e)
@@ -238,8 +238,9 @@ func TestProcessStartFailure(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit status %d, want 1; stderr:\n%s", code, p.stderr.String())
 	}
-	if len(p.notes) != 1 || p.notes[0] != "STOPPING=1" {
-		t.Errorf("notifications %q, want STOPPING=1 alone (no READY=1)", p.notes)
+	if len(p.notes) != 2 || p.notes[0] != "STOPPING=1" ||
+		p.notes[1] != "STATUS=root: start of root/http failed: listen tcp: address already in use" {
+		t.Errorf("notifications %q, want STOPPING=1 and the start error (no READY=1)", p.notes)
 	}
 	e := p.errorEntries(t)
 	if len(e) != 1 || !strings.Contains(e[0]["error"].(string), "start of root/http failed") {

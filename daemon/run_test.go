@@ -163,8 +163,8 @@ func TestRunCleanStopOnSignal(t *testing.T) {
 		if r.code != daemon.ExitOK || r.err != nil {
 			t.Fatalf("Run = %d, %v; want 0, nil", r.code, r.err)
 		}
-		if got := h.notes.all(); !slices.Equal(got, []string{"READY=1", "STOPPING=1"}) {
-			t.Errorf("notifications: %q, want READY=1, STOPPING=1", got)
+		if got := h.notes.all(); !slices.Equal(got, []string{"READY=1", "STOPPING=1", "STATUS=stopped cleanly"}) {
+			t.Errorf("notifications: %q, want READY=1, STOPPING=1, STATUS=stopped cleanly", got)
 		}
 		if n := h.logs.FilterMessage("stopped cleanly").Len(); n != 1 {
 			t.Errorf("%d \"stopped cleanly\" entries, want 1", n)
@@ -183,8 +183,8 @@ func TestRunCleanStopOnContext(t *testing.T) {
 		if r := h.result(t); r.code != daemon.ExitOK || r.err != nil {
 			t.Fatalf("Run = %d, %v; want 0, nil", r.code, r.err)
 		}
-		if got := h.notes.all(); !slices.Equal(got, []string{"READY=1", "STOPPING=1"}) {
-			t.Errorf("notifications: %q, want READY=1, STOPPING=1", got)
+		if got := h.notes.all(); !slices.Equal(got, []string{"READY=1", "STOPPING=1", "STATUS=stopped cleanly"}) {
+			t.Errorf("notifications: %q, want READY=1, STOPPING=1, STATUS=stopped cleanly", got)
 		}
 	})
 }
@@ -208,8 +208,8 @@ func TestRunStatusOnNestedEscalation(t *testing.T) {
 		if r := h.result(t); r.code != daemon.ExitOK || r.err != nil {
 			t.Fatalf("Run = %d, %v; want 0, nil", r.code, r.err)
 		}
-		if got := h.notes.all(); !slices.Equal(got, append(want, "STOPPING=1")) {
-			t.Errorf("notifications: %q, want STOPPING=1 last", got)
+		if got := h.notes.all(); !slices.Equal(got, append(want, "STOPPING=1", "STATUS=stopped cleanly")) {
+			t.Errorf("notifications: %q, want STOPPING=1, then STATUS=stopped cleanly", got)
 		}
 	})
 }

@@ -47,7 +47,7 @@ func TestStatusAfterAFailedStartSaysWhy(t *testing.T) {
 		if r := h.result(t); r.code != daemon.ExitFailure {
 			t.Fatalf("Run = %d, %v; want 1", r.code, r.err)
 		}
-		want := []string{"STOPPING=1", "STATUS=start of root/http failed: boom"}
+		want := []string{"STOPPING=1", "STATUS=root: start of root/http failed: boom"}
 		if got := h.notes.all(); !slices.Equal(got, want) {
 			t.Errorf("notifications %q, want %q", got, want)
 		}
