@@ -226,6 +226,7 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	}
 	s.leftSubs = below
 	s.r = nil
+	s.notifyDoneLocked()
 	s.mu.Unlock()
 	if live == 0 && !r.init.left() {
 		r.wg.Wait()

@@ -130,6 +130,7 @@ type Supervisor struct {
 	stuckLeft []*child      // records of ended runs' children reported stuck whose goroutines are still alive; guarded by mu
 	leftSubs  []*Supervisor // child supervisors of ended runs that had stuck goroutines below; guarded by mu
 	readyCh   chan struct{} // closed when a run becomes ready; guarded by mu
+	doneCh    chan struct{} // closed when the run in progress ends (see Done); guarded by mu
 
 	counts Counters // running totals; guarded by mu
 

@@ -214,6 +214,39 @@ func (s *Supervisor) notifyReadyLocked() {
 	}
 }
 
+// Done returns a channel that is closed when the run of s in progress
+// ends: its shutdown is over (its children stopped, or reported stuck), and
+// Run is about to return. If s is not running, the channel returned is
+// already closed. A tool attached to a running tree with Subscribe uses it
+// to end with the run, as the health package's event backlog does; to learn
+// when a run starts, use WaitReady.
+func (s *Supervisor) Done() <-chan struct{} {
+	if !s.made() {
+		return closedChan
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.r == nil {
+		return closedChan
+	}
+	if s.doneCh == nil {
+		s.doneCh = make(chan struct{})
+	}
+	return s.doneCh
+}
+
+// closedChan is the channel Done returns when no run is in progress.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// notifyDoneLocked wakes the readers of Done. Called with s.mu held when a
+// run has ended (s.r is nil again).
+func (s *Supervisor) notifyDoneLocked() {
+	if s.doneCh != nil {
+		close(s.doneCh)
+		s.doneCh = nil
+	}
+}
+
 // Counters are running totals of a supervisor's lifecycle events, over all
 // its runs since New (ChildInfo.Restarts, Snapshot.Restarts and
 // Event.Restarts count the current run only). They are counted where the

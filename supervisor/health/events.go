@@ -53,7 +53,7 @@ type eventJSON struct {
 	Incarnation uint64    `json:"incarnation,omitempty"`
 	Restarts    int       `json:"restarts"`
 	Error       string    `json:"error,omitempty"`
-	DelayMS     float64   `json:"delay_ms,omitempty"`
+	DelayMS     int64     `json:"delay_ms,omitempty"` // Delay in whole milliseconds, rounded
 	Attempt     int       `json:"attempt,omitempty"`
 	Dropped     uint64    `json:"dropped,omitempty"`
 	Sink        string    `json:"sink,omitempty"`   // observer_dropped: the queue that lost events
@@ -62,8 +62,9 @@ type eventJSON struct {
 
 // helloJSON is the data of the "event: hello" that opens a stream.
 type helloJSON struct {
-	Path   string `json:"path"`   // the tree path of the handler's supervisor
-	Buffer int    `json:"buffer"` // the client's buffer, in events
+	Path    string `json:"path"`    // the tree path of the handler's supervisor
+	Buffer  int    `json:"buffer"`  // the client's buffer, in events
+	Backlog int    `json:"backlog"` // events of the recent past that follow at once
 }
 
 // droppedJSON is the data of an "event: dropped".
@@ -101,11 +102,16 @@ func (h *handler) events(w http.ResponseWriter, req *http.Request) {
 	}
 
 	// Subscribed first, read second: whatever happens after this reading
-	// arrives as an event.
+	// arrives as an event, and an event both in the backlog and in the
+	// subscription is sent once, from the backlog.
 	path := h.s.Snapshot().Path
-	st := &sse{w: w, rc: http.NewResponseController(w)}
+	past, seen := h.backlog.snapshot()
+	st := &sse{w: w, rc: http.NewResponseController(w), seen: seen}
 	fmt.Fprintf(&st.buf, "retry: %d\n\n", retryMillis)
-	st.send("hello", helloJSON{Path: path, Buffer: buffer})
+	st.send("hello", helloJSON{Path: path, Buffer: buffer, Backlog: len(past)})
+	for i := range past {
+		st.send("lifecycle", past[i])
+	}
 	if reason := h.endReason(); reason != "" {
 		st.send("end", endJSON{Reason: reason})
 		st.flush()
@@ -171,19 +177,33 @@ type sse struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf bytes.Buffer
+	// seen holds the keys of the backlog's events sent first, which the
+	// subscription may bring again; each is skipped once.
+	seen map[eventKey]bool
 }
 
-// lifecycle queues e, and returns the reason to end the stream if e is the
-// start of the shutdown of the supervisor at path (the handler's).
-func (st *sse) lifecycle(e supervisor.Event, path string) (end string) {
-	st.send("lifecycle", eventJSON{
+// toJSON returns e as the data of an "event: lifecycle".
+func toJSON(e supervisor.Event) eventJSON {
+	return eventJSON{
 		Seq: e.Seq, Time: e.Time, Kind: e.Kind.String(),
 		Supervisor: e.Supervisor, Child: e.Child, Path: e.Path,
 		Incarnation: e.Incarnation, Restarts: e.Restarts,
 		Error:   capText(e.ErrText),
-		DelayMS: float64(e.Delay) / float64(time.Millisecond),
+		DelayMS: e.Delay.Round(time.Millisecond).Milliseconds(),
 		Attempt: e.Attempt, Dropped: e.Dropped, Sink: e.Sink, Origin: e.Origin,
-	})
+	}
+}
+
+// lifecycle queues e, unless the backlog sent it already, and returns the
+// reason to end the stream if e is the start of the shutdown of the
+// supervisor at path (the handler's).
+func (st *sse) lifecycle(e supervisor.Event, path string) (end string) {
+	j := toJSON(e)
+	if k := keyOf(&j); st.seen[k] {
+		delete(st.seen, k)
+	} else {
+		st.send("lifecycle", j)
+	}
 	if e.Kind == supervisor.EventShutdown && e.Child == "" && e.Supervisor == path {
 		return supervisor.ReasonShuttingDown
 	}

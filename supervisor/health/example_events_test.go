@@ -89,7 +89,7 @@ func Example_events() {
 		panic(err)
 	}
 	// Output:
-	// hello {"path":"root","buffer":256}
+	// hello {"path":"root","buffer":256,"backlog":0}
 	// lifecycle failed root/worker connection refused
 	// lifecycle restarting root/worker connection refused
 	// lifecycle started root/worker

@@ -47,10 +47,14 @@ import (
 //     error texts are shown as text, never interpreted as markup. The page
 //     shows a cut tree's left-out children as a row below their parent.
 //   - "/events": the lifecycle events of s and its whole subtree as
-//     server-sent events (text/event-stream): an "event: hello" first, then
-//     one "event: lifecycle" per supervisor.Event, its data a JSON object
+//     server-sent events (text/event-stream): an "event: hello" first
+//     ({"path": ..., "buffer": n, "backlog": b}), then the b last events
+//     the handler kept (see WithBacklog), then each new one; each is an
+//     "event: lifecycle" whose data is a supervisor.Event as a JSON object
 //     (seq, time, kind, supervisor, child, path, incarnation, restarts,
-//     error, delay_ms, attempt, dropped, sink, origin). Each client has a
+//     error, delay_ms, attempt, dropped, sink, origin; delay_ms is the
+//     delay in whole milliseconds, origin the path of the child whose
+//     failure caused a group restart). Each client has a
 //     bounded buffer: a client too slow to keep up loses events, never
 //     slows supervision, and is told
 //     how many it lost by an "event: dropped" ({"dropped": n, "total": t}).
@@ -78,12 +82,13 @@ func Handler(s *supervisor.Supervisor) http.Handler {
 	if s == nil {
 		panic("health: Handler of a nil *supervisor.Supervisor")
 	}
-	return &handler{s: s, lim: supervisor.TreeLimits{MaxNodes: DefaultMaxNodes}}
+	return &handler{s: s, lim: supervisor.TreeLimits{MaxNodes: DefaultMaxNodes}, backlog: newBacklog(DefaultBacklog)}
 }
 
 type handler struct {
-	s   *supervisor.Supervisor
-	lim supervisor.TreeLimits // the most the tree endpoints serve; never changed
+	s       *supervisor.Supervisor
+	lim     supervisor.TreeLimits // the most the tree endpoints serve; never changed
+	backlog *backlog              // the tree's last events; nil if none are kept
 	// stream tunes the event streams; its zero value is the default. Set
 	// before the handler serves and never changed.
 	stream streamConfig
@@ -119,6 +124,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	h.backlog.keep(h.s, req)
 	serve(w, req)
 }
 
