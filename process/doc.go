@@ -112,8 +112,10 @@
 // "pid". Lines longer than LineMax are logged in pieces. The output has a
 // rate limit of its own (OutputLimit; not the tree's limit on its own
 // entries, which would drop nearly all output): lines past it are dropped,
-// and their count is logged at Warn ("dropped"). These entries carry no
-// caller, stack trace or slog source: those would be this package's code.
+// and their count is logged at Warn ("dropped"). A SIGKILL the package
+// sends after a stop timeout is logged at Warn too, with the pid. These
+// entries carry no caller, stack trace or slog source: those would be this
+// package's code.
 //
 // # Exits
 //
