@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -169,7 +170,8 @@ var _ = context.Background
 func TestSIGKILLAfterTheStopTimeoutIsLogged(t *testing.T) {
 	// The background member ignores SIGTERM: once the program has exited,
 	// the stop timeout's SIGKILL ends it, and a warning says so.
-	p := shell(`(trap '' TERM; exec sleep 60) & exit 0`)
+	p := shell(`(trap '' TERM; echo > "$1"; exec sleep 60) & while [ ! -s "$1" ]; do sleep 0.01; done; exit 0`,
+		filepath.Join(t.TempDir(), "trapped"))
 	p.StopTimeout = 10 * time.Millisecond
 	core, logs := observer.New(zapcore.WarnLevel)
 	exited := make(chan struct{})

@@ -64,9 +64,9 @@ func TestStopLeavesNoProcessOfTheGroupBehind(t *testing.T) {
 
 func TestExitByItselfStopsWhatIsLeftOfTheGroup(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	// The background sleep ignores SIGTERM: the stop timeout's SIGKILL
-	// ends it.
-	p := shell(`(trap '' TERM; exec sleep 60) & echo $! > "$1"; exit 0`, pidFile)
+	// The background sleep ignores SIGTERM (the program exits once it
+	// does): the stop timeout's SIGKILL ends it.
+	p := shell(`sh -c 'trap "" TERM; echo $$ > "$1"; exec sleep 60' sh "$1" & while [ ! -s "$1" ]; do sleep 0.01; done; exit 0`, pidFile)
 	p.StopTimeout = 50 * time.Millisecond
 	r := start(t, p)
 	err := <-r.done
@@ -76,6 +76,9 @@ func TestExitByItselfStopsWhatIsLeftOfTheGroup(t *testing.T) {
 	}
 	bg := readPID(t, pidFile)
 	killAtCleanup(t, bg)
+	if s, ok := readStat(bg); ok && s.pgrp != 0 && s.state != 'Z' {
+		t.Fatalf("the program's background process %d (group %d) outlived it", bg, s.pgrp)
+	}
 	if alive(bg) {
 		t.Fatalf("the program's background process %d outlived it", bg)
 	}
