@@ -23,7 +23,8 @@ type ucCtx struct {
 	sup    *supervisor.Supervisor
 	bad    string // "Value", "Done" or "Err", or "" for none
 	goexit bool
-	health bool // Value calls sup.Health, as a context that logs the tree's state might
+	health bool          // Value calls sup.Health, as a context that logs the tree's state might
+	block  chan struct{} // if not nil, Value waits until it is closed
 
 	runs  sync.Map                 // ids of other goroutines that called a Run (nested ones)
 	locks []*supervisor.Supervisor // the supervisors whose locks must be free (sup's, if nil)
@@ -63,6 +64,9 @@ func (c *ucCtx) enter(method string) {
 		c.locked.Add(1) // calling Health now could deadlock the test
 	} else if method == "Value" && c.health {
 		c.sup.Health()
+	}
+	if method == "Value" && c.block != nil {
+		<-c.block
 	}
 	if method == c.bad {
 		if c.goexit {
@@ -132,6 +136,39 @@ func TestRunCallsItsContextOffTheLockAndOffItsGoroutine(t *testing.T) {
 		}
 		if ctx.calls.Load() == 0 {
 			t.Fatal("Run never called its context's methods")
+		}
+		ctx.check(t)
+	})
+}
+
+// TestRunContextValueThatBlocksHoldsNoLock gives Run a context whose Value
+// blocks: while it does, Run holds no lock (Health answers), and once it
+// returns the tree starts as usual.
+func TestRunContextValueThatBlocksHoldsNoLock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		stop := make(chan struct{})
+		defer close(stop)
+		release := make(chan struct{})
+		base, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "a", Actor: ucWorker(stop)}))
+		ctx := &ucCtx{Context: base, block: release, sup: sup, u: ucNew()}
+		ctx.u.start(ctx, sup)
+		synctest.Wait()
+		if supervisor.LockHeld(sup) {
+			t.Error("the supervisor's lock is held while the context's Value blocks")
+		} else if h := sup.Health(); h.Reason != supervisor.ReasonNotRunning {
+			t.Errorf("Health = %+v while Run waits for its context, want not running", h)
+		}
+		close(release)
+		synctest.Wait()
+		if h := sup.Health(); !h.Ready {
+			t.Errorf("Health = %+v once the context answered, want ready", h)
+		}
+		cancel()
+		synctest.Wait()
+		if err := ctx.u.result(t); err != nil {
+			t.Errorf("Run = %v, want nil", err)
 		}
 		ctx.check(t)
 	})
