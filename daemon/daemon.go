@@ -64,10 +64,14 @@
 //     1s for what is still queued; a notifier still blocked then (or at
 //     once after a second signal) is abandoned, and Run logs that once.
 //   - With WithHealthAddr, an HTTP server outside the tree serves
-//     supervisor/health's handler (/healthz, /readyz, /tree, /tree.json)
-//     from before the tree starts until the process exits, so the probes
-//     answer during the whole shutdown. It listens on loopback unless the
-//     address names a host; WithPprof adds /debug/pprof/.
+//     supervisor/health's handler from before the tree starts until the
+//     process exits, so the probes answer during the whole shutdown. It
+//     listens on loopback unless the address names a host. The probes
+//     (/healthz, /readyz) answer every client; the tree, the page, the
+//     events and the profiles (WithPprof) only connections that arrived on
+//     a loopback address, unless WithPublicDebug: they carry error texts
+//     and the tree's shape. WithHandler mounts the program's own handlers
+//     (such as /metrics) on the same server, served wherever it listens.
 //
 // Run is the testable core of Main: it returns the exit status instead of
 // exiting, and the signals, the notifier and the watchdog can be injected.

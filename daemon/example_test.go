@@ -69,7 +69,9 @@ func ExampleWithHealthAddr() {
 		os.Exit(1)
 	}
 	daemon.Main(root,
-		daemon.WithHealthAddr("0.0.0.0:8081"), // /healthz, /readyz, /tree, /tree.json
+		// /healthz and /readyz for the kubelet on every address; the tree,
+		// the page, /events and pprof only on 127.0.0.1:8081.
+		daemon.WithHealthAddr("0.0.0.0:8081"),
 		daemon.WithShutdownBudget(25*time.Second),
 	)
 }

@@ -55,6 +55,8 @@ func helperMain(scenario string) {
 	case "stuck":
 		spec = []supervisor.Child{{Name: "w", Actor: blocker()},
 			{Name: "stubborn", Actor: stubborn(never), ShutdownTimeout: 200 * time.Millisecond}}
+	case "netns", "netns-public":
+		netnsMain(scenario == "netns-public") // exits
 	case "full-socket":
 		// The test filled $NOTIFY_SOCKET's queue; "running" on stdout
 		// says the signal handlers are installed.

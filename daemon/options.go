@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -24,6 +25,9 @@ type config struct {
 	budget      time.Duration // whole-shutdown deadline; 0: none
 	healthAddr  string        // health server address as given; "": no server
 	pprof       bool          // serve /debug/pprof/ on the health server
+	publicDebug bool          // serve the tree, the page, /events and pprof beyond loopback
+	routes      []route       // the program's own handlers on the health server
+	mux         http.Handler  // the health server's routes, built by validate
 	logger      *zap.Logger
 	notifier    Notifier
 	watchdog    time.Duration // the watchdog timeout; pings go at half of it
@@ -89,16 +93,25 @@ func (c *config) validate(root *supervisor.Supervisor) error {
 		}
 		c.watchdog = d
 	}
-	if c.healthAddr != "" {
-		addr, err := listenAddr(c.healthAddr)
-		if err != nil {
-			return err
+	if c.healthAddr == "" {
+		switch {
+		case c.pprof:
+			return &supervisor.ConfigError{Field: "WithPprof", Value: true, Reason: "needs a health server (WithHealthAddr)"}
+		case c.publicDebug:
+			return &supervisor.ConfigError{Field: "WithPublicDebug", Value: true, Reason: "needs a health server (WithHealthAddr)"}
+		case len(c.routes) > 0:
+			return &supervisor.ConfigError{Field: "WithHandler", Value: strconv.Quote(c.routes[0].pattern),
+				Reason: "needs a health server (WithHealthAddr)"}
 		}
-		c.healthAddr = addr
-	} else if c.pprof {
-		return &supervisor.ConfigError{Field: "WithPprof", Value: true, Reason: "needs a health server (WithHealthAddr)"}
+		return nil
 	}
-	return nil
+	addr, err := listenAddr(c.healthAddr)
+	if err != nil {
+		return err
+	}
+	c.healthAddr = addr
+	c.mux, err = healthMux(root, c.pprof, c.publicDebug, c.routes)
+	return err
 }
 
 // MinWatchdog is the shortest watchdog timeout WithWatchdog and
@@ -184,13 +197,22 @@ func WithShutdownBudget(d time.Duration) Option {
 	return func(c *config) { c.budget = d }
 }
 
-// WithHealthAddr serves the tree's probes and picture
-// (supervisor/health.Handler: /healthz, /readyz, /tree, /tree.json) on an
-// HTTP server at addr, from before the tree starts until Run returns.
+// WithHealthAddr serves supervisor/health's handler on an HTTP server at
+// addr, from before the tree starts until Run returns: the probes
+// (/healthz, /readyz) to every client, and the tree (/, /tree,
+// /tree.json), the page (/ui and /ui/...), the events (/events) and, with
+// WithPprof, the profiles (/debug/pprof/) only on connections that arrived
+// on a loopback address (127.0.0.0/8, ::1), unless WithPublicDebug; other
+// connections get 404 for them. (Those carry error texts, which can hold
+// secrets such as a connection string, and the tree's shape.) A program's
+// own handlers (WithHandler) are served on the same server.
+//
 // An address without a host, such as ":8081", listens on 127.0.0.1 only;
 // name the host to listen elsewhere, such as "0.0.0.0:8081" for probes from
-// outside the host (a Kubernetes kubelet). Port 0 picks a free port, logged
-// as "health server listening". The default, "", serves nothing. A bad
+// outside the host (a Kubernetes kubelet): the debug pages then stay
+// reachable at 127.0.0.1:8081 from the host or pod itself (kubectl
+// port-forward connects there). Port 0 picks a free port, logged as
+// "health server listening". The default, "", serves nothing. A bad
 // address is a *supervisor.ConfigError; an address that cannot be bound
 // makes Run return ExitFailure before the tree starts.
 func WithHealthAddr(addr string) Option {
@@ -200,11 +222,39 @@ func WithHealthAddr(addr string) Option {
 // WithPprof adds the runtime profiles under /debug/pprof/ to the health
 // server (default off): the index, every runtime/pprof profile by name
 // (?debug=1 for text), /debug/pprof/profile?seconds=N for a CPU profile and
-// /debug/pprof/trace?seconds=N for an execution trace. It needs
-// WithHealthAddr. Unlike importing net/http/pprof, it registers nothing on
-// http.DefaultServeMux.
+// /debug/pprof/trace?seconds=N for an execution trace. Like the tree, they
+// are served only on connections that arrived on a loopback address,
+// unless WithPublicDebug. It needs WithHealthAddr. Unlike importing
+// net/http/pprof, it registers nothing on http.DefaultServeMux.
 func WithPprof(on bool) Option {
 	return func(c *config) { c.pprof = on }
+}
+
+// WithPublicDebug serves the tree, the page, the events and the profiles
+// (WithPprof) to every client of the health server, on every address it
+// listens on, and not only on connections that arrived on loopback
+// (default off). Only the probes need to be public; turn this on only
+// where everyone who can reach the address may read the tree's shape and
+// every error text (a connection string with its password is an error
+// text) and take profiles, such as a network only operators reach. It
+// needs WithHealthAddr.
+func WithPublicDebug(on bool) Option {
+	return func(c *config) { c.publicDebug = on }
+}
+
+// WithHandler mounts h on the health server at pattern, a path pattern of
+// http.ServeMux with an optional method and no host ("/metrics",
+// "GET /version"), for a program's own endpoints, such as the Prometheus
+// module's /metrics: they answer from before the tree starts until Run
+// returns, through the whole shutdown. They are served wherever the server
+// listens, to every client (the program chose the address: on
+// "0.0.0.0:8081" they are public). It can be given more than once. A nil
+// handler, a malformed pattern, two handlers for one pattern, or a pattern
+// that would take over one of the daemon's paths (see WithHealthAddr;
+// "/debug/pprof/" with WithPprof) is a *supervisor.ConfigError. It needs
+// WithHealthAddr.
+func WithHandler(pattern string, h http.Handler) Option {
+	return func(c *config) { c.routes = append(c.routes, route{pattern, h}) }
 }
 
 // WithLogger sets the logger for the daemon's own entries: the signals,

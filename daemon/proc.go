@@ -62,7 +62,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 	}
 
 	if p.cfg.healthAddr != "" {
-		srv, err := startHealthServer(p.cfg.healthAddr, p.root, p.cfg.pprof)
+		srv, err := startHealthServer(p.cfg.healthAddr, p.cfg.mux)
 		if err != nil {
 			return p.fail(err)
 		}

@@ -1,0 +1,69 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
+
+	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/supervisor"
+	"go.uber.org/zap"
+)
+
+// A program serves its own /metrics on the daemon's server, beside the
+// probes: it answers from before the tree starts until the process exits.
+// (Here on a free loopback port, fetched once the tree is ready.)
+func ExampleWithHandler() {
+	root, err := supervisor.New("root", supervisor.WithChildren(supervisor.Child{Name: "feed", Actor: feed}))
+	if err != nil {
+		panic(err)
+	}
+	addr := freeAddr()
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "feed_polls_total 42")
+	})
+	sigs := make(chan os.Signal, 1)
+	notify := daemon.NotifierFunc(func(state string) error {
+		if state == "READY=1" {
+			for _, path := range []string{"/metrics", "/healthz"} {
+				fmt.Print(path, ": ", fetchBody("http://"+addr+path))
+			}
+			sigs <- syscall.SIGTERM
+		}
+		return nil
+	})
+	code, err := daemon.Run(context.Background(), root,
+		daemon.WithHealthAddr(addr), daemon.WithHandler("GET /metrics", metrics),
+		daemon.WithSignals(sigs), daemon.WithNotifier(notify), daemon.WithWatchdog(0),
+		daemon.WithLogger(zap.NewNop()))
+	fmt.Println("exit status", code, err)
+	// Output:
+	// /metrics: feed_polls_total 42
+	// /healthz: ok
+	// exit status 0 <nil>
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// fetchBody returns the body at url.
+func fetchBody(url string) string {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
