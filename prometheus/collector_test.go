@@ -53,10 +53,12 @@ arbor_exits_total{class="normal",supervisor="root"} 0
 arbor_exits_total{class="normal",supervisor="root/db"} 1
 arbor_exits_total{class="shutdown",supervisor="root"} 0
 arbor_exits_total{class="shutdown",supervisor="root/db"} 0
-# HELP arbor_failures_total Failures of the supervisor's children by kind: error (returned an error; includes start timeouts of restarted children), panic, start_timeout. Kinds overlap: do not sum them; arbor_exits_total{class="abnormal"} is the total.
+# HELP arbor_failures_total Failures of the supervisor's children by kind: error (returned an error; includes start timeouts of restarted children), panic, start_timeout, hung (missed its liveness deadline). Kinds overlap: do not sum them; arbor_exits_total{class="abnormal"} is the total.
 # TYPE arbor_failures_total counter
 arbor_failures_total{kind="error",supervisor="root"} 2
 arbor_failures_total{kind="error",supervisor="root/db"} 0
+arbor_failures_total{kind="hung",supervisor="root"} 0
+arbor_failures_total{kind="hung",supervisor="root/db"} 0
 arbor_failures_total{kind="panic",supervisor="root"} 1
 arbor_failures_total{kind="panic",supervisor="root/db"} 0
 arbor_failures_total{kind="start_timeout",supervisor="root"} 0
@@ -87,8 +89,8 @@ arbor_tree_alive{supervisor="root"} 1
 				t.Errorf("%s = %v, want %v", key, v[key], want)
 			}
 		}
-		if n := testutil.CollectAndCount(c, "arbor_children"); n != 14 {
-			t.Errorf("arbor_children has %d series, want 7 states of 2 supervisors", n)
+		if n := testutil.CollectAndCount(c, "arbor_children"); n != 16 {
+			t.Errorf("arbor_children has %d series, want 8 states of 2 supervisors", n)
 		}
 
 		if err := stop(); err != nil {

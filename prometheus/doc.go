@@ -21,7 +21,7 @@
 //	arbor_starts_total{supervisor}                incarnations launched
 //	arbor_restarts_total{supervisor}              restarts decided, one per child restarted
 //	arbor_exits_total{supervisor,class}           class: normal, shutdown, group, abnormal
-//	arbor_failures_total{supervisor,kind}         kind: error, panic, start_timeout
+//	arbor_failures_total{supervisor,kind}         kind: error, panic, start_timeout, hung
 //	arbor_start_failures_total{supervisor}        children that failed to start
 //	arbor_stop_timeouts_total{supervisor}         children reported stuck at a stop
 //	arbor_escalations_total{supervisor,reason}    reason: intensity, decider, backoff, stuck
@@ -45,7 +45,10 @@
 //	arbor_tree_stuck_children{supervisor}         stuck children in the whole tree
 //
 // The tree gauges carry the path of the collector's root. Stuck children of
-// one supervisor are arbor_children{state="stuck"}. With WithChildLabels,
+// one supervisor are arbor_children{state="stuck"}; children found hung
+// (see supervisor.Liveness), until their incarnation returns,
+// arbor_children{state="hung"}, and each hang adds one to
+// arbor_failures_total{kind="hung"}. With WithChildLabels,
 // per child (child is the child's name, supervisor its parent's path):
 //
 //	arbor_child_state{supervisor,child,state}     1 for the child's current state

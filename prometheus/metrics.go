@@ -20,7 +20,7 @@ const (
 var states = []supervisor.State{
 	supervisor.StateStarting, supervisor.StateRunning, supervisor.StateBackoff,
 	supervisor.StateRestarting, supervisor.StateStopping, supervisor.StateStopped,
-	supervisor.StateStuck,
+	supervisor.StateStuck, supervisor.StateHung,
 }
 
 // labelled maps one label value of a counter metric to a field of totals.
@@ -55,9 +55,9 @@ var counterDescs = []counterDesc{
 		{"normal", fExitsNormal}, {"shutdown", fExitsShutdown}, {"group", fExitsGroup}, {"abnormal", fExitsAbnormal},
 	}},
 	{desc: newDesc("arbor_failures_total",
-		"Failures of the supervisor's children by kind: error (returned an error; includes start timeouts of restarted children), panic, start_timeout. Kinds overlap: do not sum them; arbor_exits_total{class=\"abnormal\"} is the total.",
+		"Failures of the supervisor's children by kind: error (returned an error; includes start timeouts of restarted children), panic, start_timeout, hung (missed its liveness deadline). Kinds overlap: do not sum them; arbor_exits_total{class=\"abnormal\"} is the total.",
 		labelSupervisor, labelKind), field: -1, by: []labelled{
-		{"error", fErrors}, {"panic", fPanics}, {"start_timeout", fStartTimeouts},
+		{"error", fErrors}, {"panic", fPanics}, {"start_timeout", fStartTimeouts}, {"hung", fHangs},
 	}},
 	{desc: newDesc("arbor_start_failures_total",
 		"Children that failed to start while the supervisor waited for their start.",

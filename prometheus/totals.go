@@ -21,6 +21,7 @@ const (
 	fEscDecider
 	fEscBackoff
 	fEscStuck
+	fHangs
 	nFields
 )
 
@@ -36,6 +37,7 @@ func totalsOf(c supervisor.Counters) totals {
 		fStartFailures: c.StartFailures, fStopTimeouts: c.StopTimeouts,
 		fEscIntensity: c.EscalationsIntensity, fEscDecider: c.EscalationsDecider,
 		fEscBackoff: c.EscalationsBackoff, fEscStuck: c.EscalationsStuck,
+		fHangs: c.Hangs,
 	}
 }
 

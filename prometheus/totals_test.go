@@ -37,6 +37,7 @@ func TestTotalsOfEveryField(t *testing.T) {
 		Starts: 1, Restarts: 2, ExitsNormal: 3, ExitsShutdown: 4, ExitsGroup: 5, ExitsAbnormal: 6,
 		Errors: 7, Panics: 8, StartTimeouts: 9, StartFailures: 10, StopTimeouts: 11,
 		EscalationsIntensity: 12, EscalationsDecider: 13, EscalationsBackoff: 14, EscalationsStuck: 15,
+		Hangs: 16,
 	}
 	got := totalsOf(c)
 	for i, v := range got {
