@@ -13,7 +13,7 @@
   var RECONNECT_DELAY = 3000; // ms: after the server ended the stream
 
   // Event kinds that are failures, and those worth a second look.
-  var BAD = { failed: 1, panicked: 1, start_failed: 1, stop_timeout: 1, intensity_exceeded: 1, escalated: 1 };
+  var BAD = { failed: 1, panicked: 1, hung: 1, start_failed: 1, stop_timeout: 1, intensity_exceeded: 1, escalated: 1 };
   var WARN = { restarting: 1, shutdown: 1, auto_shutdown: 1, removed: 1, observer_dropped: 1 };
 
   function $(id) { return document.getElementById(id); }
@@ -159,12 +159,12 @@
     if (n.counters) {
       var c = n.counters;
       kind.title = "starts " + c.starts + ", restarts " + c.restarts + ", failures " + c.exits_abnormal +
-        " (" + c.panics + " panics), stop timeouts " + c.stop_timeouts;
+        " (" + c.panics + " panics, " + c.hangs + " hangs), stop timeouts " + c.stop_timeouts;
     }
     tr.appendChild(kind);
 
     var state = el("td", "state", n.state);
-    state.classList.add(n.state === "running" ? "good" : (n.state === "stuck" ? "bad" : "warn"));
+    state.classList.add(n.state === "running" ? "good" : (n.state === "stuck" || n.state === "hung" ? "bad" : "warn"));
     if (n.status) state.appendChild(el("div", "status", n.status)); // actor.SetStatus
     tr.appendChild(state);
 

@@ -1,0 +1,76 @@
+package health
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/supervisor"
+)
+
+// A child found hung shows as hung: its event in /events is of kind "hung"
+// with the hang's text, and /tree and /tree.json show it in state "hung"
+// with the hang as its last error, until its incarnation returns.
+func TestHangsShowAsHangs(t *testing.T) {
+	release := make(chan struct{})
+	var runs int
+	w := actor.Func(func(ctx context.Context) error {
+		if runs++; runs == 1 {
+			<-release // hung, and slow to return once cancelled
+			return nil
+		}
+		<-ctx.Done()
+		return nil
+	})
+	sup := newTree(t, supervisor.WithChildren(supervisor.Child{Name: "w", Actor: w,
+		ShutdownTimeout: time.Hour, Liveness: &supervisor.Liveness{Timeout: 20 * time.Millisecond}}))
+	stop := startTree(t, sup)
+	h := Handler(sup)
+	url := serveLoopback(t, h)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sr, _ := openStream(t, ctx, url)
+	for {
+		var e eventJSON
+		decode(t, sr.expectEvent(t, "lifecycle"), &e)
+		if e.Kind == "failed" {
+			t.Fatalf("a hang shows as a failure: %+v", e)
+		}
+		if e.Kind == "hung" {
+			if e.Path != "root/w" || e.Error != "hung: no beat for 20ms" {
+				t.Errorf("hung event %+v", e)
+			}
+			break
+		}
+	}
+	tree := getBody(t, url+"/tree")
+	js := getBody(t, url+"/tree.json")
+	if !strings.Contains(tree, "hung") || !strings.Contains(js, `"state":"hung"`) || !strings.Contains(js, "hung: no beat for 20ms") {
+		t.Errorf("the tree does not show the hang:\n%s\n%s", tree, js)
+	}
+	close(release)
+	if err := stop(); err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
+// getBody GETs url and returns its body.
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{}, Timeout: patience}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %v %s", url, err, resp.Status)
+	}
+	return string(b)
+}
