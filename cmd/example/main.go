@@ -1,9 +1,10 @@
 // Command example is a small daemon built as an arbor supervision tree: an
 // HTTP server that serves the live tree and the health probes, a pool of
 // workers, a flaky worker restarted under backoff and a producer/consumer
-// pair that restarts together, and a program (the example itself in
-// another mode) run as a child with package process. Failures are injected at random (-chaos) so
-// that restarts show in the log. It runs the tree as the process with
+// pair that restarts together, a program (the example itself in another
+// mode) run as a child with package process, and an indexer that beats
+// within a liveness deadline. Failures and hangs are injected at random
+// (-chaos, -hang) so that restarts show in the log. It runs the tree as the process with
 // package daemon: signals, exit status, systemd notifications and the
 // shutdown budget.
 //
@@ -22,6 +23,8 @@
 //	-debug-addr ""         the daemon's own health and debug server, outside
 //	                       the tree: it answers until the process exits
 //	                       (":port" listens on loopback; empty: none)
+//	-hang -1               probability per 200ms tick that the indexer hangs
+//	                       (found hung after 1s and restarted; -1: -chaos/4)
 //	-drain 0               on shutdown, stay up but unready this long first
 //	                       (shorter than the tree's budget, 4/5 of -shutdown-budget)
 //	-duration 0            stop by itself after that long (0: until signalled)
@@ -75,6 +78,7 @@ func run(args []string, stderr io.Writer) int {
 	var cfg config
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "HTTP listen `address` (port 0 picks a free port)")
 	fs.Float64Var(&cfg.chaos, "chaos", 0.05, "failure `probability` of each worker per 200ms tick (0 disables)")
+	fs.Float64Var(&cfg.hang, "hang", -1, "`probability` per 200ms tick that the indexer hangs (found hung after 1s and restarted; -1: a quarter of -chaos)")
 	fs.BoolVar(&cfg.crashLoop, "crash-loop", false, "make pool/worker-1 fail on every start, so that the tree gives up")
 	fs.IntVar(&cfg.workers, "workers", 3, "`number` of workers in the pool")
 	fs.DurationVar(&cfg.drain, "drain", 0, "on shutdown, stay up but unready (/readyz 503) this long before stopping anything")
@@ -94,6 +98,9 @@ func run(args []string, stderr io.Writer) int {
 	case cfg.chaos < 0 || cfg.chaos > 1:
 		fmt.Fprintln(stderr, "example: -chaos must be between 0 and 1")
 		return 2
+	case cfg.hang != -1 && (cfg.hang < 0 || cfg.hang > 1):
+		fmt.Fprintln(stderr, "example: -hang must be between 0 and 1, or -1")
+		return 2
 	case cfg.workers < 1:
 		fmt.Fprintln(stderr, "example: -workers must be at least 1")
 		return 2
@@ -108,6 +115,9 @@ func run(args []string, stderr io.Writer) int {
 	case *pprof && *debugAddr == "":
 		fmt.Fprintln(stderr, "example: -pprof needs -debug-addr")
 		return 2
+	}
+	if cfg.hang == -1 {
+		cfg.hang = cfg.chaos / 4
 	}
 	log, err := newLogger(*format, *level, stderr)
 	if err != nil {

@@ -70,7 +70,7 @@ func TestEndToEnd(t *testing.T) {
 		paths := treePaths(snap)
 		for _, want := range []string{"example", "example/http", "example/pool", "example/pool/worker-1",
 			"example/pool/worker-3", "example/flaky", "example/pipeline", "example/pipeline/producer",
-			"example/pipeline/consumer", "example/ticker"} {
+			"example/pipeline/consumer", "example/ticker", "example/indexer"} {
 			if !slices.Contains(paths, want) {
 				t.Errorf("/tree.json lacks %s; has %v", want, paths)
 			}
@@ -96,7 +96,7 @@ func TestEndToEnd(t *testing.T) {
 				rootStops = append(rootStops, s.path)
 			}
 		}
-		wantRoot := []string{"example/ticker", "example/pipeline", "example/flaky", "example/pool", "example/http"}
+		wantRoot := []string{"example/indexer", "example/ticker", "example/pipeline", "example/flaky", "example/pool", "example/http"}
 		if !slices.Equal(rootStops, wantRoot) {
 			t.Errorf("root's children stopped in order %v, want %v", rootStops, wantRoot)
 		}
@@ -165,6 +165,31 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if code := p.wait(ctx, t); code != 130 {
 			t.Fatalf("exit status %d after a second SIGTERM, want 130; output:\n%s", code, p.output())
+		}
+	})
+
+	t.Run("hang", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		defer cancel()
+		// The indexer hangs on its first tick: 1s after its last beat it
+		// is found hung, logged with its stack, cancelled and restarted.
+		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0", "-hang", "1")
+		line := p.waitFor(ctx, t, msgIs("hung: missed its liveness deadline; cancelled"))
+		if path, msg := p.field(t, line, "path"), p.field(t, line, "error"); path != "example/indexer" || msg != "hung: no beat for 1s" {
+			t.Errorf("hung entry for %q with error %q, want example/indexer, \"hung: no beat for 1s\"", path, msg)
+		}
+		p.waitFor(ctx, t, func(line string) bool {
+			return msgIs("hung; restarting")(line) && strings.Contains(line, "example/indexer")
+		})
+		if !strings.Contains(p.output(), "main.waitForever") {
+			t.Errorf("the hung entry's stack does not show the blocking frame; output:\n%s", p.output())
+		}
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := p.wait(ctx, t); code != 0 {
+			t.Fatalf("exit status %d after SIGTERM, want 0; output:\n%s", code, p.output())
 		}
 	})
 

@@ -14,6 +14,7 @@ import (
 type config struct {
 	addr      string        // HTTP listen address
 	chaos     float64       // failure probability per tick
+	hang      float64       // probability per tick that the indexer hangs
 	crashLoop bool          // pool/worker-1 fails on every start
 	workers   int           // size of the worker pool
 	drain     time.Duration // unready time before the shutdown stops anything
@@ -31,7 +32,9 @@ type config struct {
 //	├── pipeline             OneForAll: the pair restarts together
 //	│   ├── producer
 //	│   └── consumer
-//	└── ticker               a program: this executable in ticker mode
+//	├── ticker               a program: this executable in ticker mode
+//	└── indexer              beats (actor.Beat) within a 1s liveness deadline;
+//	                         hangs at random, is found hung and restarted
 //
 // Children start in that order and stop in the reverse order: the HTTP
 // server is up before any worker runs, and goes down after all of them.
@@ -116,6 +119,10 @@ func buildTree(cfg config, log *zap.Logger) (*supervisor.Supervisor, error) {
 			}},
 			supervisor.Child{Name: "pipeline", Actor: pipeline},
 			supervisor.Child{Name: "ticker", Actor: ticker, WaitReady: true},
+			// A worker that can hang while it still runs: it beats, and
+			// is restarted when it misses its deadline.
+			supervisor.Child{Name: "indexer", Actor: indexer(cfg.hang),
+				Liveness: &supervisor.Liveness{Timeout: indexerLiveness}},
 		),
 	)
 	if err != nil {
