@@ -26,14 +26,17 @@
 //	delay        stopped, restarting                   backoff
 //	wake         backoff                               starting or running
 //	ready        starting                              running
-//	exit         starting, running                     exiting (shown as stopping): its goroutine
+//	hang         running                               hung: it missed its liveness deadline (see
+//	                                                   Liveness); failure recorded, then cancelled
+//	exit         starting, running, hung               exiting (shown as stopping): its goroutine
 //	                                                   examines the error and asks the decider
 //	again        exiting                               starting, running or backoff (OneForOne, in place)
 //	queue        exiting                               restarting (through the supervisor's loop)
 //	end          exiting                               stopped (not restarted, or escalating)
-//	stop         starting, running, backoff, exiting   stopping
+//	stop         starting, running, backoff, exiting,  stopping
+//	             hung
 //	returned     stopping                              stopped, restarting or removed
-//	timeout      stopping                              stuck
+//	timeout      stopping, hung                        stuck (from hung, the supervisor then gives up)
 //	unstuck      stuck                                 stopped, restarting, removed, or started again
 //	                                                   (a manual Restart whose stop timed out)
 //	rejoin       stopped                               restarting (a group restart takes it)
@@ -44,8 +47,19 @@
 //	                                                   a child that was not in the spec)
 //
 // Readiness, cancellation and stop requests belong to one incarnation: a
-// call of actor.Ready from an earlier incarnation's leftover goroutine
-// changes nothing.
+// call of actor.Ready (or actor.Beat) from an earlier incarnation's leftover
+// goroutine changes nothing.
+//
+// # Hangs
+//
+// A child that is alive but stuck never returns, so no exit shows it. A
+// child with a Liveness proves it is alive with actor.Beat (or a probe the
+// supervisor calls); one that misses its deadline is hung: the failure is
+// recorded (a *HungError, with the stacks of the child's goroutines, for
+// which errors.Is(err, ErrHung) holds), EventHung is emitted and logged,
+// the incarnation is cancelled, and once it has returned it is restarted
+// as after any failure. One that does not return within its shutdown
+// timeout is stuck, and its supervisor gives up. See Liveness.
 //
 // # User code
 //
@@ -75,6 +89,10 @@
 //	                                                                               root/(observer N)
 //	logger core          recovered; delivery goes on a new goroutine takes over    as an observer: root/(logger)
 //	slog handler         recovered; delivery goes on a new goroutine takes over    as an observer: root/(slog)
+//	Liveness.Probe       the child is hung           the child is hung             abandoned at its deadline (the
+//	                     (*PanicError)               (ErrGoexit)                   child is hung); no new call until
+//	                                                                               it returns; reported at Run's end
+//	                                                                               as root/child/(probe)
 //	actor.WithReady      recovered                   that goroutine ends           only that goroutine waits
 //	notify of Run's ctx
 //	Run's ctx: Done,     Run returns a *ConfigError  Run returns a *ConfigError    Run waits for it, having
