@@ -158,3 +158,65 @@ func TestErrorTextTakenOnceForEveryConsumer(t *testing.T) {
 		})
 	})
 }
+
+// goroutineErr is an error whose methods record calls made from any
+// goroutine other than owner's.
+type goroutineErr struct {
+	owner  atomic.Int64
+	others atomic.Int64
+	wraps  error
+}
+
+func (e *goroutineErr) note() {
+	if goid() != e.owner.Load() {
+		e.others.Add(1)
+	}
+}
+func (e *goroutineErr) Error() string        { e.note(); return "closing: " + e.wraps.Error() }
+func (e *goroutineErr) Unwrap() error        { e.note(); return e.wraps }
+func (e *goroutineErr) Is(target error) bool { e.note(); return false }
+
+// TestOnlyTheChildsGoroutineCallsItsErrorsMethods stops children that
+// return errors, one wrapping context.Canceled and one not, under a zap
+// logger, a slog logger and an observer: only the child's own goroutine
+// calls the methods of its error (Error, Unwrap, Is); the logs still tell a
+// stop with context.Canceled (debug) from one with another error (warn).
+func TestOnlyTheChildsGoroutineCallsItsErrorsMethods(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		canceled := &goroutineErr{wraps: context.Canceled}
+		other := &goroutineErr{wraps: errors.New("flush failed")}
+		stopWith := func(e *goroutineErr) actor.Func {
+			return func(ctx context.Context) error {
+				e.owner.Store(goid())
+				<-ctx.Done()
+				return e
+			}
+		}
+		rec := &ssRec{}
+		opts, logs := ucSinks(rec)
+		sup := ssNew(t, "root", append(opts, supervisor.WithChildren(
+			supervisor.Child{Name: "c", Actor: stopWith(canceled)},
+			supervisor.Child{Name: "o", Actor: stopWith(other)}))...)
+		ctx, cancel := context.WithCancel(t.Context())
+		ch := ssGo(ctx, sup)
+		synctest.Wait()
+		cancel()
+		if err := ssDone(t, ch); err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+		for _, e := range []*goroutineErr{canceled, other} {
+			if n := e.others.Load(); n > 0 {
+				t.Errorf("%q: its methods were called %d times by goroutines other than the child's", e.wraps, n)
+			}
+		}
+		levels := map[string]zapcore.Level{}
+		for _, entry := range logs.All() {
+			if entry.Message == "stopped" || entry.Message == "stopped with an error" {
+				levels[entry.ContextMap()["path"].(string)] = entry.Level
+			}
+		}
+		if levels["root/c"] != zapcore.DebugLevel || levels["root/o"] != zapcore.WarnLevel {
+			t.Errorf("stop entries' levels %v, want root/c debug (context.Canceled) and root/o warn", levels)
+		}
+	})
+}
