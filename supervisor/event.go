@@ -104,9 +104,10 @@ type Event struct {
 	// Health's event stream and the daemon package read ErrText only.
 	ErrText string
 
-	note  string    // the log message of an internal event
-	cause EventKind // eventSinkPanicked: the event being delivered
-	cfg   *config   // the emitting supervisor's configuration (log rate limit)
+	canceled bool      // context.Canceled is in Err's chain, as the child's goroutine found (EventStopped)
+	note     string    // the log message of an internal event
+	cause    EventKind // eventSinkPanicked: the event being delivered
+	cfg      *config   // the emitting supervisor's configuration (log rate limit)
 }
 
 // Internal event kinds, seen only by the log sink.

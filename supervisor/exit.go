@@ -455,7 +455,11 @@ func (r *run) randomFraction() (f float64) {
 func (r *run) emitExitLocked(c *child, err error, info errInfo, now instant, shutdown bool) {
 	switch {
 	case shutdown:
-		r.emitErrLocked(EventStopped, c, err, info.text, now, 0, 0)
+		how := textTaken
+		if info.canceled {
+			how |= errCanceled
+		}
+		r.emitTakenLocked(EventStopped, c, err, info.text, how, now, 0, 0)
 	case err == nil:
 		r.emitLocked(EventExited, c, nil, now, 0, 0)
 	case info.panicked:

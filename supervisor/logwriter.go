@@ -1,10 +1,8 @@
 package supervisor
 
 import (
-	"context"
 	"time"
 
-	"github.com/arbor-go/arbor/internal/errwalk"
 	"github.com/arbor-go/arbor/internal/liblog"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -118,11 +116,13 @@ func trimNewline(b []byte) []byte {
 
 // levelOf is the level at which an event is logged. A child that returned
 // an error other than context.Canceled after being asked to stop is worth a
-// warning: it may not have stopped cleanly.
+// warning: it may not have stopped cleanly. Whether the error is
+// context.Canceled was found by the child's goroutine (Event.canceled): the
+// sink calls none of the error's methods.
 func levelOf(e *Event) zapcore.Level {
 	switch e.Kind {
 	case EventStopped:
-		if e.Err != nil && !errwalk.Is(e.Err, context.Canceled) {
+		if e.Err != nil && !e.canceled {
 			return zapcore.WarnLevel
 		}
 	case EventRestarting, EventStuckExited, EventObserverDropped, eventProblem, EventHung:

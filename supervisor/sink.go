@@ -304,33 +304,48 @@ func (r *run) emitLocked(kind EventKind, c *child, err error, now instant, delay
 	if len(r.sinks) == 0 && len(subs) == 0 {
 		return
 	}
-	r.publishLocked(kind, c, err, "", false, now, delay, attempt, subs)
+	r.publishLocked(kind, c, err, "", 0, now, delay, attempt, subs)
 }
 
 // emitErrLocked is emitLocked for an event whose err came from user code (a
 // child's error): text is its text, taken by the goroutine that received
 // it. Called with s.mu held.
 func (r *run) emitErrLocked(kind EventKind, c *child, err error, text string, now instant, delay time.Duration, attempt int) {
+	r.emitTakenLocked(kind, c, err, text, textTaken, now, delay, attempt)
+}
+
+// emitTakenLocked is emitErrLocked with what else the child's goroutine
+// learnt about err (errCanceled). Called with s.mu held.
+func (r *run) emitTakenLocked(kind EventKind, c *child, err error, text string, how taken, now instant, delay time.Duration, attempt int) {
 	r.s.counts.countLocked(kind, c, err)
 	subs := r.subscriptions()
 	if len(r.sinks) == 0 && len(subs) == 0 {
 		return
 	}
-	r.publishLocked(kind, c, err, text, true, now, delay, attempt, subs)
+	r.publishLocked(kind, c, err, text, how, now, delay, attempt, subs)
 }
+
+// taken says what the goroutine that received an event's error learnt
+// about it, so that no consumer calls the error's methods again.
+type taken uint8
+
+const (
+	textTaken   taken = 1 << iota // text is the error's text
+	errCanceled                   // context.Canceled is in the error's chain
+)
 
 // publishLocked builds the event emitLocked reports and hands it to the
 // sinks and the subscriptions subs. Its ErrText is text if taken, else
 // err's text as ownText gives it. Called with s.mu held.
 //
 //go:noinline
-func (r *run) publishLocked(kind EventKind, c *child, err error, text string, taken bool, now instant, delay time.Duration, attempt int, subs []*Subscription) {
-	if !taken {
+func (r *run) publishLocked(kind EventKind, c *child, err error, text string, how taken, now instant, delay time.Duration, attempt int, subs []*Subscription) {
+	if how&textTaken == 0 {
 		text = ownText(err)
 	}
 	r.seq++
 	e := Event{Kind: kind, Seq: r.seq, Time: r.wallLocked(now), Supervisor: r.path, Path: r.path,
-		Err: err, ErrText: text, Delay: delay, Attempt: attempt, cfg: &r.s.cfg}
+		Err: err, ErrText: text, Delay: delay, Attempt: attempt, canceled: how&errCanceled != 0, cfg: &r.s.cfg}
 	if c != nil {
 		e.Child, e.Path, e.Incarnation, e.Restarts = c.spec.Name, c.path, c.gen, int(c.restarts)
 		if c.grouped && r.group != nil {
