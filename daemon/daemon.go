@@ -36,7 +36,8 @@
 //     first.
 //   - The exit status is 0 after a clean stop, 1 when the tree gave up,
 //     failed to start, left children stuck or overran the budget, and 130
-//     after a second signal. The final error is logged once, with the stuck report.
+//     after a second signal. The final error is logged once, with the stuck
+//     report, through zap (WithLogger), log/slog (WithSlog) or both.
 //   - Under systemd (Type=notify), READY=1 is sent when the tree first
 //     becomes ready, STATUS= lines when a supervisor in the tree gives up or
 //     a child is stuck, and STOPPING=1 when the shutdown begins. After
@@ -137,7 +138,7 @@ func (e *BudgetError) Error() string {
 func Main(root *supervisor.Supervisor, opts ...Option) {
 	code, _ := Run(context.Background(), root, opts...)
 	cfg := newConfig(opts)
-	_ = cfg.logger.Sync() // stderr cannot always be synced; nothing to do about it
+	cfg.log.sync()
 	os.Exit(code)
 }
 
@@ -158,9 +159,9 @@ func Main(root *supervisor.Supervisor, opts ...Option) {
 func Run(ctx context.Context, root *supervisor.Supervisor, opts ...Option) (code int, err error) {
 	cfg := newConfig(opts)
 	if err := cfg.validate(root); err != nil {
-		cfg.logger.Error("invalid daemon options", zap.Error(err))
+		cfg.log.Error("invalid daemon options", zap.Error(err))
 		return ExitFailure, err
 	}
-	p := &proc{cfg: cfg, root: root, log: cfg.logger}
+	p := &proc{cfg: cfg, root: root, log: cfg.log}
 	return p.run(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -66,4 +67,34 @@ func fetchBody(url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// A program that logs through log/slog gives the daemon (and its root,
+// with supervisor.WithSlog) the same slog logger: one stream, nothing
+// through zap. (The time is left out here to keep the output stable.)
+func ExampleWithSlog() {
+	noTime := func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 {
+			return slog.Attr{}
+		}
+		return a
+	}
+	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: noTime}))
+	root, err := supervisor.New("root", supervisor.WithChildren(supervisor.Child{Name: "feed", Actor: feed}))
+	if err != nil {
+		panic(err)
+	}
+	sigs := make(chan os.Signal, 1)
+	notify := daemon.NotifierFunc(func(state string) error {
+		if state == "READY=1" {
+			sigs <- syscall.SIGTERM
+		}
+		return nil
+	})
+	daemon.Run(context.Background(), root, daemon.WithSlog(log),
+		daemon.WithSignals(sigs), daemon.WithNotifier(notify), daemon.WithWatchdog(0))
+	// Output:
+	// level=INFO msg="tree ready"
+	// level=INFO msg="signal received; shutting down (send it again to exit at once)" signal=terminated
+	// level=INFO msg="stopped cleanly"
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -39,8 +40,14 @@ func helperMain(scenario string) {
 			supervisor.WithChildren(supervisor.Child{Name: "leaf", Actor: failOnUSR1()}))
 		must(err)
 		spec = []supervisor.Child{{Name: "w", Actor: blocker()}, {Name: "sub", Actor: sub}}
-	case "gave-up":
+	case "gave-up", "slog-gave-up":
 		rootOpts = append(rootOpts, supervisor.WithIntensity(policy.Intensity{MaxRestarts: 0, Period: time.Minute}))
+		if scenario == "slog-gave-up" {
+			// The root and the daemon log through slog only: one stream.
+			l := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			rootOpts = append(rootOpts, supervisor.WithSlog(l))
+			opts = append(opts, daemon.WithSlog(l))
+		}
 		spec = []supervisor.Child{{Name: "w", Actor: blocker()}, {Name: "leaf", Actor: failOnUSR1()}}
 	case "start-failure":
 		spec = []supervisor.Child{{Name: "http", WaitReady: true, Actor: actor.Func(func(context.Context) error {

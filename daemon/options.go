@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"errors"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -28,7 +29,9 @@ type config struct {
 	publicDebug bool          // serve the tree, the page, /events and pprof beyond loopback
 	routes      []route       // the program's own handlers on the health server
 	mux         http.Handler  // the health server's routes, built by validate
-	logger      *zap.Logger
+	logger      *zap.Logger   // WithLogger's, or the default when neither logger was given
+	slogger     *slog.Logger  // WithSlog's
+	log         logger        // writes to both
 	notifier    Notifier
 	watchdog    time.Duration // the watchdog timeout; pings go at half of it
 	watchdogSet bool          // watchdog was given; otherwise read from the environment
@@ -45,13 +48,17 @@ func newConfig(opts []Option) config {
 			o(&cfg)
 		}
 	}
-	if cfg.logger == nil {
+	if cfg.logger == nil && cfg.slogger == nil {
 		cfg.logger = defaultLogger()
 	}
-	// The daemon's entries carry no caller and no stack trace: they would
-	// be the daemon's own code, the same in every process
-	// (zap.NewProduction adds a caller to every entry, a stack from Error).
-	cfg.logger = liblog.Zap(cfg.logger)
+	if cfg.logger != nil {
+		// The daemon's entries carry no caller and no stack trace: they
+		// would be the daemon's own code, the same in every process
+		// (zap.NewProduction adds a caller to every entry, a stack from
+		// Error).
+		cfg.logger = liblog.Zap(cfg.logger)
+	}
+	cfg.log = logger{zap: cfg.logger, slog: cfg.slogger}
 	if cfg.notifier == nil {
 		cfg.notifier = SystemdNotifier()
 	}
@@ -257,15 +264,27 @@ func WithHandler(pattern string, h http.Handler) Option {
 	return func(c *config) { c.routes = append(c.routes, route{pattern, h}) }
 }
 
-// WithLogger sets the logger for the daemon's own entries: the signals,
+// WithLogger sets the zap logger for the daemon's own entries: the signals,
 // readiness, the health server, the final error and the stuck report
-// (default: JSON to stderr, Info and above). It does not change the
-// root's logger (supervisor.WithLogger); pass the same logger to both to
-// get one stream. Main flushes it (Sync) before exiting. The daemon's
+// (default, when neither WithLogger nor WithSlog is given: JSON to stderr,
+// Info and above). It does not change the root's logger
+// (supervisor.WithLogger); pass the same logger to both to get one stream.
+// Main flushes it (Sync) before exiting. With WithSlog too, every entry
+// goes to both. The daemon's
 // entries carry no caller and no stack trace, whatever options l has: they
 // would name the daemon's own code.
 func WithLogger(l *zap.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithSlog sets a log/slog logger for the daemon's own entries (the same
+// entries, levels and fields as WithLogger's; the stuck report is a list of
+// objects with path, waited and stack). Without WithLogger, nothing is
+// written through zap: a program that gives its root supervisor.WithSlog
+// and the daemon WithSlog gets one stream, in one format. With WithLogger
+// too, every entry goes to both. The entries carry no source location.
+func WithSlog(l *slog.Logger) Option {
+	return func(c *config) { c.slogger = l }
 }
 
 // WithNotifier sets where the service manager notifications go (default

@@ -22,7 +22,7 @@ type proc struct {
 	cfg      config
 	root     *supervisor.Supervisor
 	rootPath string // the root's tree path, to recognise its own events
-	log      *zap.Logger
+	log      logger
 
 	cancel      context.CancelFunc // cancels the root's context
 	cancelled   bool               // the shutdown was asked for (signal or ctx)

@@ -313,3 +313,31 @@ func TestProcessStuck(t *testing.T) {
 		t.Errorf("stuck report %v, want root/stubborn", e[0]["stuck"])
 	}
 }
+
+// A process whose root and daemon log through slog only writes one stream
+// in one format: every line of stderr is a slog JSON entry, the final
+// error included; nothing comes through zap.
+func TestProcessWithSlogWritesOneStream(t *testing.T) {
+	t.Parallel()
+	p := startDaemon(t, "slog-gave-up")
+	p.expect(t, "READY=1")
+	p.signal(t, syscall.SIGUSR1)
+	code := p.wait(t)
+	if code != 1 {
+		t.Fatalf("exit status %d, want 1; stderr:\n%s", code, p.stderr.String())
+	}
+	final := 0
+	for _, e := range p.entries(t) {
+		_, hasTime := e["time"]
+		_, hasTS := e["ts"]
+		if !hasTime || hasTS || strings.ToUpper(e["level"].(string)) != e["level"] {
+			t.Errorf("entry %v is not slog's (time, upper-case level) but zap's", e)
+		}
+		if e["msg"] == "stopped with an error" && e["level"] == "ERROR" {
+			final++
+		}
+	}
+	if final != 1 {
+		t.Errorf("%d \"stopped with an error\" entries at ERROR through slog, want 1; stderr:\n%s", final, p.stderr.String())
+	}
+}
