@@ -54,7 +54,9 @@ import (
 //     (seq, time, kind, supervisor, child, path, incarnation, restarts,
 //     error, delay_ms, attempt, dropped, sink, origin; delay_ms is the
 //     delay in whole milliseconds, origin the path of the child whose
-//     failure caused a group restart). Each client has a
+//     failure caused a group restart; error is the event's ErrText, the
+//     text taken when the error was received, capped at 16 KiB: the stream
+//     never calls an error's methods). Each client has a
 //     bounded buffer: a client too slow to keep up loses events, never
 //     slows supervision, and is told
 //     how many it lost by an "event: dropped" ({"dropped": n, "total": t}).
