@@ -55,20 +55,22 @@ type tree struct {
 	leader int    // the program's pid (and its group id)
 	mark   string // "ARBOR_PROCESS_MARK=<pid>-<n>", in the program's environment
 
-	mu     sync.Mutex   // guards the fields below
-	pids   map[int]bool // recorded descendants
-	groups map[int]bool // process groups that are the program's: its own, its escapees'
-	sess   map[int]bool // sessions of its escapees
-	frozen bool         // freeze has stopped the groups (signal continues them)
+	mu       sync.Mutex   // guards the fields below
+	pids     map[int]bool // recorded descendants
+	unmarked map[int]bool // the process's children whose environment lacks the mark
+	groups   map[int]bool // process groups that are the program's: its own, its escapees'
+	sess     map[int]bool // sessions of its escapees
+	frozen   bool         // freeze has stopped the groups (signal continues them)
 }
 
 func newTree() *tree {
 	n := reaper.seq.Add(1)
 	return &tree{
-		mark:   markName + "=" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(n, 10),
-		pids:   map[int]bool{},
-		groups: map[int]bool{},
-		sess:   map[int]bool{},
+		mark:     markName + "=" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(n, 10),
+		pids:     map[int]bool{},
+		unmarked: map[int]bool{},
+		groups:   map[int]bool{},
+		sess:     map[int]bool{},
 	}
 }
 
@@ -181,10 +183,14 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 				continue
 			}
 			in := p.pid == leader || t.pids[p.pid] || t.groups[p.pgrp] || t.sess[p.sid] || member[p.ppid]
-			if !in && p.ppid == self && !p.dead() && p.pid != leader {
+			if !in && p.ppid == self && !p.dead() && p.pid != leader && !t.unmarked[p.pid] {
 				t.mu.Unlock()
-				in = hasMark(p.pid, t.mark) && !isLeader(p.pid)
+				marked := hasMark(p.pid, t.mark)
+				in = marked && !isLeader(p.pid)
 				t.mu.Lock()
+				if !marked {
+					t.unmarked[p.pid] = true // its environment was read once
+				}
 			}
 			if in {
 				member[p.pid] = true
@@ -205,6 +211,7 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 	}
 	maps.DeleteFunc(t.sess, func(s int, _ bool) bool { return !seenSess[s] })
 	maps.DeleteFunc(t.pids, func(pid int, _ bool) bool { return !seenPid[pid] })
+	maps.DeleteFunc(t.unmarked, func(pid int, _ bool) bool { return !seenPid[pid] })
 	maps.DeleteFunc(t.groups, func(g int, _ bool) bool { return g != leader && !seenGroup[g] })
 	var zombies []int
 	for _, p := range procs {
