@@ -44,17 +44,18 @@
 //     STOPPING=1, STATUS= says only what makes the exit non-zero (the root
 //     gave up or failed to start, a child is stuck, the budget is spent; a
 //     subtree that gives up during a clean drain is not reported), and a
-//     clean end sends STATUS=stopped cleanly. With
-//     WatchdogSec=, WATCHDOG=1 is sent at half the watchdog timeout while
-//     the tree is alive (supervisor.Supervisor.Liveness): a stuck child stops
+//     clean end sends STATUS=stopped cleanly. Messages go through
+//     github.com/coreos/go-systemd/v22/daemon; without $NOTIFY_SOCKET
+//     nothing is sent.
+//   - With WatchdogSec=, WATCHDOG=1 is sent at half the watchdog timeout
+//     ($WATCHDOG_USEC, or WithWatchdog; at least MinWatchdog) while the
+//     tree is alive (supervisor.Supervisor.Liveness): a stuck child stops
 //     the pings, so systemd restarts the process. A child that can hang
 //     while it runs (a deadlock, a read with no deadline) should declare a
 //     liveness deadline (heartbeats: supervisor.Child.Liveness, with
-//     actor.Beat or a probe): its supervisor then sees the hang and restarts
-//     it, and a hung child that does not stop becomes stuck, which stops the
-//     pings.
-//     Messages go through github.com/coreos/go-systemd/v22/daemon; without
-//     $NOTIFY_SOCKET nothing is sent.
+//     actor.Beat or a probe): its supervisor then sees the hang and
+//     restarts it, and a hung child that does not stop becomes stuck,
+//     which stops the pings.
 //   - Notifications never delay a signal, the budget or the tree: they are
 //     sent by a goroutine of their own, in the order they were queued. A
 //     service manager that stops reading (its socket holds about ten
