@@ -231,9 +231,16 @@ func (r *run) stopAllAtOnce(order []*child, cause error, deadline time.Time) {
 func (r *run) waitGone(c *child, d time.Duration, op bool) (gone, aborted bool) {
 	s := r.s
 	// The cancellation just made c's goroutine runnable, most often next on
-	// this processor: yield once, so that a child that stops at once is seen
-	// gone without a timer or a wake-up.
-	runtime.Gosched()
+	// this processor: yield once, so that a worker that stops at once is
+	// seen gone without a timer or a wake-up. Not for a child supervisor:
+	// it never stops at once (it stops its own children first), and in a
+	// deep tree every level's yield would queue its goroutine on the
+	// scheduler's global queue while the levels below stop, a queue as long
+	// as the tree is deep (a 10,000-deep chain stopped 5 to 20 times slower
+	// a level than a 10-deep one).
+	if !c.isSup {
+		runtime.Gosched()
+	}
 	s.mu.Lock()
 	if !c.st.alive() || c.st == lsStuck {
 		s.mu.Unlock()
