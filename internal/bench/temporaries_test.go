@@ -20,8 +20,8 @@ import (
 // the same from N=2,500 to N=10,000 when dropping a child
 // costs the same whatever the number of its siblings (a removal that
 // scanned or copied them would make it grow fourfold). This is where that
-// cost is timed: supervisor's TestDroppingTemporariesIsLinear counts only
-// what it allocates, since a unit test must not time anything.
+// cost is timed: supervisor's TestDroppingTemporariesAllocatesNothing
+// counts only what it allocates, since a unit test must not time anything.
 func BenchmarkEndTemporaries(b *testing.B) {
 	for _, n := range []int{2_500, 10_000} {
 		b.Run("N="+strconv.Itoa(n), func(b *testing.B) {
