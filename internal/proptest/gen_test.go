@@ -73,7 +73,7 @@ func genChild(t *rapid.T, cfg genCfg, auto policy.AutoShutdown, name, parent str
 }
 
 func genLeaf(t *rapid.T, name, path string) *Node {
-	return &Node{Name: name, WaitReady: rapid.Bool().Draw(t, path+".wait_ready")}
+	return &Node{Name: name, WaitReady: rapid.Bool().Draw(t, path+".wait_ready"), Live: rapid.Bool().Draw(t, path+".live")}
 }
 
 // fillChild draws the fields of n's Child spec.
@@ -95,12 +95,12 @@ func genTree(t *rapid.T, cfg genCfg) *Node {
 
 var advances = []time.Duration{ms(1), ms(2), ms(5), ms(10), ms(30), ms(100), time.Second}
 
-var exitWeights = []Exit{ExitFail, ExitFail, ExitFail, ExitFail, ExitNormal, ExitNormal, ExitPanic, ExitNoRestart, ExitEscalate}
+var exitWeights = []Exit{ExitFail, ExitFail, ExitFail, ExitFail, ExitNormal, ExitNormal, ExitPanic, ExitNoRestart, ExitEscalate, ExitHang, ExitHang}
 
 // step draws and applies one event to h, returning its description.
 func step(t *rapid.T, h *harness, cfg genCfg, serial *int) (string, error) {
 	dice := rapid.IntRange(0, 99).Draw(t, "action")
-	leaves := h.m.RunningLeaves()
+	leaves := h.m.ExitableLeaves()
 	free := h.m.Sups() // running supervisors, for Add, Remove and Restart
 	kind := "advance"
 	switch {
@@ -121,6 +121,9 @@ func step(t *rapid.T, h *harness, cfg genCfg, serial *int) (string, error) {
 	case "exit":
 		path := rapid.SampledFrom(leaves).Draw(t, "leaf")
 		how := rapid.SampledFrom(exitWeights).Draw(t, "exit")
+		if _, c := h.m.find(path); how == ExitHang && !c.Spec.Live {
+			how = ExitFail // only a leaf with a liveness deadline can be found hung
+		}
 		return fmt.Sprintf("exit %s %v", path, how), h.exit(path, how)
 	}
 	s := free[rapid.IntRange(0, len(free)-1).Draw(t, "sup")]
@@ -132,7 +135,7 @@ func step(t *rapid.T, h *harness, cfg genCfg, serial *int) (string, error) {
 		return fmt.Sprintf("restart %s", c.Path), h.restart(s.Path, c.Name)
 	}
 	*serial++
-	n := &Node{Name: fmt.Sprintf("d%d", *serial), WaitReady: rapid.Bool().Draw(t, "wait_ready")}
+	n := &Node{Name: fmt.Sprintf("d%d", *serial), WaitReady: rapid.Bool().Draw(t, "wait_ready"), Live: rapid.Bool().Draw(t, "live")}
 	fillChild(t, n, s.Spec.Auto, s.Path+"/"+n.Name)
 	return fmt.Sprintf("add %s/%s %+v", s.Path, n.Name, *n), h.add(s.Path, n)
 }

@@ -21,19 +21,22 @@ import (
 type registry struct {
 	mu         sync.Mutex
 	live       map[string]chan Exit
+	ctxs       map[string]context.Context // each live incarnation's context, to beat with
 	violations []string
 }
 
-func newRegistry() *registry { return &registry{live: make(map[string]chan Exit)} }
+func newRegistry() *registry {
+	return &registry{live: make(map[string]chan Exit), ctxs: make(map[string]context.Context)}
+}
 
-func (r *registry) enter(path string) chan Exit {
+func (r *registry) enter(path string, ctx context.Context) chan Exit {
 	ch := make(chan Exit, 1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.live[path] != nil {
 		r.violations = append(r.violations, "two live incarnations of "+path)
 	}
-	r.live[path] = ch
+	r.live[path], r.ctxs[path] = ch, ctx
 	return ch
 }
 
@@ -42,6 +45,18 @@ func (r *registry) leave(path string, ch chan Exit) {
 	defer r.mu.Unlock()
 	if r.live[path] == ch {
 		delete(r.live, path)
+		delete(r.ctxs, path)
+	}
+}
+
+// beat beats with the context of the live incarnation of each of paths.
+func (r *registry) beat(paths []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range paths {
+		if ctx := r.ctxs[p]; ctx != nil {
+			actor.Beat(ctx)
+		}
 	}
 }
 
@@ -88,13 +103,17 @@ type leaf struct{ reg *registry }
 
 func (l *leaf) Run(ctx context.Context) error {
 	path := supervisor.Path(ctx)
-	ch := l.reg.enter(path)
+	ch := l.reg.enter(path, ctx)
 	defer l.reg.leave(path, ch)
 	actor.Ready(ctx)
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case how := <-ch:
+		if how == ExitHang {
+			<-ctx.Done() // no more beats: found hung, then cancelled
+			return ctx.Err()
+		}
 		if how == ExitPanic {
 			panic("scripted panic in " + path)
 		}
@@ -129,6 +148,11 @@ func (tr *tracer) snapshot() (lines, bad []string) {
 			lines = append(lines, "fail "+id)
 		case supervisor.EventPanicked:
 			lines = append(lines, "panic "+id)
+		case supervisor.EventHung:
+			if !errors.Is(e.Err, supervisor.ErrHung) {
+				bad = append(bad, fmt.Sprintf("hung event without ErrHung: %v", e.Err))
+			}
+			lines = append(lines, "hang "+id)
 		case supervisor.EventRemoved:
 			lines = append(lines, "remove "+e.Path)
 		case supervisor.EventAutoShutdown:
@@ -165,7 +189,19 @@ type harness struct {
 func childSpec(n *Node, actorOf supervisor.Child) supervisor.Child {
 	c := actorOf
 	c.Name, c.Restart, c.Significant, c.Backoff = n.Name, n.Restart, n.Significant, n.Backoff
+	if n.Live {
+		c.Liveness = &supervisor.Liveness{Timeout: HangTimeout}
+	}
 	return c
+}
+
+// beat beats every running leaf the model says is alive (not told to hang),
+// in the real tree and in the model, at the same instant. The runs call it
+// after every step, which advances the clocks by at most a second, less
+// than HangTimeout.
+func (h *harness) beat() {
+	h.reg.beat(h.m.ExitableLeaves())
+	h.m.Beat()
 }
 
 func (h *harness) build(n *Node, path string, extra ...supervisor.Option) (*supervisor.Supervisor, error) {

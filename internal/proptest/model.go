@@ -28,9 +28,18 @@ const (
 	ExitPanic                 // panics
 	ExitNoRestart             // returns an error wrapping policy.ErrDoNotRestart
 	ExitEscalate              // returns an error wrapping policy.ErrEscalate
+	ExitHang                  // stops beating (a leaf with Live): found hung at its deadline, then returns when cancelled
 )
 
-var exitNames = [...]string{"normal", "fail", "panic", "norestart", "escalate"}
+var exitNames = [...]string{"normal", "fail", "panic", "norestart", "escalate", "hang"}
+
+// HangTimeout is the liveness deadline of a leaf with Live. The harness
+// beats every live leaf after each step (a step advances at most 1s), so
+// only a leaf told to hang misses it. It is off the microsecond grid of
+// every other timer (the steps' ticks and advances, whole-millisecond
+// backoff delays), so that a hang is never found at the instant another
+// timer fires.
+const HangTimeout = 1500*time.Millisecond + 300*time.Nanosecond
 
 // String returns the exit's name.
 func (e Exit) String() string { return exitNames[e] }
@@ -43,6 +52,7 @@ type Node struct {
 	Restart     policy.RestartType
 	Significant bool
 	WaitReady   bool            // leaves only
+	Live        bool            // leaves only: has a liveness deadline of HangTimeout (beat form)
 	Backoff     *policy.Backoff // per-child override
 	// Supervisor configuration.
 	Strategy   policy.Strategy
@@ -86,8 +96,8 @@ func (o Outcome) String() string {
 
 // failure is an exit's error as a decider sees it.
 type failure struct {
-	nilErr, panicked, noRestart, escalate bool
-	origin                                string // leaf path where it began
+	nilErr, panicked, noRestart, escalate, hung bool
+	origin                                      string // leaf path where it began
 }
 
 // Model is the reference model of one tree.
@@ -135,6 +145,8 @@ type Child struct {
 	consecutive int
 	readyAt     time.Time
 	timer       *timer // OneForOne backoff
+	lastBeat    time.Time
+	hangTimer   *timer // a leaf told to hang: when it is found hung
 }
 
 type reqKind uint8
@@ -205,9 +217,48 @@ func (m *Model) Exit(path string, how Exit) {
 	if c == nil || c.State != Running || c.Spec.Sup {
 		panic("model: no running leaf " + path)
 	}
+	if how == ExitHang {
+		// Found hung at its deadline, from its last beat or its start;
+		// a stop before then cancels that (see stop).
+		at := c.lastBeat
+		if c.readyAt.After(at) {
+			at = c.readyAt
+		}
+		c.hangTimer = m.after(at.Add(HangTimeout).Sub(m.Now), func() {
+			c.hangTimer = nil
+			s.exited(c, failure{hung: true, origin: path})
+		})
+		return
+	}
 	f := failure{nilErr: how == ExitNormal, panicked: how == ExitPanic,
 		noRestart: how == ExitNoRestart, escalate: how == ExitEscalate, origin: path}
 	s.exited(c, f)
+}
+
+// Beat records a beat, now, of every running leaf with Live that was not
+// told to hang.
+func (m *Model) Beat() {
+	for _, s := range m.Sups() {
+		for _, c := range s.Children {
+			if c.Spec.Live && c.State == Running && c.hangTimer == nil {
+				c.lastBeat = m.Now
+			}
+		}
+	}
+}
+
+// ExitableLeaves returns the paths of the running leaves that can be told
+// how to end: those not already told to hang.
+func (m *Model) ExitableLeaves() []string {
+	var out []string
+	for _, s := range m.Sups() {
+		for _, c := range s.Children {
+			if !c.Spec.Sup && c.State == Running && c.hangTimer == nil {
+				out = append(out, c.Path)
+			}
+		}
+	}
+	return out
 }
 
 // Add appends a new leaf to the running supervisor at path and starts it.

@@ -54,6 +54,7 @@ func runCase(t *rapid.T, cfg genCfg, st *stats) {
 		}
 		st.add(h)
 	}()
+	h.beat()
 	if d := h.compare(); len(d) > 0 {
 		fail("start", d)
 	}
@@ -66,6 +67,7 @@ func runCase(t *rapid.T, cfg genCfg, st *stats) {
 		if err != nil {
 			fail(what, []string{err.Error()})
 		}
+		h.beat()
 		if d := h.compare(); len(d) > 0 {
 			fail(what, d)
 		}
@@ -82,13 +84,13 @@ func check(t *testing.T, cfg genCfg) {
 	rapid.Check(t, func(t *rapid.T) {
 		rapid.SyncTest(t, func(t *rapid.T) { runCase(t, cfg, st) })
 	})
-	t.Logf("cases %d, events %d, root escalated %d, lines with escalate %d, autoshutdown %d, nested restarts %d, cancels %d",
-		st.cases, st.events, st.rootEscalated, st.escalations, st.autos, st.nestedStarts, st.cancels)
+	t.Logf("cases %d, events %d, root escalated %d, lines with escalate %d, autoshutdown %d, nested restarts %d, cancels %d, hangs %d",
+		st.cases, st.events, st.rootEscalated, st.escalations, st.autos, st.nestedStarts, st.cancels, st.hangs)
 }
 
 // stats counts what the generated cases exercised.
 type stats struct {
-	cases, events, rootEscalated, escalations, autos, nestedStarts, cancels int
+	cases, events, rootEscalated, escalations, autos, nestedStarts, cancels, hangs int
 }
 
 func (st *stats) add(h *harness) {
@@ -104,6 +106,8 @@ func (st *stats) add(h *harness) {
 			st.autos++
 		case strings.HasPrefix(l, "cancel "):
 			st.cancels++
+		case strings.HasPrefix(l, "hang "):
+			st.hangs++
 		case strings.HasPrefix(l, "start ") && strings.Count(l, "/") > 1 && !strings.HasSuffix(l, "#1"):
 			st.nestedStarts++
 		}

@@ -61,6 +61,9 @@ func (s *Sup) begin(c *Child) {
 
 // stop asks c to stop (bystander, Remove, shutdown).
 func (s *Sup) stop(c *Child) {
+	if c.hangTimer != nil {
+		c.hangTimer.dead, c.hangTimer = true, nil // stopped before it was found hung
+	}
 	switch {
 	case c.State == Running:
 		if c.Sub != nil {
@@ -125,6 +128,8 @@ func decide(c *Child, f failure) action {
 func (s *Sup) exited(c *Child, f failure) {
 	word := "exit"
 	switch {
+	case f.hung:
+		word = "hang"
 	case f.panicked:
 		word = "panic"
 	case !f.nilErr:
