@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	arborprom "github.com/arbor-go/arbor/prometheus"
 	"github.com/arbor-go/arbor/supervisor"
 )
@@ -62,7 +62,7 @@ func TestRealScrape(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {
@@ -73,7 +73,9 @@ func TestRealScrape(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	// No timeouts: a scrape that never ends is reported by the test
+	// binary's deadline, with every goroutine's stack, not by a guess.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	url := "http://" + ln.Addr().String() + "/metrics"
 
 	// Concurrent scrapes are served one after the other, each complete.
@@ -135,20 +137,19 @@ func scrape(client *http.Client, url string) (map[string]float64, error) {
 	return out, nil
 }
 
-// waitFor reads sub until an event matches, failing the test if the
-// subscription dropped events or ten seconds pass first.
+// waitFor reads sub until an event matches, failing the test if none has
+// come shortly before the test binary's deadline.
 func waitFor(t *testing.T, sub *supervisor.Subscription, match func(supervisor.Event) bool) {
 	t.Helper()
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
+	expiry := testutil.Expiry(t)
 	for {
 		select {
 		case e := <-sub.Events():
 			if match(e) {
 				return
 			}
-		case <-timeout.C:
-			t.Fatalf("no matching event after 10s (dropped: %d)", sub.Dropped())
+		case <-expiry:
+			t.Fatalf("no matching event by the test binary's deadline (dropped: %d)", sub.Dropped())
 		}
 	}
 }

@@ -2,7 +2,7 @@ package health
 
 // Tests of the "/events" stream over real loopback connections (outside
 // synctest bubbles: real sockets would hang synctest.Wait). TestMain, with
-// its leak check, is in health_test.go.
+// its leak check, is in main_test.go.
 
 import (
 	"bufio"
@@ -149,14 +149,14 @@ func TestEventsEndOnShutdown(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve(ln) }()
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), patience)
 		defer cancel()
 		shutdownErr <- srv.Shutdown(sctx)
 		<-served
 		return nil
 	})
 	sup := newTree(t, supervisor.WithChildren(
-		supervisor.Child{Name: "http", Actor: httpActor, ShutdownTimeout: 10 * time.Second},
+		supervisor.Child{Name: "http", Actor: httpActor, ShutdownTimeout: patience},
 		supervisor.Child{Name: "worker", Actor: actor.Func(idle)},
 	))
 	h = Handler(sup)

@@ -14,10 +14,7 @@ import (
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func newSup(t *testing.T, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()

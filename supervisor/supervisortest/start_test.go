@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 )
@@ -98,7 +99,7 @@ func TestRunningReturnsByItself(t *testing.T) {
 // TestRunningWaitReady runs outside a bubble, as a test with real sockets
 // must, and waits for readiness instead of calling synctest.Wait.
 func TestRunningWaitReady(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := testutil.Context(t)
 	defer cancel()
 	log := NewLog()
 	sup := New(t, "root", supervisor.WithChildren(

@@ -20,9 +20,17 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/goleak"
+
+	"github.com/arbor-go/arbor/internal/testutil"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain sets patience from the test binary's -timeout and checks that
+// no test leaks a goroutine.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	patience = testutil.Patience()
+	goleak.VerifyTestMain(m)
+}
 
 var screenshot = flag.String("screenshot", "", "write a screenshot (PNG) of the page with a sample tree to this file")
 
@@ -30,9 +38,10 @@ var screenshot = flag.String("screenshot", "", "write a screenshot (PNG) of the 
 // browser fails instead of skipping (CI sets it).
 const requireBrowser = "ARBOR_REQUIRE_BROWSER"
 
-// patience bounds every wait for the page (generous: a loaded CI machine
-// starts a browser slowly).
-const patience = time.Minute
+// patience bounds every wait for the page: the test binary's -timeout less
+// a grace (testutil.Patience, set by TestMain), never a guess at how long
+// a loaded machine takes to start a browser.
+var patience time.Duration
 
 // unavailable skips t, or fails it under ARBOR_REQUIRE_BROWSER=1.
 func unavailable(t *testing.T, format string, args ...any) {
