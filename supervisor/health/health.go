@@ -25,14 +25,15 @@ import (
 //     supervisor.Snapshot or a supervisor.FlatTree.
 //   - "/healthz": liveness. 200 "ok" unless a child in the tree is stuck
 //     (it did not stop within its shutdown timeout and still runs); then
-//     503, "stuck" and the stuck paths, one a line. A graceful shutdown in
+//     503, "stuck" and the stuck paths, one a line (at most ten, then a
+//     line "... and N more"). A graceful shutdown in
 //     progress is alive: restarting the process would not help it.
 //   - "/readyz": readiness. 200 "ok" when s is running, past its start
 //     phase, not shutting down, and every WaitReady child in the tree is
 //     running and ready; otherwise 503, "not ready", the reason when s
 //     itself is not ready (": starting", ": shutting down" or
 //     ": not running"), then the paths of the WaitReady children that are
-//     not ready, one a line. Readiness turns off as soon as shutdown begins,
+//     not ready, one a line (at most ten, then a line "... and N more"). Readiness turns off as soon as shutdown begins,
 //     before any child is stopped (see supervisor.WithDrainDelay).
 //   - "/ui": a page for a person with a browser: the tree with each node's
 //     state, readiness, restarts and last error, the tree's readiness and
@@ -209,14 +210,19 @@ func (h *handler) readyz(w http.ResponseWriter, _ *http.Request) {
 	text(w, http.StatusServiceUnavailable, lines(head, hl.NotReady))
 }
 
-// lines returns head and paths, one a line.
+// lines returns head and paths, one a line: at most maxProblemPaths of
+// them, then a line "... and N more". A path is as long as its depth: a
+// list of them all would grow with the tree's size times its depth.
 func lines(head string, paths []string) string {
 	var b strings.Builder
 	b.WriteString(head)
 	b.WriteByte('\n')
-	for _, p := range paths {
+	for _, p := range paths[:min(len(paths), maxProblemPaths)] {
 		b.WriteString(p)
 		b.WriteByte('\n')
+	}
+	if more := len(paths) - maxProblemPaths; more > 0 {
+		b.WriteString("... and " + strconv.Itoa(more) + " more\n")
 	}
 	return b.String()
 }

@@ -90,7 +90,7 @@ type treeView struct {
 }
 
 // maxProblemPaths is the most paths of not ready or stuck children that
-// the page's view lists; it counts the others. A path is as long as its
+// the page's view and the probes' bodies list; they count the others. A path is as long as its
 // depth: a list of them all would grow with the tree's size times its depth.
 const maxProblemPaths = 10
 
