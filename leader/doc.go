@@ -95,6 +95,15 @@
 // return) for metrics. The supervisor's own events are unchanged: a
 // Singleton's incarnation runs across elections.
 //
-// Heartbeats (a liveness deadline on the child) are not part of this
-// package yet.
+// # Heartbeats
+//
+// A singleton child may have a liveness deadline in the beat form
+// (supervisor.Liveness): while its actor leads, the actor's own
+// actor.Beat calls count (its context derives from the incarnation's);
+// while no actor runs under a live term (waiting for leadership, the start
+// delay, the stop after a loss, which StopBound bounds instead), heartbeats
+// do not apply, and the Singleton beats on the child's behalf, every third
+// of the deadline (supervisor.BeatTimeout). In the probe form the
+// supervisor calls the probe whatever the Singleton does: make it succeed
+// on a standby.
 package leader

@@ -59,6 +59,13 @@ func (e *exits) get() []int {
 // a; edit tunes the config and child.
 func newReplica(t *testing.T, el *leadertest.Election, name string, a actor.Actor, opts ...supervisor.Option) *replica {
 	t.Helper()
+	return newReplicaChild(t, el, name, a, nil, opts...)
+}
+
+// newReplicaChild is newReplica with edit applied to the singleton's child
+// spec (if not nil).
+func newReplicaChild(t *testing.T, el *leadertest.Election, name string, a actor.Actor, edit func(*supervisor.Child), opts ...supervisor.Option) *replica {
+	t.Helper()
 	r := &replica{name: name, exits: new(exits)}
 	single, err := leader.New(leader.Config{Election: "sched", Elector: el.Candidate(name), Actor: a,
 		StopBound: stopBound, Exit: r.exits.exit})
@@ -69,6 +76,9 @@ func newReplica(t *testing.T, el *leadertest.Election, name string, a actor.Acto
 	core, logs := observer.New(zap.DebugLevel)
 	r.logs = logs
 	child := single.Child("sched")
+	if edit != nil {
+		edit(&child)
+	}
 	opts = append([]supervisor.Option{supervisor.WithLogger(zap.New(core)), supervisor.WithChildren(child)}, opts...)
 	sup, err := supervisor.New(name, opts...)
 	if err != nil {

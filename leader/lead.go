@@ -39,6 +39,7 @@ func (s *Singleton) lead(ctx context.Context, log *zap.Logger, term Term) (err e
 	}()
 	normal := false
 	defer func() {
+		s.idle.Store(true)
 		if normal {
 			return
 		}
@@ -53,6 +54,7 @@ func (s *Singleton) lead(ctx context.Context, log *zap.Logger, term Term) (err e
 			s.resign(log, term, "after its actor returned")
 		}
 	}()
+	s.idle.Store(false) // the actor beats for itself now
 	err = s.cfg.Actor.Run(actx)
 	normal = true
 	close(w.returned)
@@ -108,6 +110,7 @@ func (w *watcher) run() {
 		}
 	}
 	w.lostAt = time.Now()
+	w.s.idle.Store(true) // the stop is bounded by StopBound, not by the heartbeat
 	w.cancel(fmt.Errorf("%w: %w", ErrLeadershipLost, lossCause(w.term)))
 	w.s.lost(w.log, w.term, "while its actor ran; stopping it")
 	actor.SetStatus(w.ctx, fmt.Sprintf("lost leadership (token %d); stopping", w.term.Token()))

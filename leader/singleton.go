@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
@@ -28,6 +29,11 @@ var ErrAlreadyRunning = errors.New("leader: singleton already running")
 type Singleton struct {
 	cfg    Config // immutable after New
 	timing Timing // immutable after New
+
+	// idle is set while no actor runs under a live term (waiting, the
+	// start delay, a stop after a loss): then the Singleton beats on its
+	// incarnation's behalf (see beatWhileIdle).
+	idle atomic.Bool
 
 	mu      sync.Mutex
 	running bool        // guarded by mu: a Run is in progress
@@ -81,6 +87,8 @@ func (s *Singleton) Run(ctx context.Context) error {
 	}()
 	// The package's own entries: no caller or stack of its code.
 	log := liblog.Zap(supervisor.Logger(ctx)).With(zap.String("election", s.cfg.Election))
+	s.idle.Store(true)
+	defer s.beatWhileIdle(ctx)()
 	term := s.takeKept(log)
 	if term == nil {
 		actor.SetStatus(ctx, StatusWaiting) // before Ready: a ready standby shows it
@@ -168,5 +176,40 @@ func (s *Singleton) win(ctx context.Context, log *zap.Logger) (_ Term, stopped b
 	case <-ctx.Done():
 		s.release(ctx, log, term)
 		return nil, true, nil
+	}
+}
+
+// beatWhileIdle keeps the child's liveness deadline (beat form) met while
+// no actor runs under a live term: waiting for leadership, the start
+// delay, and the stop after a loss (which StopBound bounds) are not the
+// actor's work, so heartbeats do not apply to them. While the actor leads,
+// its own beats count (its context derives from the incarnation's). It
+// starts a goroutine beating every third of the deadline, only for a child
+// with a deadline, and returns the function that stops it and waits.
+func (s *Singleton) beatWhileIdle(ctx context.Context) (stop func()) {
+	d, ok := supervisor.BeatTimeout(ctx)
+	if !ok || !actor.Watched(ctx) {
+		return func() {}
+	}
+	every := max(d/3, time.Millisecond)
+	done, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if s.idle.Load() {
+				actor.Beat(ctx)
+			}
+			select {
+			case <-t.C:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
 	}
 }
