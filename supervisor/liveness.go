@@ -162,6 +162,12 @@ type liveState struct {
 // heart is the word an incarnation's beats are stored in: one per
 // incarnation, so that a beat from an earlier incarnation's leftover
 // goroutine changes nothing. Written by actor.Beat without any lock.
+//
+// A beat stores the time, not a count: with a counter, the checker would
+// learn only that some beat came since its previous look, and would have to
+// date it either at that look (a hang found up to a whole check late) or at
+// this one (a live child taken for hung). The clock read costs a few
+// nanoseconds more per beat and makes every check exact.
 type heart struct {
 	at atomic.Int64 // 1 + the instant of the latest beat; 0: none yet
 	r  *run
@@ -172,6 +178,15 @@ func (h *heart) beat() { h.at.Store(int64(h.r.clock()) + 1) }
 // watchdog is a run's liveness checker: one goroutine for every child
 // with a Liveness, made when the first of them starts. Guarded by s.mu
 // where not said otherwise.
+//
+// It sleeps until the earliest deadline rather than polling at an
+// interval: a poll every I finds a hang up to I late and wakes a run's
+// checker 1/I times a second whatever the children do, where a wake-up per
+// deadline costs at most one per Timeout per child (a beat moves the
+// deadline, and the checker, woken at the old one, sleeps again until the
+// new one) and finds every hang when it falls due. A goroutine (or a timer)
+// per child was rejected: children without a Liveness must cost nothing,
+// and those with one should cost a word, not a goroutine.
 type watchdog struct {
 	kick  chan struct{}         // one-slot signal: the schedule changed; immutable
 	done  chan struct{}         // closed when the checker returns; immutable
