@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 )
 
@@ -19,7 +20,7 @@ func TestProgramHandlersServedOnTheHealthServer(t *testing.T) {
 	h := startHTTP(t, root, daemon.WithHandler("/metrics", text("arbor_children 1")),
 		daemon.WithHandler("GET /version", text("v1.2.3")))
 	for path, want := range map[string]string{"/metrics": "arbor_children 1", "/version": "v1.2.3", "/healthz": "ok\n"} {
-		if code, body := get(t, h.base+path); code != 200 || body != want {
+		if code, body := testutil.Get(t, h.base+path); code != 200 || body != want {
 			t.Errorf("GET %s = %d %q, want 200 %q", path, code, body, want)
 		}
 	}

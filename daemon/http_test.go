@@ -3,7 +3,6 @@ package daemon_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
@@ -50,8 +50,8 @@ func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option)
 	case <-ready:
 	case r := <-h.done:
 		t.Fatalf("Run returned %d, %v before the tree was ready", r.code, r.err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the tree did not become ready within 10s")
+	case <-testutil.Expiry(t):
+		t.Fatal("the tree did not become ready by the test binary's deadline")
 	}
 	// The server listens before the tree starts, so the entry is there.
 	e := logs.FilterMessage("health server listening").All()
@@ -70,32 +70,13 @@ func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option)
 func (h *httpRun) stop(t *testing.T) result {
 	t.Helper()
 	h.sigs <- syscall.SIGTERM
-	select {
-	case r := <-h.done:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10s of the signal")
-		return result{}
-	}
+	return testutil.Receive(t, h.done, "Run's return after the signal")
 }
 
 // client keeps no idle connections, so that no goroutine outlives a test.
-var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
-
-// get fetches url and returns the status code and body.
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return resp.StatusCode, string(body)
-}
+// It has no timeout: a request that never ends is reported at the test
+// binary's deadline.
+var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 func TestHealthServer(t *testing.T) {
 	root := newRoot(t, supervisor.WithChildren(supervisor.Child{Name: "w", Actor: blocker()}))
@@ -111,7 +92,7 @@ func TestHealthServer(t *testing.T) {
 		{"/tree.json", 200, `"name":"w"`}, // the flat format: names, parents by id
 		{"/debug/pprof/", 404, ""},        // only when asked for
 	} {
-		code, body := get(t, h.base+tc.path)
+		code, body := testutil.Get(t, h.base+tc.path)
 		if code != tc.code || !strings.Contains(body, tc.body) {
 			t.Errorf("GET %s: %d %q, want %d and %q", tc.path, code, body, tc.code, tc.body)
 		}
@@ -141,10 +122,10 @@ func TestHealthServerDuringShutdown(t *testing.T) {
 			break
 		}
 	}
-	if code, body := get(t, h.base+"/readyz"); code != 503 || !strings.Contains(body, "shutting down") {
+	if code, body := testutil.Get(t, h.base+"/readyz"); code != 503 || !strings.Contains(body, "shutting down") {
 		t.Errorf("/readyz during the shutdown: %d %q, want 503, shutting down", code, body)
 	}
-	if code, _ := get(t, h.base+"/healthz"); code != 200 {
+	if code, _ := testutil.Get(t, h.base+"/healthz"); code != 200 {
 		t.Errorf("/healthz during the shutdown: %d, want 200", code)
 	}
 	close(release)
@@ -173,7 +154,7 @@ func TestPprof(t *testing.T) {
 		{"/debug/pprof/trace?seconds=0.05", 200, ""},
 		{"/healthz", 200, "ok"},
 	} {
-		code, body := get(t, h.base+tc.path)
+		code, body := testutil.Get(t, h.base+tc.path)
 		if code != tc.code || !strings.Contains(body, tc.body) || (code == 200 && body == "") {
 			t.Errorf("GET %s: %d %.80q, want %d and %q", tc.path, code, body, tc.code, tc.body)
 		}

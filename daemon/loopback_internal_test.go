@@ -7,8 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 )
 
@@ -59,22 +59,6 @@ func mustAddrPort(t *testing.T, s string) netip.AddrPort {
 	return ap
 }
 
-var testClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
-
-func fetch(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := testClient.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
 // The tree, the page, the events and pprof are served only on connections
 // that arrived on a loopback address, whatever the client's address; the
 // probes and the program's own handlers are served on every connection;
@@ -107,7 +91,7 @@ func TestDebugPathsServedOnlyOnConnectionsArrivedOnLoopback(t *testing.T) {
 			}
 			base := serveAs(t, h, tc.local, tc.remote)
 			for _, p := range debug {
-				code, body := fetch(t, base+p)
+				code, body := testutil.Get(t, base+p)
 				refused := code == http.StatusNotFound && strings.Contains(body, "loopback only")
 				if want := !tc.loopback && !public; refused != want {
 					t.Errorf("local %s, public %v: GET %s = %d %.60q; refused %v, want %v",
@@ -115,7 +99,7 @@ func TestDebugPathsServedOnlyOnConnectionsArrivedOnLoopback(t *testing.T) {
 				}
 			}
 			for _, p := range everywhere {
-				if code, body := fetch(t, base+p); code == http.StatusNotFound {
+				if code, body := testutil.Get(t, base+p); code == http.StatusNotFound {
 					t.Errorf("local %s, public %v: GET %s = %d %.60q; want it served", tc.local, public, p, code, body)
 				}
 			}

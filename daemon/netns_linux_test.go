@@ -4,11 +4,11 @@ package daemon_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"testing"
-	"time"
+
+	"github.com/arbor-go/arbor/internal/testutil"
 )
 
 // unshareNet returns the command line prefix that runs a command in a new
@@ -55,7 +55,7 @@ func TestHealthServerInANetworkNamespace(t *testing.T) {
 		}
 		t.Run(scenario, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			ctx, cancel := testutil.Context(t)
 			defer cancel()
 			setup := "ip link set lo up && ip addr add " + netnsAddr + "/32 dev lo && exec \"$0\" -test.run='^$'"
 			cmd := exec.CommandContext(ctx, unshare[0], append(unshare[1:], "sh", "-c", setup, os.Args[0])...)

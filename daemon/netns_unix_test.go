@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/arbor-go/arbor/daemon"
 	"github.com/arbor-go/arbor/supervisor"
@@ -58,7 +57,8 @@ func netnsMain(public bool) {
 		fmt.Fprintln(os.Stderr, "Run returned", code, "before the tree was ready")
 		os.Exit(3)
 	}
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 20 * time.Second}
+	// No timeout: the test that runs this program bounds it (testutil.Context).
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	for _, addr := range []string{"127.0.0.1", netnsAddr} {
 		for _, p := range netnsPaths {
 			resp, err := c.Get("http://" + addr + ":8081" + p)

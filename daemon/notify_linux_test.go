@@ -14,6 +14,7 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"go.uber.org/zap/zapcore"
@@ -47,7 +48,7 @@ func readUntilOurs(t *testing.T, sock *net.UnixConn) string {
 	t.Helper()
 	buf := make([]byte, 4096)
 	for {
-		sock.SetReadDeadline(time.Now().Add(20 * time.Second))
+		sock.SetReadDeadline(testutil.Deadline(t))
 		n, err := sock.Read(buf)
 		if err != nil {
 			t.Fatalf("reading the notify socket: %v", err)
@@ -97,9 +98,9 @@ func TestSignalIsHeardWhileTheNotifySocketIsFull(t *testing.T) {
 		if r.code != daemon.ExitOK || r.err != nil {
 			t.Errorf("Run = %d, %v; want 0, nil", r.code, r.err)
 		}
-	case <-time.After(30 * time.Second):
+	case <-testutil.Expiry(t):
 		readUntilOurs(t, sock) // unblock the notifier, so that the test can end
-		t.Fatal("Run did not return within 30s of SIGTERM while the notify socket was full")
+		t.Fatal("Run did not return by the test binary's deadline after SIGTERM while the notify socket was full")
 	}
 	if n := logs.FilterMessageSnippet("abandoned").Len(); n != 1 {
 		t.Errorf("%d entries about the abandoned notifier, want 1:\n%v", n, logs.All())

@@ -5,7 +5,6 @@ package daemon_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/arbor-go/arbor/internal/testutil"
 )
 
 // Each process test runs a scenario of helper_unix_test.go in a re-executed
@@ -58,7 +59,7 @@ func startDaemonWith(t *testing.T, scenario string, before func(path string)) *d
 	}
 	t.Cleanup(func() { sock.Close() })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := testutil.Context(t)
 	t.Cleanup(cancel)
 	p := &daemonProc{sock: sock}
 	p.cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
@@ -87,11 +88,27 @@ func startDaemonWith(t *testing.T, scenario string, before func(path string)) *d
 	return p
 }
 
-// read returns the next notification, or false if none comes within d.
+// read returns the next notification, or false if none comes within d:
+// for a check that nothing comes (a slow machine can only make it pass).
 func (p *daemonProc) read(t *testing.T, d time.Duration) (string, bool) {
 	t.Helper()
+	return p.readBy(t, time.Now().Add(d))
+}
+
+// next returns the next notification, which must come: it waits until
+// shortly before the test binary's deadline (testutil.Deadline), not for a
+// guess at how long a busy machine takes.
+func (p *daemonProc) next(t *testing.T) (string, bool) {
+	t.Helper()
+	return p.readBy(t, testutil.Deadline(t))
+}
+
+// readBy returns the next notification, or false if none comes by at (the
+// zero time: no limit).
+func (p *daemonProc) readBy(t *testing.T, at time.Time) (string, bool) {
+	t.Helper()
 	buf := make([]byte, 4096)
-	p.sock.SetReadDeadline(time.Now().Add(d))
+	p.sock.SetReadDeadline(at)
 	n, err := p.sock.Read(buf)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -108,9 +125,9 @@ func (p *daemonProc) read(t *testing.T, d time.Duration) (string, bool) {
 func (p *daemonProc) expect(t *testing.T, want string) string {
 	t.Helper()
 	for {
-		msg, ok := p.read(t, 20*time.Second)
+		msg, ok := p.next(t)
 		if !ok {
-			t.Fatalf("no %q notification within 20s; so far %q; stderr:\n%s", want, p.notes, p.stderr.String())
+			t.Fatalf("no %q notification by the test binary's deadline; so far %q; stderr:\n%s", want, p.notes, p.stderr.String())
 		}
 		if msg == "WATCHDOG=1" {
 			p.pings++
@@ -190,7 +207,7 @@ func TestProcessCleanStop(t *testing.T) {
 	p := startDaemon(t, "notify")
 	p.expect(t, "READY=1")
 	for p.pings < 2 { // the watchdog pings while the tree is alive
-		if msg, ok := p.read(t, 20*time.Second); !ok || msg != "WATCHDOG=1" {
+		if msg, ok := p.next(t); !ok || msg != "WATCHDOG=1" {
 			t.Fatalf("got %q (%v) while waiting for watchdog pings", msg, ok)
 		}
 		p.pings++

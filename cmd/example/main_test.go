@@ -3,9 +3,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -14,14 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// runTimeout bounds each run of the example, start to exit.
-const runTimeout = 30 * time.Second
 
 // TestEndToEnd builds the example and runs it three ways: stopped by
 // SIGTERM, crash-looping until the tree gives up, and stopping by itself
@@ -31,7 +28,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("sigterm", func(t *testing.T) {
 		t.Parallel()
-		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		ctx, cancel := testutil.Context(t)
 		defer cancel()
 		// No chaos: nothing restarts, so readiness and the stop order are
 		// exact.
@@ -45,21 +42,21 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.HasPrefix(debug, "http://127.0.0.1:") {
 			t.Errorf("-debug-addr :0 listens at %s, want loopback", debug)
 		}
-		if code, body := get(ctx, t, debug+"/readyz"); code != http.StatusOK {
+		if code, body := testutil.GetContext(ctx, t, debug+"/readyz"); code != http.StatusOK {
 			t.Errorf("debug /readyz after ready: %d %q, want 200", code, body)
 		}
-		if code, body := get(ctx, t, debug+"/debug/pprof/goroutine?debug=1"); code != http.StatusOK ||
+		if code, body := testutil.GetContext(ctx, t, debug+"/debug/pprof/goroutine?debug=1"); code != http.StatusOK ||
 			!strings.Contains(body, "goroutine profile") {
 			t.Errorf("debug /debug/pprof/goroutine: %d %.80q, want 200 and the profile", code, body)
 		}
 
-		if code, body := get(ctx, t, base+"/healthz"); code != http.StatusOK {
+		if code, body := testutil.GetContext(ctx, t, base+"/healthz"); code != http.StatusOK {
 			t.Errorf("/healthz: %d %q, want 200", code, body)
 		}
-		if code, body := get(ctx, t, base+"/readyz"); code != http.StatusOK {
+		if code, body := testutil.GetContext(ctx, t, base+"/readyz"); code != http.StatusOK {
 			t.Errorf("/readyz after ready: %d %q, want 200", code, body)
 		}
-		code, body := get(ctx, t, base+"/tree.json")
+		code, body := testutil.GetContext(ctx, t, base+"/tree.json")
 		if code != http.StatusOK {
 			t.Fatalf("/tree.json: %d %q", code, body)
 		}
@@ -75,7 +72,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("/tree.json lacks %s; has %v", want, paths)
 			}
 		}
-		code, body = get(ctx, t, base+"/tree")
+		code, body = testutil.GetContext(ctx, t, base+"/tree")
 		if code != http.StatusOK || !strings.Contains(body, "worker-1") || !strings.Contains(body, "consumer") {
 			t.Errorf("/tree: %d %q, want 200 and the children's names", code, body)
 		}
@@ -116,7 +113,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("crash-loop", func(t *testing.T) {
 		t.Parallel()
-		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		ctx, cancel := testutil.Context(t)
 		defer cancel()
 		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-crash-loop")
 		code := p.wait(ctx, t)
@@ -141,7 +138,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("second-signal", func(t *testing.T) {
 		t.Parallel()
-		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		ctx, cancel := testutil.Context(t)
 		defer cancel()
 		// A long drain keeps the shutdown waiting, unready, until the
 		// second signal comes (the budget must be longer than the drain).
@@ -154,10 +151,10 @@ func TestEndToEnd(t *testing.T) {
 		p.waitFor(ctx, t, func(line string) bool {
 			return msgIs("shutting down")(line) && strings.Contains(line, `"supervisor": "example"}`)
 		})
-		if code, body := get(ctx, t, "http://"+addr+"/readyz"); code != http.StatusServiceUnavailable {
+		if code, body := testutil.GetContext(ctx, t, "http://"+addr+"/readyz"); code != http.StatusServiceUnavailable {
 			t.Errorf("/readyz while draining: %d %q, want 503", code, body)
 		}
-		if code, body := get(ctx, t, "http://"+addr+"/healthz"); code != http.StatusOK {
+		if code, body := testutil.GetContext(ctx, t, "http://"+addr+"/healthz"); code != http.StatusOK {
 			t.Errorf("/healthz while draining: %d %q, want 200", code, body)
 		}
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -170,7 +167,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("hang", func(t *testing.T) {
 		t.Parallel()
-		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		ctx, cancel := testutil.Context(t)
 		defer cancel()
 		// The indexer hangs on its first tick: 1s after its last beat it
 		// is found hung, logged with its stack, cancelled and restarted.
@@ -195,7 +192,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("duration", func(t *testing.T) {
 		t.Parallel()
-		ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+		ctx, cancel := testutil.Context(t)
 		defer cancel()
 		start := time.Now()
 		// The default chaos: a few restarts, never enough to give up in 2s.
@@ -226,33 +223,13 @@ func buildExample(t *testing.T) string {
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	ctx, cancel := testutil.Context(t)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, goTool, append(args, ".")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// get fetches url and returns the status code and the body.
-func get(ctx context.Context, t *testing.T, url string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return resp.StatusCode, string(body)
 }
 
 // treePaths lists the paths of every node of a snapshot.

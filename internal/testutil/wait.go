@@ -88,3 +88,18 @@ func Patience() time.Duration {
 	}
 	return d - grace(d)
 }
+
+// Deadline returns the instant Expiry fires at, for calls that take one
+// (a socket's SetReadDeadline), or the zero time, which sets no deadline,
+// when the binary has none.
+func Deadline(t testing.TB) time.Time {
+	d, ok := t.(deadliner)
+	if !ok {
+		return time.Time{}
+	}
+	at, ok := d.Deadline()
+	if !ok {
+		return time.Time{}
+	}
+	return at.Add(-grace(time.Until(at)))
+}

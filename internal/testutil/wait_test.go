@@ -29,6 +29,9 @@ func TestExpiryFollowsTheBinaryDeadline(t *testing.T) {
 	case ok && (!cok || cd.After(at) || time.Until(cd) < time.Until(at)*8/10):
 		t.Errorf("context deadline %v (set: %v) for a binary deadline %v", cd, cok, at)
 	}
+	if dl := testutil.Deadline(t); dl.IsZero() == ok || (ok && dl.After(at)) {
+		t.Errorf("Deadline = %v for a binary deadline %v (set: %v)", dl, at, ok)
+	}
 	if ch := testutil.Expiry(t); (ch == nil) == ok {
 		t.Errorf("Expiry channel %v with a binary deadline: %v", ch, ok)
 	}

@@ -2,13 +2,13 @@ package health
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 )
 
@@ -58,19 +58,13 @@ func TestHangsShowAsHangs(t *testing.T) {
 	}
 }
 
-// getBody GETs url and returns its body.
+// getBody GETs url and returns its body, failing t unless the status is
+// 200.
 func getBody(t *testing.T, url string) string {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{}, Timeout: patience}
-	defer client.CloseIdleConnections()
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	code, body := testutil.Get(t, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", url, code, body)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %v %s", url, err, resp.Status)
-	}
-	return string(b)
+	return body
 }
