@@ -65,6 +65,11 @@
 //     pings coalesce into one. Once the tree has stopped, Run waits up to
 //     1s for what is still queued; a notifier still blocked then (or at
 //     once after a second signal) is abandoned, and Run logs that once.
+//     The daemon's log entries are written the same way, by a goroutine of
+//     their own, in order (up to 256 waiting; past that, entries below
+//     Error are dropped and counted): a logger that blocks delays nothing
+//     either. Run then waits up to 1s more for its entries, the final
+//     error among them, after a second signal too.
 //   - With WithHealthAddr, an HTTP server outside the tree serves
 //     supervisor/health's handler from before the tree starts until the
 //     process exits, so the probes answer during the whole shutdown. It
@@ -139,7 +144,17 @@ func (e *BudgetError) Error() string {
 func Main(root *supervisor.Supervisor, opts ...Option) {
 	code, _ := Run(context.Background(), root, opts...)
 	cfg := newConfig(opts)
-	cfg.log.sync()
+	// Bounded: a logger that blocks must not keep the process from exiting.
+	synced := make(chan struct{})
+	go func() {
+		defer close(synced)
+		cfg.log.sync()
+	}()
+	t := time.NewTimer(notifyGrace)
+	select {
+	case <-synced:
+	case <-t.C:
+	}
 	os.Exit(code)
 }
 
@@ -159,10 +174,11 @@ func Main(root *supervisor.Supervisor, opts ...Option) {
 // Otherwise everything Run started has ended when it returns.
 func Run(ctx context.Context, root *supervisor.Supervisor, opts ...Option) (code int, err error) {
 	cfg := newConfig(opts)
-	if err := cfg.validate(root); err != nil {
-		cfg.log.Error("invalid daemon options", zap.Error(err))
+	p := &proc{cfg: cfg, root: root, log: newAsyncLog(cfg.log), grace: notifyGrace}
+	defer p.closeLog()
+	if err := p.cfg.validate(root); err != nil { // validate completes p.cfg
+		p.log.Error("invalid daemon options", zap.Error(err))
 		return ExitFailure, err
 	}
-	p := &proc{cfg: cfg, root: root, log: cfg.log}
 	return p.run(ctx)
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // notifyGrace is how long Run waits, once the tree has stopped (or the
-// budget is spent), for the notifications still queued to be sent. A
-// notifier still blocked after it is abandoned.
+// budget is spent), for the notifications still queued to be sent, and
+// then for its log entries still queued to be written. A notifier or a
+// logger still blocked after it is abandoned.
 const notifyGrace = time.Second
 
 // sender delivers one Run's notifications from a goroutine of its own, so

@@ -269,8 +269,10 @@ func WithHandler(pattern string, h http.Handler) Option {
 // (default, when neither WithLogger nor WithSlog is given: JSON to stderr,
 // Info and above). It does not change the root's logger
 // (supervisor.WithLogger); pass the same logger to both to get one stream.
-// Main flushes it (Sync) before exiting. With WithSlog too, every entry
-// goes to both. The daemon's
+// Main flushes it (Sync) before exiting, waiting at most 1s. With WithSlog
+// too, every entry goes to both. Entries are written by a goroutine of
+// their own (see the package documentation): a logger that blocks never
+// delays a signal or the budget. The daemon's
 // entries carry no caller and no stack trace, whatever options l has: they
 // would name the daemon's own code.
 func WithLogger(l *zap.Logger) Option {

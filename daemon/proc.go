@@ -21,8 +21,8 @@ import (
 type proc struct {
 	cfg      config
 	root     *supervisor.Supervisor
-	rootPath string // the root's tree path, to recognise its own events
-	log      logger
+	rootPath string    // the root's tree path, to recognise its own events
+	log      *asyncLog // writes the entries from a goroutine of its own
 
 	cancel      context.CancelFunc // cancels the root's context
 	cancelled   bool               // the shutdown was asked for (signal or ctx)
@@ -30,6 +30,9 @@ type proc struct {
 	budget      <-chan time.Time   // fires when the shutdown budget is spent; nil before the shutdown
 	budgetTimer *time.Timer
 	notes       *sender // sends the notifications from a goroutine of its own
+	// grace is how long Run waits at its end for the notifications still
+	// queued: notifyGrace, 0 after a second signal.
+	grace time.Duration
 	// failureTold: a STATUS= line saying why the exit is non-zero was
 	// queued (the root gave up, a child is stuck after STOPPING=1, the
 	// budget), so finish need not say it again.
@@ -73,8 +76,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 	// Notifications go through a goroutine of their own: nothing sent may
 	// delay a signal, the budget or the tree's events.
 	p.notes = newSender(p.cfg.notifier, p.notifyFailure)
-	grace := notifyGrace
-	defer func() { p.closeNotes(grace) }()
+	defer p.closeNotes()
 
 	var tick <-chan time.Time
 	if p.cfg.watchdog > 0 {
@@ -116,7 +118,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 			p.event(ev)
 		case sig := <-sigs:
 			if p.cancelled {
-				grace = 0 // exit at once: no wait for the service manager either
+				p.grace = 0 // exit at once: no wait for the service manager
 				return p.interrupted(sig)
 			}
 			p.log.Info("signal received; shutting down (send it again to exit at once)", zap.Stringer("signal", sig))
@@ -262,15 +264,22 @@ func (p *proc) notifyFailure(state string, err error) {
 		zap.String("state", state), zap.Error(err))
 }
 
-// closeNotes waits up to grace for the queued notifications to be sent,
-// and says so, once, when the notifier is abandoned still blocked.
-func (p *proc) closeNotes(grace time.Duration) {
-	blocked, unsent, ok := p.notes.close(grace)
+// closeNotes waits up to the grace for the queued notifications to be
+// sent, and says so, once, when the notifier is abandoned still blocked.
+func (p *proc) closeNotes() {
+	blocked, unsent, ok := p.notes.close(p.grace)
 	if ok {
 		return
 	}
 	p.log.Warn("service manager notifier blocked; abandoned", zap.String("state", blocked),
-		zap.Int("unsent", unsent), zap.Duration("waited", grace))
+		zap.Int("unsent", unsent), zap.Duration("waited", p.grace))
+}
+
+// closeLog waits up to notifyGrace for the queued log entries (the final
+// error among them), after a second signal too, then abandons a logger
+// still blocked: nothing is left to report that to.
+func (p *proc) closeLog() {
+	p.log.close(time.Now().Add(notifyGrace))
 }
 
 // remaining lists the nodes of snap that have not stopped: workers, and
