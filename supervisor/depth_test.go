@@ -35,11 +35,17 @@ type depthKey struct{}
 // for it. It calls ready once every root is ready, then stops the chains.
 func runChains(t testing.TB, ctx context.Context, depth, count int, probe func(ctx context.Context), ready func()) {
 	t.Helper()
-	runChainsWith(t, ctx, depth, count, nil, probe, ready)
+	runChainsWith(t, ctx, depth, count, chainOpts{}, probe, ready)
 }
 
-// runChainsWith is runChains, calling setup with each root before it runs.
-func runChainsWith(t testing.TB, ctx context.Context, depth, count int, setup func(root *supervisor.Supervisor), probe func(ctx context.Context), ready func()) {
+// chainOpts changes the chains of runChainsWith.
+type chainOpts struct {
+	setup func(root *supervisor.Supervisor) // called with each root before it runs
+	wrap  bool                              // each supervisor below the root wrapped in an actor.Func (KindSupervisor)
+}
+
+// runChainsWith is runChains, changed by opts.
+func runChainsWith(t testing.TB, ctx context.Context, depth, count int, opts chainOpts, probe func(ctx context.Context), ready func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -59,9 +65,13 @@ func runChainsWith(t testing.TB, ctx context.Context, depth, count int, setup fu
 				t.Fatal(err)
 			}
 			root, leaf = s, supervisor.Child{Name: "s", Actor: s}
+			if opts.wrap {
+				leaf.Kind = supervisor.KindSupervisor
+				leaf.Actor = actor.Func(func(ctx context.Context) error { return s.Run(ctx) })
+			}
 		}
-		if setup != nil {
-			setup(root)
+		if opts.setup != nil {
+			opts.setup(root)
 		}
 		go func() { done <- root.Run(ctx) }()
 		if err := root.WaitReady(context.Background()); err != nil {
@@ -77,18 +87,19 @@ func runChainsWith(t testing.TB, ctx context.Context, depth, count int, setup fu
 	}
 }
 
-// A nested supervisor given its parent's incarnation context does not look
-// its values up through every level above it: starting a chain makes as
-// many lookups reach the root's context at depth 100 as at depth 10 (each
+// A nested supervisor given its parent's incarnation context (directly, or
+// through an actor that wraps it) does not look its values up through every
+// level above it: starting a chain makes as many lookups reach the root's
+// context at depth 100 as at depth 10 (each
 // such lookup is a walk through the whole chain), while the chain's values
 // and pprof labels still reach its bottom.
 func TestNestedRunsDoNotWalkUpToTheRootContext(t *testing.T) {
-	lookups := func(depth int) int64 {
+	lookups := func(depth int, wrap bool) int64 {
 		var n atomic.Int64
 		base := pprof.WithLabels(context.WithValue(context.Background(), depthKey{}, "root value"), pprof.Labels("tenant", "t1"))
 		var atReady int64
 		leaf := make(chan context.Context, 1)
-		runChains(t, countingCtx{base, &n}, depth, 1, func(ctx context.Context) { leaf <- ctx }, func() {
+		runChainsWith(t, countingCtx{base, &n}, depth, 1, chainOpts{wrap: wrap}, func(ctx context.Context) { leaf <- ctx }, func() {
 			atReady = n.Load()
 			ctx := <-leaf
 			if ctx.Value(depthKey{}) != "root value" {
@@ -112,9 +123,11 @@ func TestNestedRunsDoNotWalkUpToTheRootContext(t *testing.T) {
 		})
 		return atReady
 	}
-	shallow, deep := lookups(10), lookups(100)
-	if deep != shallow {
-		t.Errorf("lookups reaching the root's context while a chain starts: %d at depth 10, %d at depth 100; want the same", shallow, deep)
+	for _, wrap := range []bool{false, true} {
+		shallow, deep := lookups(10, wrap), lookups(100, wrap)
+		if deep != shallow {
+			t.Errorf("lookups reaching the root's context while a chain starts (supervisors wrapped in an actor: %v): %d at depth 10, %d at depth 100; want the same", wrap, shallow, deep)
+		}
 	}
 }
 
@@ -130,21 +143,24 @@ func inUseBytes() int64 {
 // path included (the paths of a chain share their bytes): counted as the
 // growth of heap and stacks in use (after a collection) while the chains
 // are ready, per level, for ten chains 40 deep and one 400 deep (as many
-// levels, goroutines and supervisors in all).
+// levels, goroutines and supervisors in all); for supervisors given
+// directly as their parent's child, and wrapped in an actor.
 func TestDeepChainKeepsTheSameBytesPerLevel(t *testing.T) {
 	const levels = 400
-	perLevel := func(depth int) float64 {
-		before := inUseBytes()
-		var after int64
-		runChains(t, context.Background(), depth, levels/depth, nil, func() { after = inUseBytes() })
-		return float64(after-before) / levels
+	for _, wrap := range []bool{false, true} {
+		perLevel := func(depth int) float64 {
+			before := inUseBytes()
+			var after int64
+			runChainsWith(t, context.Background(), depth, levels/depth, chainOpts{wrap: wrap}, nil, func() { after = inUseBytes() })
+			return float64(after-before) / levels
+		}
+		perLevel(levels) // warm up: goroutine records, the runtime's own structures
+		shallow, deep := perLevel(40), perLevel(levels)
+		if deep > 1.3*shallow {
+			t.Errorf("bytes per level (supervisors wrapped in an actor: %v): %.0f at depth 40, %.0f at depth 400; want at most 1.3 times", wrap, shallow, deep)
+		}
+		t.Logf("bytes per level (supervisors wrapped in an actor: %v): %.0f at depth 40, %.0f at depth 400", wrap, shallow, deep)
 	}
-	perLevel(levels) // warm up: goroutine records, the runtime's own structures
-	shallow, deep := perLevel(40), perLevel(levels)
-	if deep > 1.3*shallow {
-		t.Errorf("bytes per level: %.0f at depth 40, %.0f at depth 400; want at most 1.3 times", shallow, deep)
-	}
-	t.Logf("bytes per level: %.0f at depth 40, %.0f at depth 400", shallow, deep)
 }
 
 // The events of a deep tree reach the subscriptions above them without
@@ -163,13 +179,13 @@ func TestEventsReachSubscriptionsWithoutWalkingUpEachTime(t *testing.T) {
 				sub.Close()
 			}
 		}()
-		runChainsWith(t, context.Background(), depth, 1, func(root *supervisor.Supervisor) {
+		runChainsWith(t, context.Background(), depth, 1, chainOpts{setup: func(root *supervisor.Supervisor) {
 			sub, err := root.Subscribe(4 * depth * 8)
 			if err != nil {
 				t.Fatal(err)
 			}
 			subs = append(subs, sub)
-		}, nil, func() {})
+		}}, nil, func() {})
 		if got := len(subs[0].Events()) + int(subs[0].Dropped()); got < 2*depth {
 			t.Errorf("depth %d: the root's subscription got %d events, want at least %d", depth, got, 2*depth)
 		}
