@@ -175,10 +175,16 @@ func (c *child) Done() <-chan struct{} { return nil }
 // Err returns nil: see Deadline.
 func (c *child) Err() error { return nil }
 
-// Value answers childKey with the child record and delegates the rest.
+// Value answers childKey with the child record, pprof's labels with its
+// run's (see labelsKey: the labels every context of the run sees, but a
+// label supervisor.path set on a context above, which the child's goroutine
+// label replaces anyway), and delegates the rest.
 func (c *child) Value(key any) any {
 	if key == (childKey{}) {
 		return c
+	}
+	if labelsKey != nil && key == labelsKey {
+		return c.r.labels.Value(key)
 	}
 	return c.r.scope.Value(key)
 }
