@@ -15,9 +15,12 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// proc is one Run. Its fields are owned by the goroutine of Run: the other
+// proc is one Run. Its fields are owned by the goroutine of Run, with one
+// exception, notifyFailed, owned by the notifications' sender: the other
 // goroutines it starts (the root's run, the readiness wait, the health
-// server) talk to it only through channels, so no lock guards anything.
+// server) talk to it only through channels, and the sender and the log
+// writer through their own queues (see sender and asyncLog, which say
+// what their locks guard), so no lock guards a field of proc.
 type proc struct {
 	cfg      config
 	root     *supervisor.Supervisor
