@@ -29,22 +29,17 @@ func (c countingCtx) Value(key any) any {
 
 type depthKey struct{}
 
-// runChains runs count chains of depth supervisors named "s", each the
-// only child of the one above (given directly as its Actor), the bottom one
-// supervising a worker "w" that calls probe with its context, then waits
-// for it. It calls ready once every root is ready, then stops the chains.
-func runChains(t testing.TB, ctx context.Context, depth, count int, probe func(ctx context.Context), ready func()) {
-	t.Helper()
-	runChainsWith(t, ctx, depth, count, chainOpts{}, probe, ready)
-}
-
 // chainOpts changes the chains of runChainsWith.
 type chainOpts struct {
 	setup func(root *supervisor.Supervisor) // called with each root before it runs
 	wrap  bool                              // each supervisor below the root wrapped in an actor.Func (KindSupervisor)
 }
 
-// runChainsWith is runChains, changed by opts.
+// runChainsWith runs count chains of depth supervisors named "s", each the
+// only child of the one above (given directly as its Actor, unless
+// opts.wrap), the bottom one supervising a worker "w" that calls probe with
+// its context, then waits for it. It calls ready once every root is ready,
+// then stops the chains.
 func runChainsWith(t testing.TB, ctx context.Context, depth, count int, opts chainOpts, probe func(ctx context.Context), ready func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
