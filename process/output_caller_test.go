@@ -3,11 +3,10 @@
 package process_test
 
 import (
-	"context"
 	"log/slog"
-	"sync"
 	"testing"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/process"
 	"github.com/arbor-go/arbor/supervisor"
@@ -17,29 +16,13 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-// slogKeep is a slog.Handler that keeps every record.
-type slogKeep struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (h *slogKeep) Enabled(context.Context, slog.Level) bool { return true }
-func (h *slogKeep) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recs = append(h.recs, r.Clone())
-	return nil
-}
-func (h *slogKeep) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *slogKeep) WithGroup(string) slog.Handler      { return h }
-
 // A program's output lines (and the rate limit's report) are entries the
 // library writes: they carry no caller or stack trace of process's own
 // code in zap (with a logger that adds both, as zap.NewProduction does),
 // and no source position in slog.
 func TestOutputEntriesCarryNoCallerOrSourceOfTheLibrary(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
-	h := &slogKeep{}
+	h := &testutil.SlogRecorder{}
 	exited := make(chan struct{})
 	p := shell(`i=1; while [ $i -le 20 ]; do echo "out $i"; i=$((i+1)); done`)
 	p.OutputLimit = process.OutputLimit{Lines: 5, Per: 3600e9}
@@ -71,10 +54,8 @@ func TestOutputEntriesCarryNoCallerOrSourceOfTheLibrary(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no output entry")
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	m := 0
-	for _, r := range h.recs {
+	for _, r := range h.Records() {
 		pid := false
 		r.Attrs(func(a slog.Attr) bool { pid = pid || a.Key == "pid"; return true })
 		if !pid {

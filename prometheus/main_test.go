@@ -14,6 +14,7 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // TestMain checks that no test of the package leaks a goroutine.
@@ -32,14 +33,11 @@ func start(t *testing.T, sup *supervisor.Supervisor) (stop func() error) {
 	}
 }
 
-// mustNew is supervisor.New that fails the test on an error.
+// mustNew is supervisortest.New: supervisor.New that fails the test on an
+// error.
 func mustNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
-	s, err := supervisor.New(name, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return supervisortest.New(t, name, opts...)
 }
 
 // blocker runs until it is stopped.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
@@ -157,28 +158,12 @@ func TestLibraryZapEntriesCarryNoCallerOrStackOfTheLibrary(t *testing.T) {
 //go:noinline
 func panicInChild() { panic("boom in p") }
 
-// slogRecords is a slog.Handler that keeps every record.
-type slogRecords struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (h *slogRecords) Enabled(context.Context, slog.Level) bool { return true }
-func (h *slogRecords) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recs = append(h.recs, r.Clone())
-	return nil
-}
-func (h *slogRecords) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *slogRecords) WithGroup(string) slog.Handler      { return h }
-
 // The records the library writes through slog carry no source position
 // (their PC is 0, so a handler with AddSource names no file of the
 // library's log goroutine).
 func TestLibrarySlogRecordsCarryNoSourceOfTheLibrary(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := &slogRecords{}
+		h := &testutil.SlogRecorder{}
 		first := true
 		var mu sync.Mutex
 		sup := ssNew(t, "root", supervisor.WithSlog(slog.New(h)),
@@ -198,12 +183,10 @@ func TestLibrarySlogRecordsCarryNoSourceOfTheLibrary(t *testing.T) {
 		if err := sup.Run(t.Context()); err == nil {
 			t.Fatal("Run = nil, want an escalation")
 		}
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if len(h.recs) == 0 {
+		if len(h.Records()) == 0 {
 			t.Fatal("no records")
 		}
-		for _, r := range h.recs {
+		for _, r := range h.Records() {
 			if r.PC != 0 {
 				t.Errorf("record %q has the library's source %+v", r.Message, r.Source())
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // runTree runs root until the test ends, once it is ready.
@@ -27,16 +28,6 @@ func runTree(t *testing.T, root *supervisor.Supervisor) {
 	if err := root.WaitReady(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// mustNew is supervisor.New for a spec known to be valid.
-func mustNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
-	t.Helper()
-	s, err := supervisor.New(name, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // pageNodes returns the nodes of a "/ui/tree.json" response and what it
@@ -68,8 +59,8 @@ func TestPageTreeKeepsTheHandlersLimits(t *testing.T) {
 	for i := range 300 {
 		kids = append(kids, supervisor.Child{Name: "w" + strconv.Itoa(i), Actor: idle})
 	}
-	root := mustNew(t, "root", supervisor.WithChildren(append(kids,
-		supervisor.Child{Name: "sub", Actor: mustNew(t, "sub", supervisor.WithChildren(
+	root := supervisortest.New(t, "root", supervisor.WithChildren(append(kids,
+		supervisor.Child{Name: "sub", Actor: supervisortest.New(t, "sub", supervisor.WithChildren(
 			supervisor.Child{Name: "leaf", Actor: idle}))})...))
 	runTree(t, root)
 	h, err := health.NewHandler(root, health.WithMaxNodes(100))
@@ -112,15 +103,15 @@ func TestPageTreeSizeIsLinearInDepth(t *testing.T) {
 	var below []supervisor.Child
 	var chain *supervisor.Supervisor
 	for i := n - 1; i >= 0; i-- {
-		chain = mustNew(t, name(i), supervisor.WithChildren(below...))
+		chain = supervisortest.New(t, name(i), supervisor.WithChildren(below...))
 		below = []supervisor.Child{{Name: name(i), Actor: chain}}
 	}
 	// The siblings: s0 with s1 ... s1999 as its children.
 	var sibs []supervisor.Child
 	for i := 1; i < n; i++ {
-		sibs = append(sibs, supervisor.Child{Name: name(i), Actor: mustNew(t, name(i))})
+		sibs = append(sibs, supervisor.Child{Name: name(i), Actor: supervisortest.New(t, name(i))})
 	}
-	flat := mustNew(t, name(0), supervisor.WithChildren(sibs...))
+	flat := supervisortest.New(t, name(0), supervisor.WithChildren(sibs...))
 	runTree(t, chain)
 	runTree(t, flat)
 	deepNodes, deepCut, deep := pageNodes(t, health.Handler(chain), "/ui/tree.json")

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // patience bounds every wait of these tests, so that a bug fails a test
@@ -109,22 +111,13 @@ func idle(ctx context.Context) error {
 // it to be ready.
 func startTree(t *testing.T, sup *supervisor.Supervisor) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	var once sync.Once
-	var err error
-	stop = func() error {
-		once.Do(func() { cancel(); err = <-done })
-		return err
-	}
-	t.Cleanup(func() { stop() })
-	wctx, wcancel := context.WithTimeout(context.Background(), patience)
-	defer wcancel()
-	if err := sup.WaitReady(wctx); err != nil {
+	r := supervisortest.Start(t, sup)
+	ctx, cancel := testutil.Context(t)
+	defer cancel()
+	if err := r.WaitReady(ctx); err != nil {
 		t.Fatalf("WaitReady: %v", err)
 	}
-	return stop
+	return r.Stop
 }
 
 // serveLoopback serves h on 127.0.0.1 until the test ends and returns its
@@ -209,11 +202,8 @@ func waitEvents(t *testing.T, sub *supervisor.Subscription, n int) {
 	}
 }
 
+// newTree is supervisortest.New for a tree named root.
 func newTree(t *testing.T, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
-	sup, err := supervisor.New("root", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sup
+	return supervisortest.New(t, "root", opts...)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"go.uber.org/goleak"
@@ -197,22 +198,13 @@ func serve(t *testing.T, h http.Handler) string {
 // ready.
 func start(t *testing.T, sup *supervisor.Supervisor) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	var once sync.Once
-	var err error
-	stop = func() error {
-		once.Do(func() { cancel(); err = <-done })
-		return err
-	}
-	t.Cleanup(func() { stop() })
-	wctx, wcancel := context.WithTimeout(context.Background(), patience)
-	defer wcancel()
-	if err := sup.WaitReady(wctx); err != nil {
+	r := supervisortest.Start(t, sup)
+	ctx, cancel := testutil.Context(t)
+	defer cancel()
+	if err := r.WaitReady(ctx); err != nil {
 		t.Fatalf("WaitReady: %v", err)
 	}
-	return stop
+	return r.Stop
 }
 
 // failOn runs until cancelled, and fails with each error sent on fail.
@@ -230,11 +222,7 @@ func failOn(fail <-chan error) actor.Func {
 
 func mustNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
-	s, err := supervisor.New(name, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return supervisortest.New(t, name, opts...)
 }
 
 // injection is an error text that would run script and make elements if the
