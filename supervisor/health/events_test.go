@@ -88,16 +88,21 @@ func TestEventsDropped(t *testing.T) {
 		supervisor.WithIntensity(policy.Intensity{MaxRestarts: policy.Unlimited}),
 		supervisor.WithChildren(supervisor.Child{Name: "flaky", Actor: failOn(fail)}))
 	startTree(t, sup)
-	all, err := sup.Subscribe(10 * failures)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer all.Close()
 	cfg, stalled, release := stallAtStart(t, 4)
 	url := serveLoopback(t, &handler{s: sup, stream: cfg})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sr, _ := openStream(t, ctx, url)
+	// The test's own subscription comes after the stream's: an event is
+	// offered to the subscriptions in the order they were made, so once
+	// this one has seen every event, the stream's has been offered each
+	// too (subscribed first, the last event could still be on its way to
+	// the stream's after the release, and arrive as a fifth event).
+	all, err := sup.Subscribe(10 * failures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
 
 	waitStalled(t, stalled)
 	for i := range failures {
