@@ -98,3 +98,20 @@ func ExampleWithSlog() {
 	// level=INFO msg="signal received; shutting down (send it again to exit at once)" signal=terminated
 	// level=INFO msg="stopped cleanly"
 }
+
+// On a network only operators reach, the tree, the page, /events and the
+// profiles can be served on every address too. Without WithPublicDebug,
+// a server on 0.0.0.0 answers them only on 127.0.0.1 (kubectl
+// port-forward connects there), and the probes everywhere.
+func ExampleWithPublicDebug() {
+	root, err := supervisor.New("mydaemon", supervisor.WithChildren(supervisor.Child{Name: "api", Actor: api}))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	daemon.Main(root,
+		daemon.WithHealthAddr("10.0.0.5:8081"), // an operators' network, not the service's
+		daemon.WithPprof(true),
+		daemon.WithPublicDebug(true), // everyone who reaches 10.0.0.5 reads every error text
+	)
+}
