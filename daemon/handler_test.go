@@ -50,6 +50,7 @@ func TestProgramHandlerThatTakesOverADaemonPathIsRefused(t *testing.T) {
 		{"the page's script", []daemon.Option{server, daemon.WithHandler("/ui/", ok)}, "WithHandler"},
 		{"the events", []daemon.Option{server, daemon.WithHandler("/events", ok)}, "WithHandler"},
 		{"a profile", []daemon.Option{server, daemon.WithPprof(true), daemon.WithHandler("/debug/pprof/heap", ok)}, "WithHandler"},
+		{"the mutex profile", []daemon.Option{server, daemon.WithPprof(true), daemon.WithHandler("GET /debug/pprof/mutex", ok)}, "WithHandler"},
 		{"no server", []daemon.Option{daemon.WithHandler("/metrics", ok)}, "WithHandler"},
 		{"public debug without a server", []daemon.Option{daemon.WithPublicDebug(true)}, "WithPublicDebug"},
 	} {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -57,9 +58,17 @@ var (
 	probePaths = []string{"/healthz", "/readyz"}
 	debugPaths = []string{"/", "/tree", "/tree.json", "/ui", "/ui/", "/ui/tree.json", "/ui/page.js",
 		"/ui/page.css", "/ui/icon.svg", "/events"}
-	pprofPaths = []string{"/debug/pprof/", "/debug/pprof/goroutine", "/debug/pprof/heap",
-		"/debug/pprof/profile", "/debug/pprof/trace"}
 )
+
+// pprofPaths are the paths pprofHandler serves: its index, the CPU profile,
+// the trace, and every runtime/pprof profile.
+func pprofPaths() []string {
+	paths := []string{"/debug/pprof/", "/debug/pprof/profile", "/debug/pprof/trace"}
+	for _, p := range pprof.Profiles() {
+		paths = append(paths, "/debug/pprof/"+p.Name())
+	}
+	return paths
+}
 
 // healthMux builds the server's routes: the probes for everyone; the tree,
 // the page, the events and (withPprof) the profiles on loopback only,
@@ -79,7 +88,7 @@ func healthMux(root *supervisor.Supervisor, withPprof, public bool, routes []rou
 	if withPprof {
 		mux.Handle("/debug/pprof/", loopbackOnly(pprofHandler(), public))
 		ours["/debug/pprof/"] = true
-		reserved = append(reserved, pprofPaths...)
+		reserved = append(reserved, pprofPaths()...)
 	}
 	for _, r := range routes {
 		if err := handle(mux, r); err != nil {
