@@ -90,10 +90,12 @@
 // long it took, resigned or kept and why, fail-stop (Error). The status
 // text (Snapshot.Status, the page) says "waiting for leadership", "won
 // leadership (token N); starting after D", "leader (token N)" or "lost
-// leadership (token N); stopping". Stats has totals and the last hand-over
-// times (the start delay waited, the time from a loss to the actor's
-// return) for metrics. The supervisor's own events are unchanged: a
-// Singleton's incarnation runs across elections.
+// leadership (token N); stopping"; each change of it is a
+// supervisor.EventStatus (observers, the health page's event list, Debug
+// log entries), so elections and token changes are events of the tree.
+// Stats has totals and the last hand-over times (the start delay waited,
+// the time from a loss to the actor's return) for metrics. A loss is no
+// exit: a Singleton's incarnation runs across elections.
 //
 // # Heartbeats
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/arbor-go/arbor/leader/leadertest"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 // Three replicas: the first to win runs its actor after the start delay,
@@ -392,6 +393,37 @@ func TestSecondConcurrentRunIsRefused(t *testing.T) {
 		synctest.Wait()
 		if err := a.single.Run(context.Background()); !errors.Is(err, leader.ErrAlreadyRunning) {
 			t.Errorf("second Run = %v, want ErrAlreadyRunning", err)
+		}
+	})
+}
+
+// Elections and token changes reach the tree's events: every change of the
+// singleton's status is an EventStatus for the observers and the page.
+func TestElectionsAreTreeEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		el := leadertest.NewElection(timing)
+		tl := new(leadertest.Timeline)
+		rec := supervisortest.NewRecorder()
+		newReplica(t, el, "a", tl.Actor("a", 0), supervisor.WithObserver(rec)).start(t)
+		synctest.Wait()
+		newReplica(t, el, "b", tl.Actor("b", 0)).start(t)
+		time.Sleep(startWait)
+		synctest.Wait()
+		el.Revoke()
+		synctest.Wait()
+		var got []string
+		for _, e := range rec.Filter(supervisor.EventStatus) {
+			got = append(got, e.Status)
+		}
+		want := []string{
+			"waiting for leadership",
+			"won leadership (token 1); starting after 2.1s",
+			"leader (token 1)",
+			"lost leadership (token 1); stopping",
+			"waiting for leadership",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("status events:\n%q\nwant\n%q", got, want)
 		}
 	})
 }

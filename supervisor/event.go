@@ -32,6 +32,11 @@ const (
 	// the hang is found, before the incarnation is cancelled; the restart
 	// (restarting, started) follows once the incarnation has returned.
 	EventHung
+	// EventStatus: a child's incarnation published a new status text with
+	// actor.SetStatus (see Snapshot.Status); Status is the text, empty when
+	// it was cleared. It is emitted only when the text changes, and counts
+	// nothing.
+	EventStatus
 )
 
 var eventNames = [...]string{
@@ -52,6 +57,7 @@ var eventNames = [...]string{
 	EventShutdown:          "shutdown",
 	EventObserverDropped:   "observer_dropped",
 	EventHung:              "hung",
+	EventStatus:            "status",
 }
 
 // String returns the event's snake_case name, such as "restarting".
@@ -93,6 +99,8 @@ type Event struct {
 	// "root/(slog)". Supervisor and Path are then the path of the
 	// supervisor the sink belongs to.
 	Sink string
+	// Status is the status text of an EventStatus.
+	Status string
 
 	// ErrText is Err's text, taken once, when Err was received: by the
 	// child's goroutine for a child's error, with Err's Error method guarded

@@ -150,6 +150,7 @@ var eventMessages = [...]string{
 	EventShutdown:          "shutting down",
 	EventObserverDropped:   "events dropped: a consumer's queue was full",
 	EventHung:              "hung: missed its liveness deadline; cancelled",
+	EventStatus:            "status",
 }
 
 // limiter rate-limits the failure entries logged for one child.
@@ -231,6 +232,8 @@ func (w *logWriter) write(e Event) {
 		}
 	case EventStopTimeout:
 		fields = append(fields, durField("waited", e.Delay))
+	case EventStatus:
+		fields = append(fields, strField("status", e.Status))
 	case EventObserverDropped:
 		fields = append(fields, strField("sink", e.Sink), uintField("dropped", e.Dropped))
 	case eventSinkPanicked:

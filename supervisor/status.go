@@ -9,6 +9,8 @@ import "context"
 // in its record nor work per incarnation. The text lives in the record's
 // extra part, tagged with the incarnation that set it, so that it is shown
 // only while that incarnation lives and needs no clearing on the exit path.
+// Each change of the text is an EventStatus, for the logs (Debug), the
+// observers and the page's event list.
 
 // childStatus records text as the status of the child whose incarnation
 // ctx belongs to, if it is one of r's children and the incarnation still
@@ -40,7 +42,31 @@ func (r *run) childStatus(ctx context.Context, text string) {
 		return
 	}
 	x := c.extra()
+	if x.status == text && x.statusGen == c.gen {
+		return
+	}
 	x.status, x.statusGen = text, c.gen
+	r.emitStatusLocked(c, text, r.clock())
+}
+
+// emitStatusLocked emits EventStatus for c's new status text. It is
+// publishLocked for the one event that carries a status (and no error, no
+// count), kept apart so that the hot path's event building takes no
+// parameter for it. Called with s.mu held.
+func (r *run) emitStatusLocked(c *child, text string, now instant) {
+	subs := r.subscriptions()
+	if len(r.sinks) == 0 && len(subs) == 0 {
+		return
+	}
+	r.seq++
+	e := Event{Kind: EventStatus, Seq: r.seq, Time: r.wallLocked(now), Supervisor: r.path,
+		Child: c.spec.Name, Path: c.path, Incarnation: c.gen, Restarts: int(c.restarts), Status: text, cfg: &r.s.cfg}
+	for _, k := range r.sinks {
+		k.publish(e)
+	}
+	for _, sub := range subs {
+		sub.send(e) // never runs user code
+	}
 }
 
 // statusLocked returns the status text of c's current incarnation, or "".

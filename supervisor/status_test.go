@@ -14,6 +14,7 @@ import (
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
+	"go.uber.org/zap/zapcore"
 )
 
 // stFind returns the node at path in snap, or fails the test.
@@ -147,6 +148,48 @@ func TestStatusReachesTheNearestSupervisor(t *testing.T) {
 		}
 		if got := stFind(t, snap, "root/jobs/compact").Status; got != "standby" {
 			t.Errorf("worker's Status = %q, want %q", got, "standby")
+		}
+	})
+}
+
+// Each change of a child's status text is an EventStatus carrying the
+// text, seen by observers and logged at Debug; the same text again is
+// not.
+func TestStatusChangesAreEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := supervisortest.NewRecorder()
+		logger, logs := supervisortest.ObservedLogger(zapcore.DebugLevel)
+		worker := actor.Func(func(ctx context.Context) error {
+			actor.SetStatus(ctx, "waiting for leadership")
+			actor.SetStatus(ctx, "waiting for leadership")
+			actor.SetStatus(ctx, "leader (token 7)")
+			<-ctx.Done()
+			return nil
+		})
+		sup := snNew(t, "root", supervisor.WithObserver(rec), supervisor.WithLogger(logger),
+			supervisor.WithChildren(supervisor.Child{Name: "sched", Actor: worker}))
+		supervisortest.Start(t, sup)
+		synctest.Wait()
+		var got []string
+		for _, e := range rec.Events() {
+			if e.Kind == supervisor.EventStatus {
+				got = append(got, e.Path+": "+e.Status)
+			}
+		}
+		if want := []string{"root/sched: waiting for leadership", "root/sched: leader (token 7)"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("status events %q, want %q", got, want)
+		}
+		var logged []string
+		for _, e := range logs.FilterMessage("status").All() {
+			if e.Level == zapcore.DebugLevel {
+				logged = append(logged, e.ContextMap()["status"].(string))
+			}
+		}
+		if want := []string{"waiting for leadership", "leader (token 7)"}; !reflect.DeepEqual(logged, want) {
+			t.Errorf("logged %q, want %q", logged, want)
+		}
+		if supervisor.EventStatus.String() != "status" {
+			t.Errorf("name %q", supervisor.EventStatus)
 		}
 	})
 }

@@ -58,6 +58,7 @@ type eventJSON struct {
 	Dropped     uint64    `json:"dropped,omitempty"`
 	Sink        string    `json:"sink,omitempty"`   // observer_dropped: the queue that lost events
 	Origin      string    `json:"origin,omitempty"` // a group restart's: the child whose failure caused it
+	Status      string    `json:"status,omitempty"` // a status event's text (actor.SetStatus)
 }
 
 // helloJSON is the data of the "event: hello" that opens a stream.
@@ -191,6 +192,7 @@ func toJSON(e supervisor.Event) eventJSON {
 		Error:   capText(e.ErrText),
 		DelayMS: e.Delay.Round(time.Millisecond).Milliseconds(),
 		Attempt: e.Attempt, Dropped: e.Dropped, Sink: e.Sink, Origin: e.Origin,
+		Status: capText(e.Status),
 	}
 }
 

@@ -209,6 +209,7 @@
     if (e.delay_ms) facts.push("after " + (e.delay_ms >= 1000 ? (e.delay_ms / 1000) + "s" : e.delay_ms + "ms"));
     if (e.dropped) facts.push(e.dropped + " dropped" + (e.sink ? " by " + e.sink : ""));
     if (e.origin) facts.push(e.origin === e.path ? "restarts its group" : "with the group of " + e.origin);
+    if (e.status) facts.push(e.status); // a status event's text
     if (facts.length) li.appendChild(el("span", "facts", facts.join(" · ")));
     if (e.error) li.appendChild(el("span", "error", e.error));
     push(li);
