@@ -98,7 +98,12 @@
 // a newline on a file descriptor), NotifySocket (the systemd way: the
 // program gets a NOTIFY_SOCKET of its own, and its STATUS= texts become
 // the child's status in the tree, the snapshot and the page, through
-// actor.SetStatus), TCPProbe or HTTPProbe. Without it, a program is ready
+// actor.SetStatus), TCPProbe or HTTPProbe. On Linux the notify socket is
+// an abstract one, which leaves nothing in the file system even when the
+// supervising process is killed; it reads only messages whose sender
+// (SO_PASSCRED) is of the supervising process's user, root, or a process
+// of the program's group (a program that dropped its privileges). On
+// other Unix systems it is a socket in a directory of mode 0700. Without it, a program is ready
 // once started. On Windows, NotifyFD and NotifySocket are configuration
 // errors.
 //

@@ -21,8 +21,13 @@ import (
 )
 
 // shell returns a Program running script with /bin/sh; args become $1...
+// Its PATH finds the test binary as setsid first (see setsidPath).
 func shell(script string, args ...string) *process.Program {
-	return &process.Program{Path: "/bin/sh", Args: append([]string{"-c", script, "sh"}, args...)}
+	env := os.Environ()
+	if dir, err := setsidPath(); err == nil {
+		env = append(env, "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	return &process.Program{Path: "/bin/sh", Args: append([]string{"-c", script, "sh"}, args...), Env: env}
 }
 
 // running is a Program's Run in a goroutine of its own, outside any

@@ -7,6 +7,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -17,10 +21,81 @@ import (
 const helperEnv = "ARBOR_PROCESS_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(helperEnv); mode != "" {
-		os.Exit(runHelper(mode))
+	if filepath.Base(os.Args[0]) == "setsid" {
+		os.Exit(runSetsid(os.Args[1:]))
 	}
-	goleak.VerifyTestMain(m)
+	if mode := os.Getenv(helperEnv); mode != "" {
+		code := runHelper(mode)
+		removeBinDir()
+		os.Exit(code)
+	}
+	code := m.Run()
+	removeBinDir()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak: errors on successful test run:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// The fixtures' setsid is the test binary (run under that name from a
+// directory put first in the programs' PATH), so that the tests need no
+// util-linux: it calls setsid(2) and executes its arguments.
+var binDir struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// binDirEnv passes the directory of setsidPath to a re-executed copy of
+// the test binary, which may be killed before it could remove its own.
+const binDirEnv = "ARBOR_PROCESS_TEST_BIN"
+
+// setsidPath returns the directory holding the test binary as "setsid".
+func setsidPath() (string, error) {
+	if dir := os.Getenv(binDirEnv); dir != "" {
+		return dir, nil // the test that re-executed this copy removes it
+	}
+	binDir.once.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			binDir.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "arbor-process-bin-")
+		if err != nil {
+			binDir.err = err
+			return
+		}
+		binDir.path, binDir.err = dir, os.Symlink(exe, filepath.Join(dir, "setsid"))
+	})
+	return binDir.path, binDir.err
+}
+
+func removeBinDir() {
+	if binDir.path != "" {
+		_ = os.RemoveAll(binDir.path)
+	}
+}
+
+// runSetsid is setsid(1): a new session, then its arguments executed.
+func runSetsid(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "setsid: no program")
+		return 2
+	}
+	if _, err := syscall.Setsid(); err != nil {
+		fmt.Fprintln(os.Stderr, "setsid:", err)
+		return 1
+	}
+	path, err := exec.LookPath(args[0])
+	if err == nil {
+		err = syscall.Exec(path, args, os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, "setsid:", err)
+	return 1
 }
 
 // runHelper runs the test binary as a helper program and returns its exit
@@ -29,6 +104,8 @@ func runHelper(mode string) int {
 	switch mode {
 	case "notify":
 		return helperNotify()
+	case "notify-as-nobody":
+		return helperNotifyAsNobody()
 	case "listen":
 		return helperListen()
 	case "subreaper":
@@ -56,6 +133,29 @@ func helperNotify() int {
 		return 1
 	}
 	if _, err := c.Write([]byte("STATUS=serving\nREADY=1")); err != nil {
+		return 1
+	}
+	select {}
+}
+
+// helperNotifyAsNobody drops its privileges to those of nobody (65534),
+// then tells its status and readiness.
+func helperNotifyAsNobody() int {
+	if err := syscall.Setgid(65534); err != nil {
+		fmt.Fprintln(os.Stderr, "setgid:", err)
+		return 1
+	}
+	if err := syscall.Setuid(65534); err != nil {
+		fmt.Fprintln(os.Stderr, "setuid:", err)
+		return 1
+	}
+	addr := &net.UnixAddr{Name: os.Getenv("NOTIFY_SOCKET"), Net: "unixgram"}
+	c, err := net.DialUnix("unixgram", nil, addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "notify:", err)
+		return 1
+	}
+	if _, err := c.Write([]byte("STATUS=as nobody\nREADY=1")); err != nil {
 		return 1
 	}
 	select {}

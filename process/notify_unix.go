@@ -4,9 +4,7 @@ package process
 
 import (
 	"bytes"
-	"net"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/arbor-go/arbor/actor"
@@ -45,33 +43,27 @@ func (in *incarnation) prepareFD(fd int) error {
 	return nil
 }
 
-// prepareSocket makes the program's own notify socket, in a directory of
-// its own (mode 0700), and names it in the program's NOTIFY_SOCKET.
+// prepareSocket makes the program's own notify socket and names it in the
+// program's NOTIFY_SOCKET.
 func (in *incarnation) prepareSocket() error {
-	dir, err := os.MkdirTemp("", "arbor-notify-")
+	ns, err := listenNotify()
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return err
-	}
-	in.cmd.Env = append(in.cmd.Env, "NOTIFY_SOCKET="+path)
-	in.closers = append(in.closers, func() {
-		_ = conn.Close()
-		_ = os.RemoveAll(dir)
-	})
+	in.cmd.Env = append(in.cmd.Env, "NOTIFY_SOCKET="+ns.name)
+	in.closers = append(in.closers, ns.close)
 	in.notifyWatch = func() {
 		buf := make([]byte, 4096)
 		ready := false
 		for {
-			n, _, err := conn.ReadFromUnix(buf)
+			msg, ok, err := ns.read(buf, in.pid)
 			if err != nil {
 				return
 			}
-			for line := range strings.SplitSeq(string(buf[:n]), "\n") {
+			if !ok {
+				continue
+			}
+			for line := range strings.SplitSeq(msg, "\n") {
 				switch {
 				case line == "READY=1" && !ready:
 					ready = true

@@ -36,7 +36,7 @@ func TestOutputEntriesCarryNoCallerOrSourceOfTheLibrary(t *testing.T) {
 		})),
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: p, Restart: policy.Transient}),
 	)
-	stop := runTree(t, sup)
+	stop, _ := runTree(t, sup)
 	<-exited
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func runOnce(t *testing.T, p *process.Program) []observer.LoggedEntry {
 		})),
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: p, Restart: policy.Transient}),
 	)
-	stop := runTree(t, sup)
+	stop, _ := runTree(t, sup)
 	<-exited
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestOutputGoesToTheTreesSlogLoggerToo(t *testing.T) {
 		})),
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: shell(`echo hello`), Restart: policy.Transient}),
 	)
-	stop := runTree(t, sup)
+	stop, _ := runTree(t, sup)
 	<-exited
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestSIGKILLAfterTheStopTimeoutIsLogged(t *testing.T) {
 		})),
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: p, Restart: policy.Transient}),
 	)
-	stop := runTree(t, sup)
+	stop, _ := runTree(t, sup)
 	<-exited
 	if err := stop(); err != nil {
 		t.Fatal(err)

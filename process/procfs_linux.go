@@ -103,8 +103,13 @@ func scanProcs() []procStat {
 	}
 }
 
+// statOf reads /proc/<pid>/stat.
+func statOf(pid int) (procStat, bool) {
+	return readStat(unix.AT_FDCWD, pid, []byte("/proc/"+strconv.Itoa(pid)+"/stat"), make([]byte, 512))
+}
+
 // readStat reads /proc/<pid>/stat (path, relative to /proc's descriptor
-// dfd) into a procStat, using buf.
+// dfd, or absolute) into a procStat, using buf.
 func readStat(dfd, pid int, path, buf []byte) (procStat, bool) {
 	fd, err := unix.Openat(dfd, string(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {

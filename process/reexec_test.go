@@ -29,8 +29,12 @@ func reexec(t *testing.T, mode string, env ...string) (*exec.Cmd, *bufio.Scanner
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir, err := setsidPath()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(append(os.Environ(), helperEnv+"="+mode), env...)
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+mode, binDirEnv+"="+dir, "TMPDIR="+t.TempDir()), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -89,8 +93,13 @@ func helperPdeathsig() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	go func() { _ = sup.Run(context.Background()) }()
-	if err := sup.WaitReady(context.Background()); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		err := sup.Run(context.Background())
+		fmt.Fprintln(os.Stderr, "Run returned:", err)
+		cancel()
+	}()
+	if err := sup.WaitReady(ctx); err != nil {
 		return 1
 	}
 	b, err := os.ReadFile(pidFile)

@@ -49,7 +49,7 @@ func TestBadSpecIsAConfigErrorWhenTheChildIsAdded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sup := supervisortest.New(t, "root")
-			stop := runTree(t, sup)
+			stop, _ := runTree(t, sup)
 			defer stop()
 			err := sup.Add(supervisor.Child{Name: "prog", Actor: tc.p})
 			var ce *supervisor.ConfigError
@@ -85,7 +85,7 @@ func TestSpecIsCheckedAgainAtEachStart(t *testing.T) {
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: &process.Program{Path: path},
 			Backoff: &policy.Backoff{Initial: time.Hour, Max: time.Hour}}),
 	)
-	stop := runTree(t, sup)
+	stop, _ := runTree(t, sup)
 	var ee *process.ExitError
 	if err := <-failed; !errors.As(err, &ee) || ee.Status != 1 {
 		t.Fatalf("first exit: %v, want status 1", err)
@@ -153,10 +153,12 @@ func TestStuckReportOfAProgramNamesItsPID(t *testing.T) {
 	))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	if err := sup.WaitReady(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		done <- sup.Run(ctx)
+	}()
+	awaitTreeReady(t, sup, ran)
 	b, _ := os.ReadFile(pidFile)
 	f := strings.Fields(string(b))
 	var pid, escapee int

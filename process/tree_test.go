@@ -23,24 +23,41 @@ import (
 )
 
 // runTree runs sup until the test ends; it returns a function that stops
-// it and returns Run's error.
-func runTree(t *testing.T, sup *supervisor.Supervisor) (stop func() error) {
+// it and returns Run's error, and a channel closed when Run has returned.
+func runTree(t *testing.T, sup *supervisor.Supervisor) (stop func() error, ran <-chan struct{}) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
 	var err error
-	stopped := false
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err = sup.Run(ctx)
+	}()
 	stop = func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			err = <-done
-		}
+		cancel()
+		<-done
 		return err
 	}
 	t.Cleanup(func() { _ = stop() })
-	return stop
+	return stop, done
+}
+
+// awaitTreeReady waits until sup is ready, failing t if its Run returns
+// first (a program that never tells its readiness fails its start).
+func awaitTreeReady(t *testing.T, sup *supervisor.Supervisor, ran <-chan struct{}) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-ran:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := sup.WaitReady(ctx); err != nil {
+		t.Fatalf("the tree never became ready: Run returned first (%v)", err)
+	}
 }
 
 func TestEachReadinessKindGatesTheNextSibling(t *testing.T) {
@@ -85,17 +102,20 @@ func TestEachReadinessKindGatesTheNextSibling(t *testing.T) {
 				supervisor.Child{Name: "prog", Actor: tc.program(t, f), WaitReady: true, StartTimeout: time.Minute},
 				supervisor.Child{Name: "next", Actor: next},
 			))
-			stop := runTree(t, sup)
+			stop, ran := runTree(t, sup)
 			// The program has started (it opened the fifo): the next
 			// sibling must still wait for its readiness.
 			released.Store(true)
 			release(t, f)
-			if wasReleased := <-nextStarted; !wasReleased {
-				t.Fatal("the next sibling started before the program was ready")
+			select {
+			case wasReleased := <-nextStarted:
+				if !wasReleased {
+					t.Fatal("the next sibling started before the program was ready")
+				}
+			case <-ran:
+				t.Fatalf("Run returned before the next sibling started: %v", stop())
 			}
-			if err := sup.WaitReady(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			awaitTreeReady(t, sup, ran)
 			if got := childStatus(sup, "prog"); got != tc.status {
 				t.Errorf("status of prog = %q, want %q", got, tc.status)
 			}
@@ -158,7 +178,7 @@ func TestAThousandRestartsLeaveNoZombieOfTheTestProcess(t *testing.T) {
 		})),
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: &process.Program{Path: "true"}}),
 	)
-	stop := runTree(t, sup)
+	stop, _ := runTree(t, sup)
 	t0 := time.Now()
 	<-enough
 	took := time.Since(t0)
@@ -179,10 +199,8 @@ func TestManualRestartsAndStopEndEveryProgram(t *testing.T) {
 	sup := supervisortest.New(t, "root",
 		supervisor.WithChildren(supervisor.Child{Name: "prog", Actor: p, WaitReady: true}),
 	)
-	stop := runTree(t, sup)
-	if err := sup.WaitReady(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	stop, ran := runTree(t, sup)
+	awaitTreeReady(t, sup, ran)
 	for range 5 {
 		if err := sup.Restart("prog"); err != nil {
 			t.Fatal(err)
@@ -206,5 +224,24 @@ func TestManualRestartsAndStopEndEveryProgram(t *testing.T) {
 	slices.Sort(pids)
 	if len(slices.Compact(pids)) != 6 {
 		t.Errorf("pids %v: want six programs, one per incarnation", pids)
+	}
+}
+
+func TestNotifySocketAcceptsAProgramThatDroppedItsPrivileges(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to drop privileges")
+	}
+	p := helper(t, "notify-as-nobody")
+	p.Ready = process.NotifySocket{}
+	sup := supervisortest.New(t, "root", supervisor.WithChildren(
+		supervisor.Child{Name: "prog", Actor: p, WaitReady: true, StartTimeout: time.Minute},
+	))
+	stop, ran := runTree(t, sup)
+	awaitTreeReady(t, sup, ran)
+	if got := childStatus(sup, "prog"); got != "as nobody" {
+		t.Errorf("status = %q, want %q", got, "as nobody")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }
