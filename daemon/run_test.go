@@ -14,6 +14,7 @@ import (
 
 	"github.com/arbor-go/arbor/actor"
 	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
@@ -104,12 +105,7 @@ func (h *harness) result(t *testing.T) result {
 }
 
 // blocker runs until its context is cancelled.
-func blocker() actor.Actor {
-	return actor.Func(func(ctx context.Context) error {
-		<-ctx.Done()
-		return nil
-	})
-}
+func blocker() actor.Actor { return testutil.Blocker }
 
 // stubborn ignores cancellation until release is closed.
 func stubborn(release <-chan struct{}) actor.Actor {

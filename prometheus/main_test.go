@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
@@ -41,10 +42,7 @@ func mustNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.S
 }
 
 // blocker runs until it is stopped.
-var blocker = actor.Func(func(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
-})
+var blocker = testutil.Blocker
 
 // failing returns an actor whose first n incarnations fail by calling
 // fail, and whose later ones run until they are stopped.

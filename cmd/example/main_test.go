@@ -19,7 +19,6 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-
 // TestEndToEnd builds the example and runs it three ways: stopped by
 // SIGTERM, crash-looping until the tree gives up, and stopping by itself
 // after -duration.

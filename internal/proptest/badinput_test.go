@@ -10,15 +10,13 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
-var blocker = actor.Func(func(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
-})
+var blocker = testutil.Blocker
 
 func okChild(name string) supervisor.Child { return supervisor.Child{Name: name, Actor: blocker} }
 

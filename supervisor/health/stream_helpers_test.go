@@ -89,23 +89,12 @@ func decode(t *testing.T, ev sseEvent, v any) {
 	}
 }
 
-// failOn runs until cancelled, and fails with each error sent on fail.
-func failOn(fail <-chan error) actor.Func {
-	return func(ctx context.Context) error {
-		select {
-		case err := <-fail:
-			return err
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}
+// failOn runs until cancelled, and fails with each error sent on fail
+// (testutil.FailOn).
+func failOn(fail <-chan error) actor.Func { return testutil.FailOn(fail) }
 
-// idle runs until cancelled.
-func idle(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
-}
+// idle runs until cancelled (testutil.Blocker).
+func idle(ctx context.Context) error { return testutil.Blocker(ctx) }
 
 // startTree runs sup until the test ends (or stop is called) and waits for
 // it to be ready.

@@ -207,18 +207,9 @@ func start(t *testing.T, sup *supervisor.Supervisor) (stop func() error) {
 	return r.Stop
 }
 
-// failOn runs until cancelled, and fails with each error sent on fail.
-func failOn(fail <-chan error) actor.Func {
-	return func(ctx context.Context) error {
-		actor.Ready(ctx)
-		select {
-		case err := <-fail:
-			return err
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}
+// failOn runs until cancelled, and fails with each error sent on fail
+// (testutil.FailOn).
+func failOn(fail <-chan error) actor.Func { return testutil.FailOn(fail) }
 
 func mustNew(t *testing.T, name string, opts ...supervisor.Option) *supervisor.Supervisor {
 	t.Helper()
