@@ -46,7 +46,11 @@ import (
 //     as "/tree.json" serves it, within the same limits); it loads nothing
 //     from elsewhere, and a Content-Security-Policy forbids it to. Names and
 //     error texts are shown as text, never interpreted as markup. The page
-//     shows a cut tree's left-out children as a row below their parent.
+//     shows a cut tree's left-out children as a row below their parent, a
+//     group restart as one entry (the child whose failure caused it, and the
+//     siblings restarted with it, from the events' origin), each child's
+//     restarts of the last ten minutes as a strip it draws itself, and, once
+//     nothing answers it any more, that the process has gone.
 //   - "/events": the lifecycle events of s and its whole subtree as
 //     server-sent events (text/event-stream): an "event: hello" first
 //     ({"path": ..., "buffer": n, "backlog": b}), then the b last events
@@ -113,7 +117,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		serve = h.page
 	case "/ui/tree.json":
 		serve = h.pageTree
-	case "/ui/page.js", "/ui/page.css", "/ui/icon.svg":
+	case "/ui/page.js", "/ui/events.js", "/ui/spark.js", "/ui/page.css", "/ui/icon.svg":
 		serve = h.asset
 	case "/events":
 		serve = h.events

@@ -26,9 +26,11 @@ var pageTemplate = template.Must(template.ParseFS(assets, "assets/page.html"))
 // staticFiles maps the page's asset routes to their embedded files and
 // content types.
 var staticFiles = map[string]struct{ file, contentType string }{
-	"/ui/page.js":  {"assets/page.js", "text/javascript; charset=utf-8"},
-	"/ui/page.css": {"assets/page.css", "text/css; charset=utf-8"},
-	"/ui/icon.svg": {"assets/icon.svg", "image/svg+xml"},
+	"/ui/page.js":   {"assets/page.js", "text/javascript; charset=utf-8"},
+	"/ui/events.js": {"assets/events.js", "text/javascript; charset=utf-8"},
+	"/ui/spark.js":  {"assets/spark.js", "text/javascript; charset=utf-8"},
+	"/ui/page.css":  {"assets/page.css", "text/css; charset=utf-8"},
+	"/ui/icon.svg":  {"assets/icon.svg", "image/svg+xml"},
 }
 
 // contentSecurityPolicy lets the page load its own script, style, icon and
@@ -65,7 +67,7 @@ func (h *handler) page(w http.ResponseWriter, _ *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// asset serves the page's embedded script, style and icon.
+// asset serves the page's embedded scripts, style and icon.
 func (h *handler) asset(w http.ResponseWriter, req *http.Request) {
 	f := staticFiles[req.URL.Path]
 	body, err := assets.ReadFile(f.file)

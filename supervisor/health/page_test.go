@@ -71,7 +71,7 @@ func TestPage(t *testing.T) {
 			t.Errorf("GET /ui: the name is not escaped:\n%s", body)
 		}
 		for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(body, -1) {
-			if tag != `<script src="ui/page.js" defer>` {
+			if !regexp.MustCompile(`^<script src="ui/(page|events|spark)\.js" defer>$`).MatchString(tag) {
 				t.Errorf("GET /ui: script tag %s", tag)
 			}
 		}
@@ -91,21 +91,23 @@ func TestPage(t *testing.T) {
 func TestPageAssets(t *testing.T) {
 	h := health.Handler(newSup(t))
 	for target, ct := range map[string]string{
-		"/ui/page.js":  "text/javascript; charset=utf-8",
-		"/ui/page.css": "text/css; charset=utf-8",
-		"/ui/icon.svg": "image/svg+xml",
+		"/ui/page.js":   "text/javascript; charset=utf-8",
+		"/ui/events.js": "text/javascript; charset=utf-8",
+		"/ui/spark.js":  "text/javascript; charset=utf-8",
+		"/ui/page.css":  "text/css; charset=utf-8",
+		"/ui/icon.svg":  "image/svg+xml",
 	} {
 		rec := do(h, http.MethodGet, target)
 		if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
 			t.Errorf("GET %s: %d, %d bytes", target, rec.Code, rec.Body.Len())
 		}
 		checkPageHeaders(t, target, rec.Header(), ct)
-		if target != "/ui/page.js" {
+		if !strings.HasSuffix(target, ".js") {
 			continue
 		}
 		for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(", "setAttribute(\"on", "setAttribute(\"style", "setAttribute(\"href", "setAttribute(\"src"} {
 			if strings.Contains(rec.Body.String(), sink) {
-				t.Errorf("page.js uses %s", sink)
+				t.Errorf("%s uses %s", target, sink)
 			}
 		}
 	}
@@ -119,7 +121,7 @@ func TestPageRoutes(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", target, rec.Code)
 		}
 	}
-	for _, target := range []string{"/ui", "/ui/tree.json", "/ui/page.js", "/ui/page.css", "/ui/icon.svg", "/events"} {
+	for _, target := range []string{"/ui", "/ui/tree.json", "/ui/page.js", "/ui/events.js", "/ui/spark.js", "/ui/page.css", "/ui/icon.svg", "/events"} {
 		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 			if rec := do(h, m, target); rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
 				t.Errorf("%s %s = %d, want 405", m, target, rec.Code)

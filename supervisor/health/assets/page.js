@@ -1,39 +1,26 @@
 // The live tree page of arbor's health handler. It renders the tree from
 // ui/tree.json and keeps it current from the server-sent events at
-// "events", without a reload.
+// "events", without a reload. The event list is events.js's, the restart
+// strips spark.js's. When nothing answers any more, the page says the
+// process is gone, and leaves its last state on view, marked as such.
 //
 // Every text that comes from the tree (names, paths, states, error texts)
 // is put on the page with textContent or setAttribute, never parsed as
 // HTML: an error text can carry input from outside.
 "use strict";
 
-(function () {
-  var MAX_EVENTS = 100;      // events kept in the list, newest first
-  var REFRESH_DELAY = 150;   // ms: a burst of events costs one fetch of the tree
+(function (P) {
+  var REFRESH_DELAY = 150;    // ms: a burst of events costs one fetch of the tree
   var RECONNECT_DELAY = 3000; // ms: after the server ended the stream
+  var REDRAW_EVERY = 10000;   // ms: the "since" column and the strips move on
 
-  // Event kinds that are failures, and those worth a second look.
-  var BAD = { failed: 1, panicked: 1, hung: 1, start_failed: 1, stop_timeout: 1, intensity_exceeded: 1, escalated: 1 };
-  var WARN = { restarting: 1, shutdown: 1, auto_shutdown: 1, removed: 1, observer_dropped: 1 };
+  var el = P.el, clock = P.clock;
 
   function $(id) { return document.getElementById(id); }
-
-  // el returns a new element with an optional class and text.
-  function el(tag, className, text) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
 
   function setBadge(node, tone, text) {
     node.className = "badge " + tone;
     node.textContent = text;
-  }
-
-  function clock(iso) {
-    var d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleTimeString();
   }
 
   // ago says how long before now (both ISO times) since was, briefly.
@@ -59,14 +46,56 @@
     if (loading) { again = true; return; }
     loading = true;
     fetch("ui/tree.json", { cache: "no-store" }).then(function (resp) {
+      answered();
       if (!resp.ok) throw new Error("HTTP " + resp.status);
       return resp.json();
-    }).then(render).catch(function (err) {
-      setBadge($("health"), "bad", "tree unavailable: " + err.message);
+    }, function (err) {
+      noAnswer();
+      throw err;
+    }).then(function (view) {
+      lastView = view;
+      fetchedAt = Date.now();
+      render(view);
+    }).catch(function (err) {
+      if (!gone) setBadge($("health"), "bad", "tree unavailable: " + err.message);
     }).finally(function () {
       loading = false;
       if (again) { again = false; refresh(); }
     });
+  }
+
+  // --- the process gone -----------------------------------------------------
+
+  var gone = false, lastAnswer = null, lastView = null, fetchedAt = 0;
+
+  // answered records that the server answered: the process is there.
+  function answered() {
+    lastAnswer = new Date();
+    if (!gone) return;
+    gone = false;
+    $("gone").hidden = true;
+    document.body.classList.remove("gone");
+  }
+
+  // noAnswer records that nothing answered: the process has gone (or the
+  // network between). The last state stays on view, marked as the past.
+  function noAnswer() {
+    if (gone) return;
+    gone = true;
+    $("gone").textContent = "The process has gone: nothing has answered " +
+      (lastAnswer ? "since " + lastAnswer.toLocaleTimeString() : "this page") +
+      ". What this page shows is its last state; it will not change until the process is back.";
+    $("gone").hidden = false;
+    $("stopped").hidden = true;
+    document.body.classList.add("gone");
+    setBadge($("health"), "bad", "process gone");
+    setBadge($("conn"), "bad", "no answer; retrying");
+  }
+
+  // now returns the server's time now, in ms, from the last view's time.
+  function now() {
+    var t = lastView ? Date.parse(lastView.time) : NaN;
+    return isNaN(t) ? Date.now() : t + (Date.now() - fetchedAt);
   }
 
   // problemLine says "Not ready (12): a, b, … and 2 more", from a list the
@@ -85,6 +114,7 @@
   // path is the tree's). Paths and depths are rebuilt from the parents.
   function render(view) {
     var h = view.health || {};
+    $("stopped").hidden = h.reason !== "not running";
     if (h.ready) setBadge($("health"), "good", "ready");
     else setBadge($("health"), "bad", "not ready" + (h.reason ? ": " + h.reason : ""));
     if (h.alive === false) setBadge($("health"), "bad", "stuck");
@@ -113,7 +143,7 @@
         depths[i] = depths[n.parent] + 1;
       }
       while (open.length && open[open.length - 1] !== n.parent) close(open.pop());
-      rows.push(row(n, paths[i], depths[i], view.time));
+      rows.push(row(n, paths[i], depths[i], view.time, now()));
       open.push(i);
     });
     while (open.length) close(open.pop());
@@ -136,13 +166,13 @@
   function moreRow(count, depth) {
     var tr = el("tr", "more");
     var td = el("td", "name muted", "… " + count + " more " + (count === 1 ? "child" : "children") + " not shown");
-    td.colSpan = 7;
+    td.colSpan = 8;
     td.style.paddingLeft = (0.5 + 1.4 * depth) + "em";
     tr.appendChild(td);
     return tr;
   }
 
-  function row(n, path, depth, now) {
+  function row(n, path, depth, at, nowMS) {
     var tr = el("tr", "node " + (n.kind === "supervisor" ? "sup" : "worker"));
     tr.setAttribute("data-path", path);
     tr.setAttribute("data-state", n.state);
@@ -177,7 +207,11 @@
     if (n.restarts > 0) restarts.classList.add("warn");
     tr.appendChild(restarts);
 
-    var since = el("td", "since", n.since ? ago(n.since, now) : "");
+    var recent = el("td", "recent");
+    if (depth > 0) recent.appendChild(P.strip(path, nowMS));
+    tr.appendChild(recent);
+
+    var since = el("td", "since", n.since ? ago(n.since, at) : "");
     if (n.since) since.title = n.since;
     tr.appendChild(since);
 
@@ -185,45 +219,6 @@
     if (n.last_error) last.appendChild(el("div", "error", n.last_error));
     tr.appendChild(last);
     return tr;
-  }
-
-  // --- the events ---------------------------------------------------------
-
-  function push(li) {
-    var list = $("events");
-    list.insertBefore(li, list.firstChild);
-    while (list.children.length > MAX_EVENTS) list.removeChild(list.lastChild);
-  }
-
-  function addEvent(e) {
-    var li = el("li", "event " + (BAD[e.kind] ? "bad" : WARN[e.kind] ? "warn" : "info"));
-    li.setAttribute("data-path", e.path);
-    li.setAttribute("data-kind", e.kind);
-    li.appendChild(el("time", "time", clock(e.time)));
-    li.appendChild(el("span", "kind", e.kind));
-    li.appendChild(el("span", "path", e.path));
-    var facts = [];
-    if (e.incarnation) facts.push("#" + e.incarnation);
-    if (e.child) facts.push("restarts " + e.restarts);
-    if (e.attempt) facts.push("attempt " + e.attempt);
-    if (e.delay_ms) facts.push("after " + (e.delay_ms >= 1000 ? (e.delay_ms / 1000) + "s" : e.delay_ms + "ms"));
-    if (e.dropped) facts.push(e.dropped + " dropped" + (e.sink ? " by " + e.sink : ""));
-    if (e.origin) facts.push(e.origin === e.path ? "restarts its group" : "with the group of " + e.origin);
-    if (e.status) facts.push(e.status); // a status event's text
-    if (facts.length) li.appendChild(el("span", "facts", facts.join(" · ")));
-    if (e.error) li.appendChild(el("span", "error", e.error));
-    push(li);
-  }
-
-  var lost = 0;
-
-  function addDropped(d) {
-    lost = d.total;
-    var li = el("li", "event lost", d.dropped + " events lost: this page could not keep up");
-    li.setAttribute("data-kind", "dropped");
-    push(li);
-    $("lost").textContent = lost + " lost";
-    $("lost").hidden = false;
   }
 
   // --- the stream ---------------------------------------------------------
@@ -235,36 +230,44 @@
   function connect() {
     var source = new EventSource("events");
     source.addEventListener("hello", function () {
+      answered();
       setBadge($("conn"), "good", "live");
       scheduleRefresh(); // what happened while not connected
     });
     source.addEventListener("lifecycle", function (m) {
       var e = parse(m);
-      if (e) addEvent(e);
-      scheduleRefresh();
+      if (e && P.addEvent(e)) scheduleRefresh();
     });
     source.addEventListener("dropped", function (m) {
       var d = parse(m);
-      if (d) addDropped(d);
+      if (d) P.addDropped(d);
       scheduleRefresh();
     });
     source.addEventListener("end", function (m) {
       var d = parse(m) || {};
       source.close();
-      setBadge($("conn"), "warn", "stream ended (" + (d.reason || "server") + "); reconnecting");
+      if (d.reason === "not running") setBadge($("conn"), "warn", "tree stopped");
+      else setBadge($("conn"), "warn", "stream ended (" + (d.reason || "server") + "); reconnecting");
       scheduleRefresh();
       setTimeout(connect, RECONNECT_DELAY);
     });
     source.onerror = function () {
+      refresh(); // a process that has gone answers nothing: say so
       if (source.readyState === EventSource.CLOSED) {
-        setBadge($("conn"), "bad", "disconnected");
+        if (!gone) setBadge($("conn"), "bad", "disconnected");
         setTimeout(connect, RECONNECT_DELAY);
-      } else {
+      } else if (!gone) {
         setBadge($("conn"), "bad", "disconnected; reconnecting…");
       }
     };
   }
 
+  // The "since" column and the strips move on while nothing happens; a
+  // gone process's last state stays as it was.
+  setInterval(function () {
+    if (lastView && !gone && !document.hidden) render(lastView);
+  }, REDRAW_EVERY);
+
   refresh();
   connect();
-})();
+})(window.arborPage = window.arborPage || {});

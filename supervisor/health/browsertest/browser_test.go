@@ -284,7 +284,10 @@ func TestLivePage(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	tb.poll(t, "the end of the stream", `document.getElementById("conn").textContent.startsWith("stream ended (shutting down)") &&
+	// The stream ends at the start of the shutdown; the page then finds the
+	// tree stopped.
+	tb.poll(t, "the end of the stream", `(document.getElementById("conn").textContent.startsWith("stream ended (shutting down)") ||
+		document.getElementById("conn").textContent === "tree stopped") &&
 		document.getElementById("health").textContent.startsWith("not ready")`)
 
 	problems, dialogs := tb.problemsAndDialogs()
