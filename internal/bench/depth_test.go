@@ -57,7 +57,12 @@ func chain(depth int) (*supervisor.Supervisor, int) {
 //     (the whole chain, since a parent waits for its child supervisor's
 //     readiness), divided by the depth;
 //   - ns/level-stop: from cancelling the root's context to its Run having
-//     returned, divided by the depth.
+//     returned, divided by the depth;
+//   - cpu-ns/level-ready and cpu-ns/level-stop: the process's CPU time
+//     (user and system, all its threads) over the same spans, where the
+//     system tells it: on a machine busy with other work, the wall-clock
+//     times of a long chain include the time the process waited for a
+//     core, which a short chain's often escape.
 //
 // A level's cost must not grow with the depth beyond its path string:
 // B/level at D=10000 at most 1.2 times that at D=10 plus path-B/level, and
@@ -73,7 +78,7 @@ func BenchmarkDepth(b *testing.B) {
 				cancel context.CancelFunc
 				done   chan error
 			}
-			var bytes, pathBytes, ready, stop float64
+			var bytes, pathBytes, ready, stop, readyCPU, stopCPU float64
 			for range b.N {
 				base := runtime.NumGoroutine()
 				before := inUse()
@@ -88,24 +93,26 @@ func BenchmarkDepth(b *testing.B) {
 				for i, root := range roots {
 					ctx, cancel := context.WithCancel(context.Background())
 					done := make(chan error, 1)
-					t := time.Now()
+					t, c := time.Now(), cpuTime()
 					go func() { done <- root.Run(ctx) }()
 					if err := root.WaitReady(context.Background()); err != nil {
 						b.Fatal(err)
 					}
 					ready += float64(time.Since(t))
+					readyCPU += float64(cpuTime() - c)
 					chains[i] = running{cancel, done}
 				}
 				after := inUse()
 				bytes += float64(int64(after) - int64(before))
 				pathBytes += float64(paths)
-				for _, c := range chains {
-					t := time.Now()
-					c.cancel()
-					if err := <-c.done; err != nil {
+				for _, ch := range chains {
+					t, c := time.Now(), cpuTime()
+					ch.cancel()
+					if err := <-ch.done; err != nil {
 						b.Fatal(err)
 					}
 					stop += float64(time.Since(t))
+					stopCPU += float64(cpuTime() - c)
 				}
 				settle(b, base)
 			}
@@ -114,6 +121,10 @@ func BenchmarkDepth(b *testing.B) {
 			b.ReportMetric(pathBytes/n, "path-B/level")
 			b.ReportMetric(ready/n, "ns/level-ready")
 			b.ReportMetric(stop/n, "ns/level-stop")
+			if cpuTime() >= 0 {
+				b.ReportMetric(readyCPU/n, "cpu-ns/level-ready")
+				b.ReportMetric(stopCPU/n, "cpu-ns/level-stop")
+			}
 		})
 	}
 }
