@@ -91,6 +91,7 @@ type Program struct {
 	// its own, os.Stderr, a file opened on os.DevNull). The package
 	// neither reads nor closes them. When nil, each line the program
 	// writes becomes a log entry of the child (see the package docs).
+	// The program's standard input is always the null device.
 	Stdout, Stderr *os.File
 	// LineMax caps the length of a logged line (default DefaultLineMax);
 	// a longer line is logged in pieces of LineMax bytes.
