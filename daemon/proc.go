@@ -330,11 +330,14 @@ func (r stuckReport) MarshalLogArray(enc zapcore.ArrayEncoder) error {
 // stuckChild is one stuck child as a zap object.
 type stuckChild supervisor.StuckChild
 
-// MarshalLogObject encodes the child's path, how long it was waited for
-// and its stack.
+// MarshalLogObject encodes the child's path, how long it was waited for,
+// the pid of the program it runs (if it runs one) and its stack.
 func (c stuckChild) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("path", c.Path)
 	enc.AddDuration("waited", c.Waited)
+	if c.PID != 0 {
+		enc.AddInt("pid", c.PID)
+	}
 	enc.AddString("stack", c.Stack)
 	return nil
 }
