@@ -23,8 +23,8 @@ var (
 	ErrResigned  = errors.New("leadertest: resigned")
 )
 
-// Election is one election in memory. Its methods are safe for concurrent
-// use.
+// Election is one election in memory. Candidates win in the order they
+// began to campaign, as in etcd. Its methods are safe for concurrent use.
 type Election struct {
 	timing leader.Timing
 
@@ -33,6 +33,7 @@ type Election struct {
 	token   leader.Token    // guarded by mu: the last token given
 	changed chan struct{}   // guarded by mu: closed (and replaced) when the holder goes
 	cut     map[string]bool // guarded by mu: candidates cut off by CutOff
+	line    []*string       // guarded by mu: the campaigns waiting, in the order they began
 }
 
 // NewElection returns a free election with the given timing.
@@ -101,6 +102,11 @@ func (e *Election) CutOff() bool {
 // freeLocked frees the election. Called with e.mu held.
 func (e *Election) freeLocked() {
 	e.holder = nil
+	e.broadcastLocked()
+}
+
+// broadcastLocked wakes the campaigns. Called with e.mu held.
+func (e *Election) broadcastLocked() {
 	close(e.changed)
 	e.changed = make(chan struct{})
 }
@@ -112,11 +118,19 @@ type candidate struct {
 
 func (c *candidate) Timing() leader.Timing { return c.e.timing }
 
+// Campaign waits in line: as in etcd, where each campaign's key waits for
+// the keys created before it, candidates win in the order they began to
+// campaign (a candidate cut off is skipped).
 func (c *candidate) Campaign(ctx context.Context) (leader.Term, error) {
 	e := c.e
+	me := &c.name // a ticket: its address is its identity in the line
+	e.mu.Lock()
+	e.line = append(e.line, me)
+	e.mu.Unlock()
 	for {
 		e.mu.Lock()
-		if e.holder == nil && !e.cut[c.name] {
+		if e.holder == nil && e.nextLocked() == me {
+			e.leaveLocked(me)
 			e.token++
 			t := &term{e: e, name: c.name, token: e.token, lost: make(chan struct{})}
 			e.holder = t
@@ -128,7 +142,32 @@ func (c *candidate) Campaign(ctx context.Context) (leader.Term, error) {
 		select {
 		case <-wait:
 		case <-ctx.Done():
+			e.mu.Lock()
+			e.leaveLocked(me)
+			e.broadcastLocked() // the next in line may win now
+			e.mu.Unlock()
 			return nil, ctx.Err()
+		}
+	}
+}
+
+// nextLocked returns the first ticket in line whose candidate is not cut
+// off, or nil. Called with e.mu held.
+func (e *Election) nextLocked() *string {
+	for _, tk := range e.line {
+		if !e.cut[*tk] {
+			return tk
+		}
+	}
+	return nil
+}
+
+// leaveLocked removes tk from the line. Called with e.mu held.
+func (e *Election) leaveLocked(tk *string) {
+	for i, x := range e.line {
+		if x == tk {
+			e.line = append(e.line[:i], e.line[i+1:]...)
+			return
 		}
 	}
 }
