@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/process"
 	"golang.org/x/sys/unix"
 )
@@ -129,8 +130,9 @@ func alive(pid int) bool {
 }
 
 // awaitExit blocks until pid has exited (it need not be a child), using a
-// pidfd. It fails t after a minute: a bound against a hang, not a
-// measure.
+// pidfd. It fails t shortly before the test binary's deadline
+// (testutil.Deadline): a bound against a hang, not a guess at how long a
+// busy machine takes.
 func awaitExit(t *testing.T, pid int) {
 	t.Helper()
 	fd, err := unix.PidfdOpen(pid, 0)
@@ -142,13 +144,18 @@ func awaitExit(t *testing.T, pid int) {
 	}
 	defer unix.Close(fd)
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := testutil.Deadline(t)
 	for {
-		n, err := unix.Poll(fds, int(time.Minute/time.Millisecond))
+		wait := -1 // no deadline: poll until the process exits
+		if !deadline.IsZero() {
+			wait = max(0, int(time.Until(deadline)/time.Millisecond))
+		}
+		n, err := unix.Poll(fds, wait)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil || n == 0 {
-			t.Fatalf("process %d still alive after a minute (poll: %v)", pid, err)
+			t.Fatalf("process %d still alive at the test binary's deadline (poll: %v)", pid, err)
 		}
 		return
 	}

@@ -1,9 +1,12 @@
 package etcdleader_test
 
 import (
+	"flag"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/arbor-go/arbor/internal/testutil"
 )
 
 // No goroutine of etcd or gRPC is ignored: each test closes its clients
@@ -12,5 +15,7 @@ import (
 // before it reports, which covers gRPC's connections closing
 // asynchronously.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	patience = testutil.Patience()
 	goleak.VerifyTestMain(m)
 }
