@@ -218,7 +218,8 @@ func WithShutdownBudget(d time.Duration) Option {
 // name the host to listen elsewhere, such as "0.0.0.0:8081" for probes from
 // outside the host (a Kubernetes kubelet): the debug pages then stay
 // reachable at 127.0.0.1:8081 from the host or pod itself (kubectl
-// port-forward connects there). Port 0 picks a free port, logged as
+// port-forward connects there); on one address that is not loopback,
+// such as "10.0.0.5:8081", they are served only with WithPublicDebug. Port 0 picks a free port, logged as
 // "health server listening". The default, "", serves nothing. A bad
 // address is a *supervisor.ConfigError; an address that cannot be bound
 // makes Run return ExitFailure before the tree starts.
