@@ -78,8 +78,8 @@ func adviceTree(t *testing.T, dep *dependency, advised bool) *supervisor.Supervi
 	feed := supervisor.Child{Name: "feed", Actor: dialer(dep)}
 	opts := []supervisor.Option{supervisor.WithJitter(func() float64 { return 0 })}
 	if advised {
-		feed.Backoff = &policy.Backoff{Initial: 500 * time.Millisecond, Max: 15 * time.Second, Jitter: 0.2, MaxAttempts: 8}
-		opts = append(opts, supervisor.WithIntensity(policy.Intensity{MaxRestarts: 10, Period: time.Minute}))
+		feed.Backoff = &policy.Backoff{Initial: time.Second, Max: 30 * time.Second, Jitter: 0.2, ResetAfter: time.Second, MaxAttempts: 6}
+		opts = append(opts, supervisor.WithIntensity(policy.Intensity{MaxRestarts: 20, Period: 10 * time.Second}))
 	}
 	return newRoot(t, append(opts, supervisor.WithChildren(feed))...)
 }
@@ -107,7 +107,7 @@ func TestBackoffAdvice(t *testing.T) {
 			synctest.Wait()
 			dep.fail()
 			time.Sleep(2 * time.Second)
-			dep.recover() // back after 2s: the attempt at 3.5s succeeds
+			dep.recover() // back after 2s: the attempt at 3s succeeds
 			time.Sleep(10 * time.Second)
 			synctest.Wait()
 			if kids := root.Children(); kids[0].State != supervisor.StateRunning {

@@ -41,12 +41,17 @@ func Example() {
 		// daemon's 25s budget (which caps it too): the tree cancels and
 		// reports its stuck children itself, with their stacks.
 		supervisor.WithShutdownBudget(20*time.Second),
-		// Room for the feed's backoff to wait out an outage of a minute.
-		supervisor.WithIntensity(policy.Intensity{MaxRestarts: 10, Period: time.Minute}),
+		// Room for the feed's restarts (one every 2s while its upstream
+		// fails every other poll); a crash loop without backoff still
+		// exceeds it at once.
+		supervisor.WithIntensity(policy.Intensity{MaxRestarts: 20, Period: 10 * time.Second}),
 		supervisor.WithChildren(
 			supervisor.Child{Name: "api", Actor: api, WaitReady: true},
+			// Polls every second: an outage shorter than a minute is waited
+			// out, a longer one gives up after 61-73s (see the README).
 			supervisor.Child{Name: "feed", Actor: feed, Backoff: &policy.Backoff{
-				Initial: 500 * time.Millisecond, Max: 15 * time.Second, Jitter: 0.2, MaxAttempts: 8,
+				Initial: time.Second, Max: 30 * time.Second, Jitter: 0.2,
+				ResetAfter: time.Second, MaxAttempts: 6,
 			}},
 		),
 	)

@@ -10,22 +10,27 @@ type EventKind uint8
 
 // The lifecycle events a supervisor emits.
 const (
-	EventStarted           EventKind = iota + 1 // an incarnation was launched
-	EventReady                                  // a WaitReady child called actor.Ready
-	EventExited                                 // an incarnation returned nil by itself
-	EventFailed                                 // an incarnation returned an error
-	EventPanicked                               // an incarnation panicked; Err is a *PanicError
-	EventRestarting                             // a restart was decided; Delay and Attempt are set, Origin for a group
-	EventStopped                                // an incarnation stopped after being asked to (Origin: for its group's restart)
-	EventStopTimeout                            // a child did not stop within its timeout: stuck
-	EventStuckExited                            // a stuck child's goroutine finally returned
-	EventStartFailed                            // a child failed to start
-	EventRemoved                                // a child was removed from its supervisor
-	EventIntensityExceeded                      // a restart would exceed the intensity
-	EventEscalated                              // the supervisor gave up; Err is the *EscalationError
-	EventAutoShutdown                           // significant children ended; the supervisor shuts down
-	EventShutdown                               // the supervisor began its shutdown
-	EventObserverDropped                        // a sink's queue was full; Dropped says how many, Sink which
+	EventStarted EventKind = iota + 1 // an incarnation was launched
+	// EventReady: a child became ready. A WaitReady worker is ready when
+	// it calls actor.Ready (a worker without WaitReady has no ready event);
+	// a child supervisor, WaitReady or not, is ready when its own start
+	// phase is done (a parent always waits for it), and has this event
+	// in its parent, besides the events of its own children.
+	EventReady
+	EventExited            // an incarnation returned nil by itself
+	EventFailed            // an incarnation returned an error
+	EventPanicked          // an incarnation panicked; Err is a *PanicError
+	EventRestarting        // a restart was decided; Delay and Attempt are set, Origin for a group
+	EventStopped           // an incarnation stopped after being asked to (Origin: for its group's restart)
+	EventStopTimeout       // a child did not stop within its timeout: stuck
+	EventStuckExited       // a stuck child's goroutine finally returned
+	EventStartFailed       // a child failed to start
+	EventRemoved           // a child was removed from its supervisor
+	EventIntensityExceeded // a restart would exceed the intensity
+	EventEscalated         // the supervisor gave up; Err is the *EscalationError
+	EventAutoShutdown      // significant children ended; the supervisor shuts down
+	EventShutdown          // the supervisor began its shutdown
+	EventObserverDropped   // a sink's queue was full; Dropped says how many, Sink which
 	// EventHung: an incarnation missed its liveness deadline (see
 	// Liveness). Err is the *HungError, with the child's stacks. It takes
 	// the place of the failed event of that incarnation, and is emitted when

@@ -3,7 +3,8 @@ package supervisor
 import "strconv"
 
 // State is where a child stands in its lifecycle, as Children and Snapshot
-// report it.
+// report it. The transitions between states, and what causes each, are the
+// table in the package documentation (section "A child's lifecycle").
 type State uint8
 
 const (

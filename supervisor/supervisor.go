@@ -17,9 +17,13 @@
 //
 // # A child's lifecycle
 //
-// Each child is in one state at a time and moves only through these
-// transitions (the code's table, in state.go, refines "stopped" into idle,
-// stopped and removed, and names the hidden state exiting):
+// Each child is in one state at a time and moves only through the
+// transitions of this table, the state machine itself: what happens when a
+// child fails, is stopped or hangs is one row away. Its states are those a
+// child reports (State, in Children and Snapshot), and exiting, a step of
+// its own goroutine between its return and what follows, reported as
+// stopping. The supervisor's own table refines "stopped" into never
+// started, stopped for good, and removed (gone from Children).
 //
 //	event        from                                  to
 //	launch       stopped, restarting                   starting (WaitReady) or running
