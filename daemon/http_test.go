@@ -18,6 +18,7 @@ import (
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -32,6 +33,16 @@ type httpRun struct {
 func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option) *httpRun {
 	t.Helper()
 	log, logs := supervisortest.ObservedLogger(zapcore.InfoLevel)
+	// The daemon writes its entries from a goroutine of its own: the hook
+	// says when the entry with the address has been recorded (the
+	// observer's core writes before the hook runs).
+	listening := make(chan struct{}, 1)
+	log = log.WithOptions(zap.Hooks(func(e zapcore.Entry) error {
+		if e.Message == "health server listening" {
+			listening <- struct{}{}
+		}
+		return nil
+	}))
 	ready := make(chan struct{}, 1)
 	n := daemon.NotifierFunc(func(state string) error {
 		if state == "READY=1" {
@@ -53,7 +64,7 @@ func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option)
 	case <-testutil.Expiry(t):
 		t.Fatal("the tree did not become ready by the test binary's deadline")
 	}
-	// The server listens before the tree starts, so the entry is there.
+	testutil.Receive(t, listening, "the \"health server listening\" entry")
 	e := logs.FilterMessage("health server listening").All()
 	if len(e) != 1 {
 		t.Fatalf("%d \"health server listening\" entries, want 1", len(e))
