@@ -56,7 +56,10 @@
 // has ended, and again at growing intervals (1ms to 50ms) while members
 // are left. One read serves every incarnation that waits for it, so
 // programs stopped together share it; it costs about a millisecond on a
-// machine with a few hundred processes.
+// machine with a few hundred processes. Where /proc is not mounted (or
+// hides the members, as hidepid= can for other users' processes), the
+// group is taken for empty once the program has exited: its members get
+// the stop signal, but no SIGKILL after it.
 //
 // # Dying with the supervising process
 //
