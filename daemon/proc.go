@@ -94,7 +94,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 	}()
 
 	// The root's context keeps ctx's values but is cancelled only here,
-	// after STOPPING=1.
+	// once STOPPING=1 is queued (not necessarily delivered).
 	treeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	p.cancel = cancel
