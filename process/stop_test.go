@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/process"
+	"github.com/arbor-go/arbor/supervisor"
+	"github.com/arbor-go/arbor/supervisor/supervisortest"
 )
 
 func TestProgramIgnoringTheStopSignalIsKilledAfterTheStopTimeout(t *testing.T) {
@@ -114,4 +116,24 @@ func TestReadinessGivenAsAPointerWorks(t *testing.T) {
 	if _, err := r.stop(); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
 	}
+}
+
+func TestStopTimeoutIsCutToFitTheChildsShutdownTimeout(t *testing.T) {
+	// The program ignores SIGTERM and its stop timeout is an hour; the
+	// child's shutdown timeout is 3s: SIGKILL comes early enough (3s minus
+	// WaitDelay and a quarter of it) that the child is not reported stuck.
+	p := shell(`trap '' TERM; echo >&3; exec sleep 3600`)
+	p.Ready = process.NotifyFD{FD: 3}
+	p.StopTimeout = time.Hour
+	p.WaitDelay = time.Second
+	sup := supervisortest.New(t, "root", supervisor.WithChildren(
+		supervisor.Child{Name: "prog", Actor: p, WaitReady: true, ShutdownTimeout: 3 * time.Second},
+	))
+	stop, ran := runTree(t, sup)
+	awaitTreeReady(t, sup, ran)
+	t0 := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v, want nil: the program is killed before its shutdown timeout", err)
+	}
+	t.Logf("stopped in %v (SIGKILL due after 1.75s, shutdown timeout 3s)", time.Since(t0))
 }
