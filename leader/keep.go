@@ -16,7 +16,7 @@ import (
 // no incarnation learns that its supervisor gave up on the child (it is
 // not running then, and a supervisor tells a child nothing after its
 // return), so a kept term has a deadline: Hold. The next incarnation takes
-// the term over (takeKept) and leads on without a new election; past Hold,
+// the term over (detachKept, useKept) and leads on without a new election; past Hold,
 // the timer resigns it. A term lost while kept is resigned when taken.
 
 // release ends what a stopped incarnation held: it keeps term for the next
@@ -43,17 +43,23 @@ func (s *Singleton) keep(log *zap.Logger, term Term, why string) {
 	s.hold = time.AfterFunc(s.cfg.Hold, func() { s.expire(term) })
 }
 
-// takeKept returns the term kept by the last incarnation, if it is not
-// lost, or nil. A lost one is resigned.
-func (s *Singleton) takeKept(log *zap.Logger) Term {
+// detachKept takes the term kept by the last incarnation, or nil, and
+// stops its Hold; it calls nothing of the term.
+func (s *Singleton) detachKept() Term {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	term := s.kept
 	s.kept, s.keptLog = nil, nil
 	if s.hold != nil {
 		s.hold.Stop() // if it fired already, expire finds nothing kept
 		s.hold = nil
 	}
-	s.mu.Unlock()
+	return term
+}
+
+// useKept returns term, taken by detachKept, to lead on under, if it is not
+// lost, or nil. A lost one is resigned.
+func (s *Singleton) useKept(log *zap.Logger, term Term) Term {
 	if term == nil {
 		return nil
 	}

@@ -89,11 +89,12 @@ func (s *Singleton) Run(ctx context.Context) error {
 	log := liblog.Zap(supervisor.Logger(ctx)).With(zap.String("election", s.cfg.Election))
 	s.idle.Store(true)
 	defer s.beatWhileIdle(ctx)()
-	term := s.takeKept(log)
-	if term == nil {
+	kept := s.detachKept()
+	if kept == nil {
 		actor.SetStatus(ctx, StatusWaiting) // before Ready: a ready standby shows it
 	}
-	actor.Ready(ctx)
+	actor.Ready(ctx) // before useKept, which may take a resignation's time
+	term := s.useKept(log, kept)
 	for {
 		if term == nil {
 			var stopped bool
