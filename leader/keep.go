@@ -15,9 +15,10 @@ import (
 // failure of the actor keeps the term too, for the next incarnation; but
 // no incarnation learns that its supervisor gave up on the child (it is
 // not running then, and a supervisor tells a child nothing after its
-// return), so a kept term has a deadline: Hold. The next incarnation takes
-// the term over (detachKept, useKept) and leads on without a new election; past Hold,
-// the timer resigns it. A term lost while kept is resigned when taken.
+// return), so a kept term has a deadline: Hold. The next incarnation
+// takes the term over (detachKept, useKept) and leads on without a new
+// election; past Hold, the timer resigns it. A term lost while kept is
+// resigned when taken.
 
 // release ends what a stopped incarnation held: it keeps term for the next
 // incarnation if the stop is a restart, and resigns it otherwise. Called
