@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -263,4 +265,33 @@ func TestGroupGoroutinesCarryChildLabels(t *testing.T) {
 func grLabelled(ctx context.Context) error {
 	<-ctx.Done()
 	return nil
+}
+
+// groupCrashEnv, when set, makes TestGroupPanicCrashShowsOriginStack run
+// its tree (in a subprocess).
+const groupCrashEnv = "ARBOR_TEST_GROUP_CRASH"
+
+// With PanicCrash, a panic in a goroutine of the group crashes the process
+// once the group is joined, and what the process prints names the value and
+// the stack of the goroutine that panicked.
+func TestGroupPanicCrashShowsOriginStack(t *testing.T) {
+	if os.Getenv(groupCrashEnv) == "1" {
+		sup := ssNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "w", Panics: supervisor.PanicCrash,
+			Actor: actor.GroupFunc(func(ctx context.Context, g *actor.Group) error {
+				g.Go(grPanicker)
+				return nil
+			})}))
+		_ = sup.Run(context.Background())
+		t.Fatal("Run returned: the panic did not crash the process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGroupPanicCrashShowsOriginStack$", "-test.count=1")
+	cmd.Env = append(os.Environ(), groupCrashEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("subprocess: %v, want a crash (exit status 2)\n%s", err, out)
+	}
+	if s := string(out); !strings.Contains(s, "group goroutine broke") || !strings.Contains(s, "grPanicker") {
+		t.Errorf("the crash does not show the panic value and the origin's stack:\n%s", s)
+	}
 }
