@@ -37,8 +37,7 @@ func TestEscalationThroughThreeLevels(t *testing.T) {
 			restarting, escalate int
 		}{{"root", 1, 1}, {"root/mid", 2, 2}, {"root/mid/leafsup", 4, 4}} {
 			var restarting, escalated int
-			rec.mu.Lock()
-			for _, e := range rec.events {
+			for _, e := range rec.Events() {
 				switch {
 				case e.Supervisor != lvl.path:
 				case e.Kind == supervisor.EventRestarting:
@@ -47,7 +46,6 @@ func TestEscalationThroughThreeLevels(t *testing.T) {
 					escalated++
 				}
 			}
-			rec.mu.Unlock()
 			if restarting != lvl.restarting || escalated != lvl.escalate {
 				t.Errorf("%s: %d restarting and %d escalated events, want %d and %d", lvl.path, restarting, escalated, lvl.restarting, lvl.escalate)
 			}

@@ -113,14 +113,12 @@ func TestGroupRestartEventsNameTheOrigin(t *testing.T) {
 			origin string
 		}
 		var got []ev
-		g.rec.mu.Lock()
-		for _, e := range g.rec.events {
+		for _, e := range g.rec.Events() {
 			if e.Kind == supervisor.EventRestarting || e.Kind == supervisor.EventStopped ||
 				(e.Kind == supervisor.EventStarted && e.Incarnation > 1) {
 				got = append(got, ev{e.Kind, e.Path, e.Origin})
 			}
 		}
-		g.rec.mu.Unlock()
 		want := []ev{
 			{supervisor.EventRestarting, "root/b", "root/b"},
 			{supervisor.EventStopped, "root/c", "root/b"},
@@ -190,8 +188,7 @@ func TestGroupRestartOriginOnEveryMember(t *testing.T) {
 			origin string
 		}
 		var got []ev
-		g.rec.mu.Lock()
-		for _, e := range g.rec.events {
+		for _, e := range g.rec.Events() {
 			switch e.Kind {
 			case supervisor.EventStopped, supervisor.EventRemoved, supervisor.EventRestarting:
 			case supervisor.EventStarted:
@@ -203,7 +200,6 @@ func TestGroupRestartOriginOnEveryMember(t *testing.T) {
 			}
 			got = append(got, ev{e.Kind, e.Path, e.Origin})
 		}
-		g.rec.mu.Unlock()
 		want := []ev{
 			{supervisor.EventRestarting, "root/b", "root/b"},
 			{supervisor.EventStopped, "root/t", "root/b"},

@@ -190,33 +190,14 @@ func (e *rsErrs) all() []error {
 	return slices.Clone(e.errs)
 }
 
-// rsRecorder keeps every event it observes. It keeps its own slice, not a
-// supervisortest.Recorder, because some tests range over rec.events after
-// Run returned.
-type rsRecorder struct {
-	mu     sync.Mutex
-	events []supervisor.Event
-}
-
-// Observe implements supervisor.Observer.
-func (r *rsRecorder) Observe(e supervisor.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
+// rsRecorder is a supervisortest.Recorder that also finds events by child
+// name.
+type rsRecorder struct{ supervisortest.Recorder }
 
 // of returns the events of the given kind, for child name if name is not
 // empty, in order.
 func (r *rsRecorder) of(kind supervisor.EventKind, name string) []supervisor.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []supervisor.Event
-	for _, e := range r.events {
-		if e.Kind == kind && (name == "" || e.Child == name) {
-			out = append(out, e)
-		}
-	}
-	return out
+	return r.Where(func(e supervisor.Event) bool { return e.Kind == kind && (name == "" || e.Child == name) })
 }
 
 func (r *rsRecorder) count(kind supervisor.EventKind, name string) int {

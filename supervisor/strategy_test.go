@@ -100,14 +100,12 @@ func TestStrategyEventOrderWithoutReadiness(t *testing.T) {
 		if err := run.stop(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
-		rec.mu.Lock()
 		var got []ev
-		for _, e := range rec.events {
+		for _, e := range rec.Events() {
 			if e.Child != "" {
 				got = append(got, ev{e.Kind, e.Child})
 			}
 		}
-		rec.mu.Unlock()
 		want := []ev{
 			{supervisor.EventStarted, "A"}, {supervisor.EventStarted, "B"}, {supervisor.EventStarted, "C"}, {supervisor.EventStarted, "D"},
 			{supervisor.EventFailed, "B"}, {supervisor.EventRestarting, "B"},
