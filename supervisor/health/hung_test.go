@@ -23,11 +23,17 @@ func TestHangsShowAsHangs(t *testing.T) {
 			<-release // hung, and slow to return once cancelled
 			return nil
 		}
-		<-ctx.Done()
-		return nil
+		for { // later incarnations beat
+			actor.Beat(ctx)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
 	})
 	sup := newTree(t, supervisor.WithChildren(supervisor.Child{Name: "w", Actor: w,
-		ShutdownTimeout: time.Hour, Liveness: &supervisor.Liveness{Timeout: 20 * time.Millisecond}}))
+		ShutdownTimeout: time.Hour, Liveness: &supervisor.Liveness{Timeout: 200 * time.Millisecond}}))
 	stop := startTree(t, sup)
 	h := Handler(sup)
 	url := serveLoopback(t, h)
@@ -41,7 +47,7 @@ func TestHangsShowAsHangs(t *testing.T) {
 			t.Fatalf("a hang shows as a failure: %+v", e)
 		}
 		if e.Kind == "hung" {
-			if e.Path != "root/w" || e.Error != "hung: no beat for 20ms" {
+			if e.Path != "root/w" || e.Error != "hung: no beat for 200ms" {
 				t.Errorf("hung event %+v", e)
 			}
 			break
@@ -49,7 +55,7 @@ func TestHangsShowAsHangs(t *testing.T) {
 	}
 	tree := getBody(t, url+"/tree")
 	js := getBody(t, url+"/tree.json")
-	if !strings.Contains(tree, "hung") || !strings.Contains(js, `"state":"hung"`) || !strings.Contains(js, "hung: no beat for 20ms") {
+	if !strings.Contains(tree, "hung") || !strings.Contains(js, `"state":"hung"`) || !strings.Contains(js, "hung: no beat for 200ms") {
 		t.Errorf("the tree does not show the hang:\n%s\n%s", tree, js)
 	}
 	close(release)
