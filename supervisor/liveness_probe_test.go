@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -111,10 +112,17 @@ func TestAProbeThatTimesOutMakesTheChildHungAtItsCallsDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := supervisortest.NewRecorder()
 		var calls atomic.Int32
+		// starts is written by the probe's calls and read by the test once
+		// the hung event came; the event does not order them (the watcher
+		// may declare the call hung before it hears the call return), so
+		// a lock does.
+		var mu sync.Mutex
 		var starts [8]time.Time
 		sup := probeTree(t, rec, func(ctx context.Context) error {
 			n := calls.Add(1)
+			mu.Lock()
 			starts[n] = time.Now()
+			mu.Unlock()
 			if n == 2 {
 				<-ctx.Done() // slow, but it heeds its context
 				return ctx.Err()
@@ -126,7 +134,10 @@ func TestAProbeThatTimesOutMakesTheChildHungAtItsCallsDeadline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := hung.Time.Sub(starts[2]); got != time.Second {
+		mu.Lock()
+		start2 := starts[2]
+		mu.Unlock()
+		if got := hung.Time.Sub(start2); got != time.Second {
 			t.Errorf("hung %v after the call started, want 1s (the call's deadline runs from its start)", got)
 		}
 		if !strings.Contains(hung.ErrText, "did not return within 1s") {
