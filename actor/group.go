@@ -78,9 +78,10 @@ func (e *PanicError) Unwrap() error {
 // as it would keep any errgroup's Wait: a supervisor that stops the child
 // then reports it stuck, with that goroutine's stack.
 //
-// Go and TryGo may be called by the body and by goroutines of the group
-// (from any goroutine while one of those runs). Once the group has been
-// joined, they start nothing: the function is not called. A Group is made
+// Go and TryGo may be called by the body and by goroutines of the group,
+// and by any other goroutine while the body or a goroutine of the group
+// still runs (as errgroup requires). Once the group has been joined, they
+// start nothing: the function is not called. A Group is made
 // by RunGroup for one incarnation and is not reused.
 type Group struct {
 	eg     errgroup.Group          // joins the goroutines and enforces SetLimit; records no error itself
@@ -123,6 +124,14 @@ func (f GroupFunc) Validate() error {
 //
 // An actor that has other work of its own calls RunGroup from its Run; one
 // that is only its group is a GroupFunc.
+//
+// Rejected designs: a supervisor joining the group after the incarnation
+// returned would need the group registered with the incarnation (a context
+// value read for every child, a cost to the children that use no group)
+// and would tie actor to supervisors; RunGroup joins its own group, so any
+// caller of Run gets the guarantee. Returning a goroutine's panic as an
+// error would escape the child's panic policy (recover or crash) and make
+// its events say "failed" rather than "panicked"; it is raised again.
 func RunGroup(ctx context.Context, body func(ctx context.Context, g *Group) error) error {
 	if body == nil {
 		return ErrNilFunc
