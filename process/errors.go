@@ -34,8 +34,8 @@ type ExitError struct {
 }
 
 // Error reads "process /bin/prog (pid 42) exited with status 3" or
-// "process /bin/prog (pid 42) was killed by signal killed: process:
-// killed after the stop timeout".
+// "process /bin/prog (pid 42) ended by signal 9 (killed): process: killed
+// after the stop timeout".
 func (e *ExitError) Error() string {
 	var b strings.Builder
 	b.WriteString("process ")
@@ -44,8 +44,11 @@ func (e *ExitError) Error() string {
 	b.WriteString(strconv.Itoa(e.PID))
 	b.WriteString(")")
 	if e.Signal != 0 {
-		b.WriteString(" was killed by signal ")
+		b.WriteString(" ended by signal ")
+		b.WriteString(strconv.Itoa(int(e.Signal)))
+		b.WriteString(" (")
 		b.WriteString(e.Signal.String())
+		b.WriteString(")")
 	} else {
 		b.WriteString(" exited with status ")
 		b.WriteString(strconv.Itoa(e.Status))

@@ -5,6 +5,7 @@ package process_test
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ func TestProgramIgnoringTheStopSignalIsKilledAfterTheStopTimeout(t *testing.T) {
 	}
 	if !errors.Is(err, process.ErrStopTimeout) {
 		t.Errorf("Run = %v, want it to wrap ErrStopTimeout", err)
+	}
+	if want := "ended by signal 9 (killed): process: killed after the stop timeout"; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Run = %q, want it to end with %q", err, want)
 	}
 	t.Logf("lateness: Run returned %v after the stop, %v after the SIGKILL was due", took, took-p.StopTimeout)
 }

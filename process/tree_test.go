@@ -245,3 +245,33 @@ func TestNotifySocketAcceptsAProgramThatDroppedItsPrivileges(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestADeciderReadsTheExitStatus(t *testing.T) {
+	// EX_CONFIG (78): a decider leaves the program stopped; the tree runs on.
+	decided := make(chan int, 1)
+	decider := func(err error) policy.Directive {
+		var ee *process.ExitError
+		if errors.As(err, &ee) {
+			decided <- ee.Status
+			if ee.Status == 78 {
+				return policy.Stop
+			}
+		}
+		return policy.Restart
+	}
+	sup := supervisortest.New(t, "root", supervisor.WithChildren(
+		supervisor.Child{Name: "prog", Actor: shell(`exit 78`), Decider: decider},
+	))
+	stop, _ := runTree(t, sup)
+	if got := <-decided; got != 78 {
+		t.Fatalf("decider saw status %d, want 78", got)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v, want nil: the decider stopped the child, not the tree", err)
+	}
+	select {
+	case got := <-decided:
+		t.Fatalf("the decider was asked again (status %d): the child was restarted", got)
+	default:
+	}
+}
