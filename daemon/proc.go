@@ -220,10 +220,11 @@ func (p *proc) finish(err error) (int, error) {
 		p.notes.status(oneLine(errwalk.Message(err)))
 	}
 	fields := []zap.Field{zap.Error(err)}
-	// err wraps the children's errors: their methods are user code, so the
-	// chain is walked by the guarded walk (a cycle or a panic in it cannot
-	// hang or crash the process's main).
-	if stuck, ok := errwalk.As[*supervisor.StuckError](err); ok {
+	// err wraps the children's errors: their methods are user code, which
+	// even the guarded walk cannot stop from blocking or calling
+	// runtime.Goexit on the process's main goroutine. The stuck report is
+	// the supervisor's own, read without them.
+	if stuck := supervisor.StuckOf(err); stuck != nil {
 		fields = append(fields, zap.Array("stuck", stuckReport(stuck.Stuck)))
 	}
 	p.log.Error("stopped with an error", fields...)
