@@ -6,6 +6,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -265,6 +266,10 @@ type suspect struct {
 // user code.
 func (r *run) watchLiveness(w *watchdog) {
 	defer close(w.done)
+	// Labels of its own: it may be started on a child's goroutine (an Add
+	// made there), whose path label would make it one of that child's
+	// goroutines in a stuck report or a hang's stacks.
+	pprof.SetGoroutineLabels(pprof.WithLabels(r.labels, pprof.Labels(pathLabel, r.path+PathSeparator+"(liveness)")))
 	w.timer = time.NewTimer(time.Hour)
 	defer w.timer.Stop()
 	for {

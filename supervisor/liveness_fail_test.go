@@ -217,3 +217,41 @@ func TestLivenessIsCheckedAtConstruction(t *testing.T) {
 		}
 	}
 }
+
+// The liveness checker is no child's goroutine, even when a child's Add
+// started it: a stuck report of that child does not show it.
+func TestTheLivenessCheckerIsNotInTheStacksOfTheChildThatStartedIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var sup *supervisor.Supervisor
+		beating := actor.Func(func(ctx context.Context) error {
+			for supervisortest.Sleep(ctx, 100*time.Millisecond) {
+				actor.Beat(ctx)
+			}
+			return nil
+		})
+		adder := actor.Func(func(ctx context.Context) error {
+			if err := sup.Add(supervisor.Child{Name: "w", Actor: beating, Liveness: &supervisor.Liveness{Timeout: time.Second}}); err != nil {
+				return err
+			}
+			<-release // stuck at shutdown
+			return nil
+		})
+		sup = hangNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "adder", Actor: adder, ShutdownTimeout: time.Second}))
+		run := supervisortest.Start(t, sup)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		err := sup.Remove("adder") // stuck while the checker runs
+		var stuck *supervisor.StuckError
+		if !errors.As(err, &stuck) || len(stuck.Stuck) != 1 || stuck.Stuck[0].Path != "root/adder" {
+			t.Fatalf("Remove = %v, want root/adder stuck", err)
+		}
+		if st := stuck.Stuck[0].Stack; strings.Contains(st, "watchLiveness") || !strings.Contains(st, "liveness_fail_test.go") {
+			t.Errorf("root/adder's stack shows the checker, or not the adder:\n%s", st)
+		}
+		close(release)
+		if err := run.Stop(); err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	})
+}
