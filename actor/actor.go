@@ -21,9 +21,13 @@
 //     a supervisor that was told to wait starts the next child only then.
 //   - An actor may publish a short text saying what it is doing with
 //     SetStatus(ctx, text); its supervisor shows it beside the child's state.
+//   - An actor that can hang while it still runs (a deadlock, a read with no
+//     deadline) proves it is alive by calling Beat(ctx) from the loop that
+//     does its work; a supervisor that gave it a liveness deadline restarts
+//     it when the beats stop.
 //
 // Package actor knows nothing of supervisors: it holds the contract, the
-// readiness and status signals, the Group a child uses for its own
+// readiness, status and heartbeat signals, the Group a child uses for its own
 // goroutines and adapters for plain functions and for github.com/oklog/run
 // actors.
 package actor
