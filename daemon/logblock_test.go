@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/daemon"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
@@ -22,33 +23,27 @@ import (
 // a logger writing to a pipe nobody reads does. It records the messages it
 // wrote.
 type gatedCore struct {
-	zapcore.LevelEnabler
-	release chan struct{}
-	once    sync.Once
-	mu      sync.Mutex
-	msgs    []string
+	testutil.HookCore // OnWrite waits for the gate, then records the message
+	release           chan struct{}
+	once              sync.Once
+	mu                sync.Mutex
+	msgs              []string // guarded by mu
 }
 
 func newGatedCore(t *testing.T) *gatedCore {
-	c := &gatedCore{LevelEnabler: zapcore.DebugLevel, release: make(chan struct{})}
+	c := &gatedCore{release: make(chan struct{})}
+	c.OnWrite = func(e zapcore.Entry) {
+		<-c.release
+		c.mu.Lock()
+		c.msgs = append(c.msgs, e.Message)
+		c.mu.Unlock()
+	}
 	t.Cleanup(c.open)
 	return c
 }
 
-func (c *gatedCore) open()                             { c.once.Do(func() { close(c.release) }) }
-func (c *gatedCore) With([]zapcore.Field) zapcore.Core { return c }
-func (c *gatedCore) Sync() error                       { return nil }
-func (c *gatedCore) written() []string                 { c.mu.Lock(); defer c.mu.Unlock(); return slices.Clone(c.msgs) }
-func (c *gatedCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	return ce.AddCore(e, c)
-}
-func (c *gatedCore) Write(e zapcore.Entry, _ []zapcore.Field) error {
-	<-c.release
-	c.mu.Lock()
-	c.msgs = append(c.msgs, e.Message)
-	c.mu.Unlock()
-	return nil
-}
+func (c *gatedCore) open()             { c.once.Do(func() { close(c.release) }) }
+func (c *gatedCore) written() []string { c.mu.Lock(); defer c.mu.Unlock(); return slices.Clone(c.msgs) }
 
 // runWithLogger runs daemon.Run with log as its logger and injected
 // signals and notes.

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -20,14 +21,8 @@ func bsBlockedObserver(release <-chan struct{}) supervisor.Observer {
 }
 
 // bsBlockedCore is a zap core whose Write blocks until release is closed.
-type bsBlockedCore struct{ release <-chan struct{} }
-
-func (c bsBlockedCore) Enabled(zapcore.Level) bool                 { return true }
-func (c bsBlockedCore) With([]zapcore.Field) zapcore.Core          { return c }
-func (c bsBlockedCore) Sync() error                                { return nil }
-func (c bsBlockedCore) Write(zapcore.Entry, []zapcore.Field) error { <-c.release; return nil }
-func (c bsBlockedCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	return ce.AddCore(e, c)
+func bsBlockedCore(release <-chan struct{}) zapcore.Core {
+	return &testutil.HookCore{OnWrite: func(zapcore.Entry) { <-release }}
 }
 
 // bsRunUntil waits up to limit of virtual time for Run's error; ok is
@@ -75,7 +70,7 @@ func TestShutdownBudgetCapsTheWaitForEveryBlockedSink(t *testing.T) {
 		{"observer, zap core and slog handler", func(release chan struct{}) []supervisor.Option {
 			return []supervisor.Option{
 				supervisor.WithObserver(bsBlockedObserver(release)),
-				supervisor.WithLogger(zap.New(bsBlockedCore{release: release})),
+				supervisor.WithLogger(zap.New(bsBlockedCore(release))),
 				supervisor.WithSlog(slog.New(&ssBadSlog{mode: "blocks", release: release, handled: make(chan struct{}, 1)})),
 			}
 		}, []string{"root/(logger)", "root/(observer 0)", "root/(slog)"}},
@@ -125,7 +120,7 @@ func TestSinkThatTakesNoEventIsAbandonedAfterTheWorkerTimeout(t *testing.T) {
 			return supervisor.WithObserver(bsBlockedObserver(release))
 		}, "root/(observer 0)"},
 		{"zap core", func(release chan struct{}) supervisor.Option {
-			return supervisor.WithLogger(zap.New(bsBlockedCore{release: release}))
+			return supervisor.WithLogger(zap.New(bsBlockedCore(release)))
 		}, "root/(logger)"},
 		{"slog handler", func(release chan struct{}) supervisor.Option {
 			return supervisor.WithSlog(slog.New(&ssBadSlog{mode: "blocks", release: release, handled: make(chan struct{}, 1)}))

@@ -142,25 +142,12 @@ func TestBlockedObserverAbandonedWithinBudget(t *testing.T) {
 	})
 }
 
-// rgCore is a zap core that calls write for every entry.
-type rgCore struct {
-	zapcore.LevelEnabler
-	write func()
-}
-
-func (c *rgCore) With([]zapcore.Field) zapcore.Core { return c }
-func (c *rgCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	return ce.AddCore(e, c)
-}
-func (c *rgCore) Write(zapcore.Entry, []zapcore.Field) error { c.write(); return nil }
-func (c *rgCore) Sync() error                                { return nil }
-
 func TestBlockedLogCoreAbandonedWithinBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		defer synctest.Wait()
 		defer close(release)
-		core := &rgCore{LevelEnabler: zapcore.DebugLevel, write: func() { <-release }}
+		core := &testutil.HookCore{OnWrite: func(zapcore.Entry) { <-release }}
 		var live rgLive
 		sup := ssNew(t, "root", supervisor.WithLogger(zap.New(core)), supervisor.WithShutdownBudget(100*time.Millisecond),
 			supervisor.WithChildren(supervisor.Child{Name: "a", Actor: live.blocker()}))
@@ -186,7 +173,7 @@ func TestBlockedLogCoreAbandonedWithinBudget(t *testing.T) {
 
 func TestPanickingLogCoreLeavesSupervisionRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		core := &rgCore{LevelEnabler: zapcore.DebugLevel, write: func() { panic("core broke") }}
+		core := &testutil.HookCore{OnWrite: func(zapcore.Entry) { panic("core broke") }}
 		var live rgLive
 		var fails atomic.Int64
 		flaky := actor.Func(func(ctx context.Context) error {

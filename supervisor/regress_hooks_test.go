@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
@@ -50,7 +51,7 @@ func TestHooksDoNotHoldLock(t *testing.T) {
 				t.Errorf("Add from %s: %v", hook, err)
 			}
 		}
-		core := &rgCore{LevelEnabler: zapcore.DebugLevel, write: func() { call("core.Write") }}
+		core := &testutil.HookCore{OnWrite: func(zapcore.Entry) { call("core.Write") }}
 		var fails atomic.Int64
 		failing := actor.Func(func(ctx context.Context) error {
 			call("actor.Run")
