@@ -3,8 +3,9 @@
 // a clock (CountWork, Linear), waits for real-time tests bounded by the
 // test binary's own deadline rather than by a guess (Expiry, Context,
 // Deadline, Receive, Patience), a real HTTP fetch (Get), a slog handler
-// that keeps records (SlogRecorder) and fault-injecting actors (Blocker,
-// FailOn). Leak checks are goleak's, one goleak.VerifyTestMain in every
+// that keeps records (SlogRecorder), a zap core that runs a hook on every
+// write (HookCore: one that blocks, panics or records) and fault-injecting
+// actors (Blocker, FailOn). Leak checks are goleak's, one goleak.VerifyTestMain in every
 // package's TestMain.
 //
 // What users need to test their own trees is in supervisor/supervisortest,
