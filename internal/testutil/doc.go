@@ -5,8 +5,8 @@
 // Deadline, Receive, Patience), a real HTTP fetch (Get), a slog handler
 // that keeps records (SlogRecorder), a zap core that runs a hook on every
 // write (HookCore: one that blocks, panics or records) and fault-injecting
-// actors (Blocker, FailOn). Leak checks are goleak's, one goleak.VerifyTestMain in every
-// package's TestMain.
+// actors (Blocker, FailOn). Leak checks are goleak's, one
+// goleak.VerifyTestMain in every package's TestMain.
 //
 // What users need to test their own trees is in supervisor/supervisortest,
 // and testutil does not repeat it. Hooks that need a package's unexported
