@@ -117,7 +117,9 @@
 // through the loggers in the child's context (supervisor.Logger for zap,
 // supervisor.SlogLogger for slog): the message is the line, and the entry
 // carries the child's "path", the "stream" (stdout or stderr) and the
-// "pid". Lines longer than LineMax are logged in pieces. The output has a
+// "pid". The lines of a stream keep their order; stdout and stderr are
+// read apart, so their lines interleave as they are read. Lines longer
+// than LineMax are logged in pieces. The output has a
 // rate limit of its own (OutputLimit; not the tree's limit on its own
 // entries, which would drop nearly all output): lines past it are dropped,
 // and their count is logged at Warn ("dropped"). A SIGKILL the package
