@@ -167,7 +167,13 @@ func Main(root *supervisor.Supervisor, opts ...Option) {
 //
 // The first signal, or the end of ctx, begins the graceful shutdown. The
 // root runs with a context that keeps ctx's values but is cancelled by Run
-// only, after STOPPING=1 is sent.
+// only, after STOPPING=1 is sent. ctx is user code, as for
+// supervisor.Run: Run calls its Done and Value methods once, when it
+// begins, in a goroutine of its own, and afterwards only receives from the
+// Done channel (the cause it logs is read by its log's goroutine); a panic
+// or runtime.Goexit in them ends Run with 1 and a *supervisor.ConfigError
+// for Run.ctx wrapping the *supervisor.PanicError (or supervisor.ErrGoexit),
+// nothing started.
 //
 // When it returns 130, or 1 with a *BudgetError, Run does not wait for the
 // tree: its goroutines may still run, and the caller is expected to exit.

@@ -49,7 +49,11 @@ type proc struct {
 
 // run is Run after validation.
 func (p *proc) run(ctx context.Context) (int, error) {
-	p.rootPath = supervisor.Path(ctx) // a root run inside a child's context takes that child's path
+	view, err := readContext(ctx) // user code: never called on this goroutine
+	if err != nil {
+		return p.fail(err)
+	}
+	p.rootPath = view.path // a root run inside a child's context takes that child's path
 	if p.rootPath == "" {
 		p.rootPath = p.root.Name()
 	}
@@ -110,7 +114,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 		}
 	}()
 
-	events, ctxDone := sub.Events(), ctx.Done()
+	events, ctxDone := sub.Events(), view.done
 	for {
 		select {
 		case <-ready:
@@ -129,7 +133,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 		case <-ctxDone:
 			ctxDone = nil
 			if !p.cancelled {
-				p.log.Info("context done; shutting down", zap.NamedError("cause", context.Cause(ctx)))
+				p.log.Info("context done; shutting down", zap.Stringer("cause", causeOf{ctx}))
 				p.shutdown()
 			}
 		case <-tick:
