@@ -64,6 +64,8 @@ func (s *Singleton) lead(ctx context.Context, log *zap.Logger, term Term) (err e
 		took := time.Since(w.lostAt)
 		s.mu.Lock()
 		s.stats.StopTook = took
+		s.stats.StopTooks++
+		s.stats.StopTookSum += took
 		s.mu.Unlock()
 		log.Info("leader: actor returned after the loss", zap.Int64("token", int64(tok)),
 			zap.Duration("took", took), zap.NamedError("returned", err))

@@ -43,8 +43,8 @@ type Singleton struct {
 	stats   Stats       // guarded by mu
 }
 
-// Stats are a Singleton's running totals and its last hand-over times, for
-// metrics.
+// Stats are a Singleton's running totals and its hand-over times, for
+// metrics. The totals only grow, over all the Singleton's runs.
 type Stats struct {
 	Won       uint64 // terms won by Campaign
 	Lost      uint64 // terms lost (the backend said so) before this replica resigned them
@@ -54,10 +54,23 @@ type Stats struct {
 	Leading   bool   // the actor runs (or is about to) under a term
 	Token     Token  // the token of the current or last term
 	// StartWait is how long the last term won waited before its actor
-	// started (StartDelay, unless the term was lost meanwhile).
+	// started (StartDelay, as measured); a term lost before its actor
+	// started leaves it as it was.
 	StartWait time.Duration
 	// StopTook is how long the actor took to return after the last loss.
 	StopTook time.Duration
+	// StartWaits counts the actor starts after a start wait (the terms won
+	// that were not lost before their actor started), and StartWaitSum
+	// adds up those waits. StopTooks counts the returns of the actor after
+	// a loss, and StopTookSum adds up how long they took. They are running
+	// totals so that a reader who samples Stats now and then misses no
+	// hand-over: the mean over an interval is the difference of the sums
+	// over the difference of the counts, while StartWait and StopTook show
+	// only the last one.
+	StartWaits   uint64
+	StartWaitSum time.Duration
+	StopTooks    uint64
+	StopTookSum  time.Duration
 }
 
 // Stats returns a copy of s's totals.
@@ -66,6 +79,11 @@ func (s *Singleton) Stats() Stats {
 	defer s.mu.Unlock()
 	return s.stats
 }
+
+// Election returns the name of s's election, as its log entries and
+// status texts say it: Config.Election, or "election" if that was empty.
+// It is empty only for a Singleton not made by New.
+func (s *Singleton) Election() string { return s.cfg.Election }
 
 // Run is the Singleton's actor: it campaigns, waits, runs the actor while
 // leading and campaigns again after a loss, until ctx is done. It returns
@@ -166,8 +184,11 @@ func (s *Singleton) win(ctx context.Context, log *zap.Logger) (_ Term, stopped b
 	defer t.Stop()
 	select {
 	case <-t.C:
+		wait := time.Since(won)
 		s.mu.Lock()
-		s.stats.StartWait = time.Since(won)
+		s.stats.StartWait = wait
+		s.stats.StartWaits++
+		s.stats.StartWaitSum += wait
 		s.mu.Unlock()
 		return term, false, nil
 	case <-term.Lost():
