@@ -255,3 +255,41 @@ func TestTheLivenessCheckerIsNotInTheStacksOfTheChildThatStartedIt(t *testing.T)
 		}
 	})
 }
+
+// A shutdown that finds a child hung takes its stop over: the wait counts
+// from the hang (when it was cancelled), and the incarnation, already
+// counted as a hang, adds no stopped event or shutdown exit when it returns.
+func TestAShutdownWaitsForAHungChildFromTheHang(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := supervisortest.NewRecorder()
+		release := make(chan struct{})
+		w := actor.Func(func(ctx context.Context) error {
+			<-release // ignores its context
+			return nil
+		})
+		sup := hangNew(t, "root", supervisor.WithObserver(rec),
+			supervisor.WithChildren(supervisor.Child{Name: "w", Actor: w, ShutdownTimeout: 2 * time.Second,
+				Liveness: &supervisor.Liveness{Timeout: time.Second}}))
+		t0 := time.Now()
+		run := supervisortest.Start(t, sup)
+		time.Sleep(1500 * time.Millisecond) // hung at 1s
+		synctest.Wait()
+		err := run.Stop()
+		if got := time.Since(t0); got != 3*time.Second {
+			t.Errorf("Run returned after %v, want 3s: the hang at 1s plus the 2s shutdown timeout", got)
+		}
+		var stuck *supervisor.StuckError
+		var esc *supervisor.EscalationError
+		if !errors.As(err, &stuck) || errors.As(err, &esc) {
+			t.Errorf("Run = %v, want a stuck report and no escalation", err)
+		}
+		close(release)
+		synctest.Wait()
+		if n := rec.Count(supervisor.EventStopped, "root/w"); n != 0 {
+			t.Errorf("%d stopped events for the hung incarnation, want none", n)
+		}
+		if c := sup.Counters(); c.Hangs != 1 || c.ExitsAbnormal != 1 || c.ExitsShutdown != 0 || c.StopTimeouts != 1 {
+			t.Errorf("Counters = %+v, want the incarnation counted once, as a hang", c)
+		}
+	})
+}
