@@ -3,17 +3,21 @@ package supervisor
 import (
 	"context"
 	"time"
+
+	"github.com/arbor-go/arbor/policy"
 )
 
 // initCall is one call of the init hook, in a goroutine of its own: a
 // Goexit there cannot take Run's goroutine, and a hook that ignores its
-// context delays Run's return only up to the shutdown budget.
+// context delays Run's return only up to the shutdown budget (without one,
+// up to a worker's default shutdown timeout).
 type initCall struct {
 	done   chan error              // receives the hook's result, once
 	cancel context.CancelCauseFunc // cancels the hook's context
 	err    error                   // its result, once received
 	text   string                  // err's text, taken by the hook's goroutine before it sends err
 	over   bool                    // the result was received
+	waited time.Duration           // how long the shutdown waited for it, once abandoned
 }
 
 // left reports whether the hook's goroutine was abandoned (still running
@@ -106,26 +110,29 @@ func (r *run) stopping() bool {
 }
 
 // waitInit cancels an init hook still running and waits for it until
-// deadline (zero: as long as it takes). It reports false if the hook did
-// not return in time: its goroutine is then abandoned and reported. Called
-// with the operations token held.
+// deadline, the budget's end (zero: no budget, and the hook is given a
+// worker's default shutdown timeout, as a child that never stops would
+// be). It reports false if the hook did not return in time: its goroutine
+// is then abandoned and reported. Called with the operations token held.
 func (r *run) waitInit(deadline time.Time) bool {
 	ic := r.init
 	if ic == nil || ic.over {
 		return true
 	}
 	ic.cancel(ErrShutdown)
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(max(time.Until(deadline), 0))
-		defer t.Stop()
-		expired = t.C
+	waited := r.s.cfg.shutdownBudget
+	if deadline.IsZero() {
+		waited = policy.DefaultShutdownTimeout
+		deadline = time.Now().Add(waited)
 	}
+	t := time.NewTimer(max(time.Until(deadline), 0))
+	defer t.Stop()
 	select {
 	case ic.err = <-ic.done:
 		ic.over = true
 		return true
-	case <-expired:
+	case <-t.C:
+		ic.waited = waited
 		return false
 	}
 }

@@ -134,7 +134,10 @@ func WithMaxChildren(n int) Option { return func(c *config) { c.maxChildren = n 
 // WithInit sets a hook that runs at the start of every run, after the
 // children from the specification have started and before the supervisor is
 // ready. It may Add children (for example a pool's dynamic workers). An
-// error from it fails the run like a start error.
+// error from it fails the run like a start error. Its context is cancelled
+// when shutdown begins; a hook that does not return is abandoned at the
+// shutdown budget's end (without a budget, after
+// policy.DefaultShutdownTimeout) and reported stuck as root/(init).
 func WithInit(f func(ctx context.Context, s *Supervisor) error) Option {
 	return func(c *config) { c.init = f }
 }

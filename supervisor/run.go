@@ -106,8 +106,9 @@ type run struct {
 // exceeded, a decider escalates, or its significant children end. It
 // starts the children in order, waiting for those that must become ready,
 // and returns only after every goroutine it started has returned, except
-// children it reports as stuck (and, with a shutdown budget, an init hook
-// that did not return within it, reported the same way).
+// children it reports as stuck (and an init hook or WithShared state maker
+// that did not return within the shutdown budget, or without one within
+// policy.DefaultShutdownTimeout, reported the same way).
 //
 // Run also waits for its loggers and observers to take the events queued
 // so far, so that once it returned every event was delivered, however slow

@@ -8,6 +8,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/arbor-go/arbor/policy"
 )
 
 // WithShared sets how the state the children share is made (a channel
@@ -106,16 +108,22 @@ func (r *run) renewSharedText() (string, error) {
 	return "", errAborted
 }
 
-// hooksLeft waits until deadline (zero: as long as it takes) for the hook
+// hooksLeft waits until deadline (zero: no budget, and they are given a
+// worker's default shutdown timeout from now, as an init hook is) for the hook
 // calls that shutdown abandoned, and reports those still running. Called on
 // Run's goroutine, which owns r.abandoned.
 func (r *run) hooksLeft(deadline time.Time) []StuckChild {
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(max(time.Until(deadline), 0))
-		defer t.Stop()
-		expired = t.C
+	if len(r.abandoned) == 0 {
+		return nil
 	}
+	waited := r.s.cfg.shutdownBudget
+	if deadline.IsZero() {
+		waited = policy.DefaultShutdownTimeout
+		deadline = time.Now().Add(waited)
+	}
+	t := time.NewTimer(max(time.Until(deadline), 0))
+	defer t.Stop()
+	expired := t.C
 	left, spent := 0, false
 	for _, ch := range r.abandoned {
 		if !spent {
@@ -137,5 +145,5 @@ func (r *run) hooksLeft(deadline time.Time) []StuckChild {
 	if left == 0 {
 		return nil
 	}
-	return []StuckChild{{Path: r.path + PathSeparator + "(shared)", Waited: r.s.cfg.shutdownBudget}}
+	return []StuckChild{{Path: r.path + PathSeparator + "(shared)", Waited: waited}}
 }

@@ -79,7 +79,7 @@ func (r *run) collectStuck() ([]StuckChild, []*Supervisor) {
 	subs := r.subsLocked()
 	s.mu.Unlock()
 	if r.init.left() {
-		out = append(out, StuckChild{Path: r.path + PathSeparator + "(init)", Waited: r.s.cfg.shutdownBudget})
+		out = append(out, StuckChild{Path: r.path + PathSeparator + "(init)", Waited: r.init.waited})
 	}
 	var below []*Supervisor
 	for _, sub := range subs {

@@ -84,8 +84,10 @@
 //	                     panic in the error
 //	jitter source        fraction 0                  escalation ("decider-failed") that child's restarts wait
 //	init hook            start error with the panic  start error (ErrGoexit)       context cancelled at shutdown;
-//	                                                                               abandoned after the budget and
-//	                                                                               reported as root/(init)
+//	                                                                               abandoned after the budget (no
+//	                                                                               budget: after 5s) and reported
+//	                                                                               as root/(init); WithShared's
+//	                                                                               newState: as root/(shared)
 //	observer             logged; delivery goes on    a new goroutine takes over    queue fills, events dropped and
 //	                                                                               counted; at shutdown, abandoned
 //	                                                                               once it took no event for 5s (or
@@ -129,7 +131,11 @@
 // it returns, as long as each keeps taking events: one that takes no event
 // for policy.DefaultShutdownTimeout is abandoned and reported, and with a
 // shutdown budget (WithShutdownBudget) every wait ends with the budget.
-// Without a budget, Run waits for an init hook to return.
+// An init hook (WithInit) or a state maker (WithShared) still running at
+// shutdown is cancelled and waited for until the budget's end, or, without
+// a budget, for policy.DefaultShutdownTimeout, as a worker that never stops
+// would be; then it is abandoned and reported as root/(init) or
+// root/(shared).
 package supervisor
 
 import (
