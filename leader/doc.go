@@ -93,9 +93,11 @@
 // leadership (token N); stopping"; each change of it is a
 // supervisor.EventStatus (observers, the health page's event list, Debug
 // log entries), so elections and token changes are events of the tree.
-// Stats has totals and the last hand-over times (the start delay waited,
-// the time from a loss to the actor's return) for metrics. A loss is no
-// exit: a Singleton's incarnation runs across elections.
+// Stats has totals, the last hand-over times (the start delay waited, the
+// time from a loss to the actor's return) and their running sums, for
+// metrics: the Prometheus module exports them per election
+// (arborprom.NewLeaderCollector in github.com/arbor-go/arbor/prometheus).
+// A loss is no exit: a Singleton's incarnation runs across elections.
 //
 // # Heartbeats
 //

@@ -55,6 +55,47 @@
 //	arbor_child_restarts{supervisor,child}        restarts in the parent's current run
 //	arbor_child_ready{supervisor,child}           1 when running and ready
 //
+// # Singletons
+//
+// A LeaderCollector (NewLeaderCollector) reports the singletons of a
+// replica (package leader), from Singleton.Stats at each scrape. Every
+// series has an election label, the Singleton's election name
+// (Config.Election); the series of one replica describe what that replica
+// did, and a dashboard sums or compares them across replicas by their
+// instance label:
+//
+//	arbor_leader_terms_won_total{election}          terms won
+//	arbor_leader_terms_lost_total{election}         terms the backend reported lost
+//	arbor_leader_terms_resigned_total{election}     terms resigned (after the actor returned)
+//	arbor_leader_terms_kept_total{election}         incarnations that led on under a kept term
+//	arbor_leader_fail_stops_total{election}         calls of the exit function (fail-stop)
+//	arbor_leader_leading{election}                  1 while the actor runs under a term
+//	arbor_leader_token{election}                    fencing token of the current or last term
+//	arbor_leader_start_wait_seconds{election}       summary: win to actor start
+//	arbor_leader_stop_seconds{election}             summary: loss to actor return
+//	arbor_leader_last_start_wait_seconds{election}  the last start wait
+//	arbor_leader_last_stop_seconds{election}        the last stop after a loss
+//
+// The hand-over times are summaries without quantiles (a _sum and a
+// _count) and gauges of the last value, not histograms. Stats keeps
+// running sums and counts, which a scrape reads without losing the
+// hand-overs that happened since the last one; rate(_sum) / rate(_count)
+// is the mean over any window. A histogram would need the bucket of each
+// hand-over, and so either buckets fixed inside package leader (a metrics
+// layout in a library that has no metrics dependency) or a callback per
+// hand-over (user code on the Singleton's path through the hand-over,
+// which must stay short and cannot fail). Hand-overs are rare and their
+// times are set by configuration: the start wait is the stop bound plus
+// the drift margin, and the stop takes at most the stop bound (beyond it
+// is a fail-stop, counted by arbor_leader_fail_stops_total). The mean and
+// the last value show a stop drifting towards its bound; an alert compares
+// arbor_leader_last_stop_seconds with the configured stop bound.
+//
+// A fail-stop ends the process by default, so the scrape after it comes
+// from a new process whose counters start at 0: the durable record is the
+// fail-stop's log line, and a restart of the replica. The token is a
+// float64 in the exposition: exact up to 2^53.
+//
 // # Counters never undercount
 //
 // The counters come from supervisor.Counters, running totals counted inside
@@ -96,7 +137,7 @@
 // # Cardinality
 //
 // Each supervisor path makes 23 series; each child, with
-// WithChildLabels, 3 more. Supervisors and children added at run time with
+// WithChildLabels, 3 more; each singleton of a LeaderCollector 13. Supervisors and children added at run time with
 // Supervisor.Add make new series under their names, and removed ones
 // vanish. A tree that adds children under ever new names makes series
 // without bound over time in Prometheus: keep such names to a fixed set, or
