@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"runtime/pprof"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -192,6 +193,7 @@ type watchdog struct {
 	kick  chan struct{}         // one-slot signal: the schedule changed; immutable
 	done  chan struct{}         // closed when the checker returns; immutable
 	calls map[*probeCall]*child // probe calls running
+	kids  []*child              // the run's children with a Liveness (removed ones dropped at the next check)
 	timer *time.Timer           // owned by the checker's goroutine
 }
 
@@ -201,13 +203,16 @@ type watchdog struct {
 // starts the run's checker if none runs. Called with s.mu held, for a child
 // with a Liveness.
 func (r *run) livenessCtxLocked(c *child, ctx context.Context) context.Context {
-	x := c.extra()
-	if x.live == nil {
-		x.live = new(liveState)
-	}
 	if r.dog == nil && r.phase < phaseStopping {
 		r.dog = &watchdog{kick: make(chan struct{}, 1), done: make(chan struct{}), calls: make(map[*probeCall]*child)}
 		go r.watchLiveness(r.dog)
+	}
+	x := c.extra()
+	if x.live == nil {
+		x.live = new(liveState)
+		if r.dog != nil {
+			r.dog.kids = append(r.dog.kids, c) // checked from now on: the checker looks at these only
+		}
 	}
 	if c.spec.Liveness.Probe != nil {
 		return ctx
@@ -314,9 +319,10 @@ func (r *run) checkLiveness(w *watchdog) (next instant, sus []suspect, calls []*
 		return -1, nil, nil
 	}
 	now := r.clock()
-	for c := r.first; c != nil; c = c.next {
+	w.kids = slices.DeleteFunc(w.kids, func(c *child) bool { return c.st == lsRemoved })
+	for _, c := range w.kids {
 		l := c.spec.Liveness
-		if l == nil || c.st != lsRunning || c.x == nil || c.x.live == nil {
+		if c.st != lsRunning {
 			continue
 		}
 		lv := c.x.live
