@@ -66,6 +66,7 @@
 //	Supervisor.Remove                            resigned after the actor returned
 //	escalation of its supervisor                 resigned after the actor returned
 //	Supervisor.Restart, restart with its group   kept: the next incarnation leads on at once
+//	  (during the start delay)                   kept: the next one waits out what is left of it
 //	the actor fails (error, panic, Goexit)       kept for Config.Hold, then resigned
 //	the actor returns nil                        resigned; the child ends normally
 //

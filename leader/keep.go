@@ -24,38 +24,60 @@ import (
 // incarnation if the stop is a restart, and resigns it otherwise. Called
 // after the actor returned.
 func (s *Singleton) release(ctx context.Context, log *zap.Logger, term Term) {
+	s.releaseBefore(ctx, log, term, time.Time{}, time.Time{})
+}
+
+// releaseBefore is release for a term won at won whose actor may start at
+// startAt (zero: at once); a term kept keeps startAt, so that the next
+// incarnation waits out what is left of the start delay.
+func (s *Singleton) releaseBefore(ctx context.Context, log *zap.Logger, term Term, won, startAt time.Time) {
 	// The supervisor cancels with its sentinels themselves: a comparison
 	// suffices, and calls no method of an error that may be user code.
 	switch context.Cause(ctx) {
 	case supervisor.ErrManualStop, supervisor.ErrRestarting:
-		s.keep(log, term, "its child restarts")
+		s.keepUntil(log, term, "its child restarts", won, startAt)
 	default:
 		s.resign(log, term, "as its child stops")
 	}
 }
 
-// keep keeps term for Hold, for the next incarnation.
+// keptTerm is a term kept for the next incarnation. startAt is when its
+// start delay ends (zero or past: the next incarnation leads on at once),
+// won when it was won.
+type keptTerm struct {
+	term         Term
+	won, startAt time.Time
+}
+
+// keep keeps term for Hold, for the next incarnation, which leads on at
+// once.
 func (s *Singleton) keep(log *zap.Logger, term Term, why string) {
+	s.keepUntil(log, term, why, time.Time{}, time.Time{})
+}
+
+// keepUntil keeps term for Hold, for the next incarnation, which starts
+// its actor at startAt at the earliest.
+func (s *Singleton) keepUntil(log *zap.Logger, term Term, why string, won, startAt time.Time) {
 	log.Info("leader: keeping leadership for the next incarnation: "+why,
 		zap.Int64("token", int64(term.Token())), zap.Duration("hold", s.cfg.Hold))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kept, s.keptLog = term, log
+	s.kept, s.keptLog = keptTerm{term: term, won: won, startAt: startAt}, log
 	s.hold = time.AfterFunc(s.cfg.Hold, func() { s.expire(term) })
 }
 
-// detachKept takes the term kept by the last incarnation, or nil, and
-// stops its Hold; it calls nothing of the term.
-func (s *Singleton) detachKept() Term {
+// detachKept takes the term kept by the last incarnation (a zero keptTerm
+// if none), and stops its Hold; it calls nothing of the term.
+func (s *Singleton) detachKept() keptTerm {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	term := s.kept
-	s.kept, s.keptLog = nil, nil
+	kept := s.kept
+	s.kept, s.keptLog = keptTerm{}, nil
 	if s.hold != nil {
 		s.hold.Stop() // if it fired already, expire finds nothing kept
 		s.hold = nil
 	}
-	return term
+	return kept
 }
 
 // useKept returns term, taken by detachKept, to lead on under, if it is not
@@ -83,12 +105,12 @@ func (s *Singleton) useKept(log *zap.Logger, term Term) Term {
 // timeout.
 func (s *Singleton) expire(term Term) {
 	s.mu.Lock()
-	if s.kept != term {
+	if s.kept.term != term {
 		s.mu.Unlock()
 		return
 	}
 	log := s.keptLog
-	s.kept, s.keptLog, s.hold = nil, nil, nil
+	s.kept, s.keptLog, s.hold = keptTerm{}, nil, nil
 	s.mu.Unlock()
 	s.resign(log, term, "kept for Hold without a new incarnation")
 }

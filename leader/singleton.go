@@ -37,7 +37,7 @@ type Singleton struct {
 
 	mu      sync.Mutex
 	running bool        // guarded by mu: a Run is in progress
-	kept    Term        // guarded by mu: the term kept after the actor failed, for the next Run
+	kept    keptTerm    // guarded by mu: the term kept after the actor failed or a restart, for the next Run
 	keptLog *zap.Logger // guarded by mu: the logger of the Run that kept it
 	hold    *time.Timer // guarded by mu: resigns kept when Hold has passed
 	stats   Stats       // guarded by mu
@@ -108,11 +108,20 @@ func (s *Singleton) Run(ctx context.Context) error {
 	s.idle.Store(true)
 	defer s.beatWhileIdle(ctx)()
 	kept := s.detachKept()
-	if kept == nil {
+	if kept.term == nil {
 		actor.SetStatus(ctx, StatusWaiting) // before Ready: a ready standby shows it
 	}
 	actor.Ready(ctx) // before useKept, which may take a resignation's time
-	term := s.useKept(log, kept)
+	term := s.useKept(log, kept.term)
+	if term != nil && time.Now().Before(kept.startAt) {
+		// Kept by a restart during the start delay: what is left of it
+		// still protects the former leader's stop.
+		var stopped bool
+		term, stopped = s.waitStart(ctx, log, term, kept.won, kept.startAt)
+		if stopped {
+			return nil
+		}
+	}
 	for {
 		if term == nil {
 			var stopped bool
@@ -179,8 +188,19 @@ func (s *Singleton) win(ctx context.Context, log *zap.Logger) (_ Term, stopped b
 	delay := s.StartDelay()
 	log.Info("leader: won the election; waiting for any former leader to stop",
 		zap.Int64("token", int64(tok)), zap.Duration("delay", delay))
-	actor.SetStatus(ctx, fmt.Sprintf("won leadership (token %d); starting after %v", tok, delay))
-	t := time.NewTimer(delay)
+	term, stopped = s.waitStart(ctx, log, term, won, won.Add(delay))
+	return term, stopped, nil
+}
+
+// waitStart waits until startAt, the end of the start delay of term, won
+// at won. It returns term to lead under, nil if the term was lost
+// meanwhile (resigned), and stopped if ctx is done: a term kept then for a
+// restart keeps its startAt, so that the next incarnation waits out what
+// is left of the delay too.
+func (s *Singleton) waitStart(ctx context.Context, log *zap.Logger, term Term, won, startAt time.Time) (_ Term, stopped bool) {
+	left := time.Until(startAt)
+	actor.SetStatus(ctx, fmt.Sprintf("won leadership (token %d); starting after %v", term.Token(), left))
+	t := time.NewTimer(left)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -190,14 +210,14 @@ func (s *Singleton) win(ctx context.Context, log *zap.Logger) (_ Term, stopped b
 		s.stats.StartWaits++
 		s.stats.StartWaitSum += wait
 		s.mu.Unlock()
-		return term, false, nil
+		return term, false
 	case <-term.Lost():
 		s.lost(log, term, "before its actor started")
 		s.resign(log, term, "after losing it before its actor started")
-		return nil, false, nil
+		return nil, false
 	case <-ctx.Done():
-		s.release(ctx, log, term)
-		return nil, true, nil
+		s.releaseBefore(ctx, log, term, won, startAt)
+		return nil, true
 	}
 }
 
