@@ -41,11 +41,30 @@ func (r *run) callProbe(pc *probeCall) {
 		}
 		late := ctx.Err() == context.DeadlineExceeded // not user code: a context the supervisor made
 		cancel()
-		r.probeReturned(pc, err, errText(err), late)
-		close(pc.done)
+		r.probeEnded(pc, err, late)
 	}()
 	err = guardProbe(pc.probe, ctx)
 	returned = true
+}
+
+// probeEnded records the end of probe call pc, which returned err, and
+// closes pc.done. err's text is user code, taken here: a panic in its Error
+// method is caught by errText, and a runtime.Goexit in it makes the error
+// ErrGoexit, as for a child's own error (see goexitEnd), the deferred call
+// still recording the end, so that a call that has ended is never taken for
+// one still running (which would make every later incarnation hung without
+// a call, and Run report a stuck probe).
+func (r *run) probeEnded(pc *probeCall, err error, late bool) {
+	text, taken := "", false
+	defer func() {
+		if !taken {
+			err, text = ErrGoexit, ErrGoexit.Error()
+		}
+		r.probeReturned(pc, err, text, late)
+		close(pc.done)
+	}()
+	text = errText(err)
+	taken = true
 }
 
 // guardProbe calls probe(ctx), turning a panic into a *PanicError.
