@@ -79,8 +79,11 @@
 // meanwhile. Past Hold the term is resigned: the supervisor gave up on the
 // child (an escalation, a decider's stop, a Remove or a shutdown during the
 // backoff), or its backoff is longer than Hold (set Hold above the child's
-// longest backoff to keep the leadership through it). A term lost while
-// kept is resigned when the next incarnation finds it.
+// longest backoff to keep the leadership through it). An incarnation that
+// starts while that resignation runs campaigns only once it ended: a
+// campaign under the same identity (the Kubernetes Lease's holder) could
+// otherwise win as a renewal what the resignation then gives up. A term
+// lost while kept is resigned when the next incarnation finds it.
 //
 // # What it reports
 //

@@ -47,6 +47,9 @@ func (s *Singleton) releaseBefore(ctx context.Context, log *zap.Logger, term Ter
 type keptTerm struct {
 	term         Term
 	won, startAt time.Time
+	// expiring, set by detachKept only, is the resignation of a term
+	// whose Hold expired, if one runs (see Singleton.expiring).
+	expiring chan struct{}
 }
 
 // keep keeps term for Hold, for the next incarnation, which leads on at
@@ -72,6 +75,7 @@ func (s *Singleton) detachKept() keptTerm {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kept := s.kept
+	kept.expiring = s.expiring
 	s.kept, s.keptLog = keptTerm{}, nil
 	if s.hold != nil {
 		s.hold.Stop() // if it fired already, expire finds nothing kept
@@ -111,8 +115,34 @@ func (s *Singleton) expire(term Term) {
 	}
 	log := s.keptLog
 	s.kept, s.keptLog, s.hold = keptTerm{}, nil, nil
+	done := make(chan struct{})
+	s.expiring = done
 	s.mu.Unlock()
 	s.resign(log, term, "kept for Hold without a new incarnation")
+	s.mu.Lock()
+	if s.expiring == done {
+		s.expiring = nil
+	}
+	s.mu.Unlock()
+	close(done)
+}
+
+// waitExpiring waits for the resignation of a term whose Hold expired, if
+// one runs (bounded by the renew deadline), before a new incarnation
+// campaigns: a campaign racing it could win, as a renewal under the same
+// candidate identity (the Kubernetes Lease's holder), what the resignation
+// then gives up, and lead without holding anything. It reports false if
+// ctx ended first.
+func waitExpiring(ctx context.Context, expiring chan struct{}) bool {
+	if expiring == nil {
+		return true
+	}
+	select {
+	case <-expiring:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // resign resigns term, bounded by the renew deadline: a backend that cannot

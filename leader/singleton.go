@@ -40,7 +40,11 @@ type Singleton struct {
 	kept    keptTerm    // guarded by mu: the term kept after the actor failed or a restart, for the next Run
 	keptLog *zap.Logger // guarded by mu: the logger of the Run that kept it
 	hold    *time.Timer // guarded by mu: resigns kept when Hold has passed
-	stats   Stats       // guarded by mu
+	// expiring is closed when the resignation of a term whose Hold
+	// expired ends; nil when none runs. Guarded by mu. A new Run waits
+	// for it before it campaigns (waitExpiring).
+	expiring chan struct{}
+	stats    Stats // guarded by mu
 }
 
 // Stats are a Singleton's running totals and its hand-over times, for
@@ -112,6 +116,9 @@ func (s *Singleton) Run(ctx context.Context) error {
 		actor.SetStatus(ctx, StatusWaiting) // before Ready: a ready standby shows it
 	}
 	actor.Ready(ctx) // before useKept, which may take a resignation's time
+	if !waitExpiring(ctx, kept.expiring) {
+		return nil
+	}
 	term := s.useKept(log, kept.term)
 	if term != nil && time.Now().Before(kept.startAt) {
 		// Kept by a restart during the start delay: what is left of it
