@@ -49,7 +49,8 @@ type backlog struct {
 	keeping bool                  // a keeper runs; guarded by mu
 	stop    chan struct{}         // closed to end the running keeper; guarded by mu
 	hooked  map[*http.Server]bool // servers whose Shutdown ends the keeper; guarded by mu
-	done    chan struct{}         // closed when the last keeper started has ended; guarded by mu (tests wait on it)
+	done    chan struct{}         // closed when the last keeper started has ended; guarded by mu
+	catchUp chan chan struct{}    // the running keeper's requests to catch up (see snapshot); guarded by mu
 }
 
 func newBacklog(size int) *backlog {
@@ -89,7 +90,8 @@ func (b *backlog) keep(s *supervisor.Supervisor, req *http.Request) {
 	b.keeping = true
 	b.stop = make(chan struct{})
 	b.done = make(chan struct{})
-	go b.run(sub, done, b.stop, b.done)
+	b.catchUp = make(chan chan struct{})
+	go b.run(sub, done, b.stop, b.done, b.catchUp)
 }
 
 // end ends the running keeper, if any. It is called when a server that
@@ -104,20 +106,27 @@ func (b *backlog) end() {
 }
 
 // run is the keeper: it copies each event of sub into the ring until the
-// run ends (done) or a server shuts down (stop).
-func (b *backlog) run(sub *supervisor.Subscription, done, stop <-chan struct{}, exited chan<- struct{}) {
+// run ends (done) or a server shuts down (stop). Asked to catch up, it
+// copies the events queued, then answers.
+func (b *backlog) run(sub *supervisor.Subscription, done, stop <-chan struct{}, exited chan<- struct{}, catchUp <-chan chan struct{}) {
 	defer close(exited)
 	defer sub.Close()
+	drain := func() {
+		for len(sub.Events()) > 0 {
+			b.add(<-sub.Events()) // only this goroutine receives
+		}
+	}
 	for {
 		select {
 		case e := <-sub.Events():
 			b.add(e)
+		case answer := <-catchUp:
+			drain()
+			close(answer)
 		case <-done:
 			// Events are sent to a subscription as they happen: those of
 			// the run's end are already queued.
-			for len(sub.Events()) > 0 {
-				b.add(<-sub.Events())
-			}
+			drain()
 			b.mu.Lock()
 			if b.stop == stop {
 				b.keeping = false
@@ -143,10 +152,30 @@ func (b *backlog) add(e supervisor.Event) {
 	b.next = (b.next + 1) % len(b.ring)
 }
 
-// snapshot returns the events held, oldest first, and their keys.
+// snapshot returns the events held, oldest first, and their keys. A
+// running keeper first copies the events queued for it: every event that
+// happened before the call is then in the ring, so that a stream that
+// subscribed before it misses none. (Copying them here instead would race
+// with an event the keeper has received and not yet copied, which the
+// stream would then miss, the keeper's queue and the stream's
+// subscription both having had it before the stream subscribed.)
 func (b *backlog) snapshot() ([]eventJSON, map[eventKey]bool) {
 	if b == nil {
 		return nil, nil
+	}
+	b.mu.Lock()
+	keeping, catchUp, exited := b.keeping, b.catchUp, b.done
+	b.mu.Unlock()
+	if keeping {
+		answer := make(chan struct{})
+		select {
+		case catchUp <- answer:
+			select {
+			case <-answer:
+			case <-exited:
+			}
+		case <-exited: // it ended
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 )
@@ -144,11 +145,7 @@ func TestBacklogKeeperEndsWhenTheServerShutsDown(t *testing.T) {
 	if err := srv.Config.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-done:
-	case <-time.After(patience):
-		t.Fatal("the keeper still runs after the server shut down")
-	}
+	testutil.Receive(t, done, "the keeper's end after the server shut down")
 	past, _ := b.snapshot()
 	if len(past) > 3 {
 		t.Errorf("%d events kept, want at most the 3 of the failure", len(past))
@@ -230,5 +227,39 @@ func TestWithBacklog(t *testing.T) {
 	var ce *supervisor.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "health.WithBacklog" {
 		t.Errorf("NewHandler(WithBacklog(-1)) = %v, want a *supervisor.ConfigError for health.WithBacklog", err)
+	}
+}
+
+// A stream's backlog holds every event that happened before the stream
+// subscribed, even those its keeper had not copied yet: no event falls
+// between the backlog and the stream's own subscription. (Checked over
+// many failures: the keeper must be caught lagging at least once.)
+func TestBacklogHoldsEveryEventBeforeTheSnapshot(t *testing.T) {
+	fail := make(chan error)
+	sup := newTree(t, supervisor.WithIntensity(policy.Intensity{MaxRestarts: policy.Unlimited}),
+		supervisor.WithChildren(supervisor.Child{Name: "flaky", Actor: failOn(fail)}))
+	startTree(t, sup)
+	h := Handler(sup)
+	get(h, "/healthz") // the keeper subscribes before the test does: it is offered each event first
+	sub, err := sup.Subscribe(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	b := h.(*handler).backlog
+	for i := range 200 {
+		fail <- errors.New("boom")
+		var last supervisor.Event
+		for range 3 { // failed, restarting, started
+			last = testutil.Receive(t, sub.Events(), "the failure's events")
+		}
+		past, _ := b.snapshot()
+		if n := len(past); n == 0 || past[n-1].Seq != last.Seq {
+			var seqs []uint64
+			for _, e := range past {
+				seqs = append(seqs, e.Seq)
+			}
+			t.Fatalf("failure %d: the backlog holds seqs %v, want it to end at %d", i, seqs[max(0, len(seqs)-4):], last.Seq)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
@@ -168,19 +169,13 @@ func TestPageOpenedLaterShowsTheRecentPast(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	resp, err := http.Get(url[:len(url)-len("/ui")] + "/readyz") // a probe: the handler starts keeping events
-	if err != nil {
-		t.Fatal(err)
+	if code, _ := testutil.Get(t, url[:len(url)-len("/ui")]+"/readyz"); code != http.StatusOK { // a probe: the handler starts keeping events
+		t.Fatalf("/readyz: %d", code)
 	}
-	resp.Body.Close()
 	for _, text := range []string{"first failure", "second failure"} {
 		fail <- errors.New(text)
 		for n := 0; n < 3; n++ { // failed, restarting, started
-			select {
-			case <-sub.Events():
-			case <-time.After(patience):
-				t.Fatal("the tree did not emit its events")
-			}
+			testutil.Receive(t, sub.Events(), "the failure's events")
 		}
 	}
 
