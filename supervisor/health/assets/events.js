@@ -164,12 +164,25 @@
     g.error.hidden = !text;
   }
 
+  var waiting = new Map(); // a sibling's path -> the origin of the group restart that stopped it, until it starts
+
+  // groupNote says, for the tree's row of the child at path, which child's
+  // failure it is restarting with, while it waits for its group.
+  P.groupNote = function (path) {
+    var origin = waiting.get(path);
+    return origin ? "with " + origin.slice(origin.lastIndexOf("/") + 1) + ", which failed" : "";
+  };
+
   // addEvent shows e; it returns false if e was shown already.
   P.addEvent = function (e) {
     if (!fresh(e)) return false;
     if (e.kind === "restarting") P.noteRestart(e.path, e.time, false);
     // A sibling's restart is taken when the group restart stops it.
-    if (e.kind === "stopped" && e.origin && e.origin !== e.path) P.noteRestart(e.path, e.time, true);
+    if (e.kind === "stopped" && e.origin && e.origin !== e.path) {
+      P.noteRestart(e.path, e.time, true);
+      waiting.set(e.path, e.origin);
+    }
+    if (e.kind === "started" || e.kind === "removed") waiting.delete(e.path);
     if (!e.origin) {
       var li = entry(e);
       if (BAD[e.kind]) { li.event = e; failures.set(e.path, li); }

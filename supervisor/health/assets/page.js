@@ -196,6 +196,8 @@
     var state = el("td", "state", n.state);
     state.classList.add(n.state === "running" ? "good" : (n.state === "stuck" || n.state === "hung" ? "bad" : "warn"));
     if (n.status) state.appendChild(el("div", "status", n.status)); // actor.SetStatus
+    var note = P.groupNote(path);
+    if (note && n.state !== "running") state.appendChild(el("div", "status group-note", note));
     tr.appendChild(state);
 
     var ready = el("td", "ready", n.ready ? "ready" : "not ready");

@@ -91,7 +91,8 @@ func TestPageShowsAGroupRestartAsOneEntry(t *testing.T) {
 	group := `document.querySelector('#events > li[data-kind="group_restart"][data-origin="root/pool/w2"]')`
 	tb.poll(t, "the group restart, its siblings stopped", group+` !== null &&
 		`+group+`.dataset.with === "w1 w3 w4" &&
-		document.querySelector('#tree tr[data-path="root/pool/w2"]').dataset.state === "backoff"`)
+		document.querySelector('#tree tr[data-path="root/pool/w2"]').dataset.state === "backoff" &&
+		document.querySelectorAll("#tree .group-note").length === 3`)
 	if *groupShot != "" {
 		png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 		if err != nil {
@@ -101,6 +102,14 @@ func TestPageShowsAGroupRestartAsOneEntry(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s (%d bytes)", *groupShot, len(png))
+	}
+	notes := eval[[]string](t, tb, `Array.from(document.querySelectorAll('#tree tr[data-path^="root/pool/"]')).map(function (tr) {
+		var n = tr.querySelector(".group-note");
+		return tr.dataset.path + ": " + (n ? n.textContent : "");
+	})`)
+	wantNotes := []string{"root/pool/w1: with w2, which failed", "root/pool/w2: ", "root/pool/w3: with w2, which failed", "root/pool/w4: with w2, which failed"}
+	if len(notes) != len(wantNotes) || notes[0] != wantNotes[0] || notes[1] != wantNotes[1] || notes[2] != wantNotes[2] || notes[3] != wantNotes[3] {
+		t.Errorf("the tree's notes during the group restart %q, want %q", notes, wantNotes)
 	}
 	if got := eval[string](t, tb, group+`.querySelector(".facts").textContent`); got != "failed · restarting after 4.4 s" {
 		t.Errorf("the group's summary %q, want %q", got, "failed · restarting after 4.4 s")
