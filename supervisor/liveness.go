@@ -438,7 +438,10 @@ func (r *run) armHungTimeoutLocked(c *child) {
 // hungTimedOut is the end of the shutdown timeout of incarnation gen of c,
 // hung: if it has not returned, it is stuck, as a child that does not stop
 // when asked; its restart would need its slot, so the supervisor escalates
-// (reason "stuck"), blaming the hang.
+// (reason "stuck"), blaming the hang. A temporary child is never restarted:
+// no restart needs its slot, so it only stays stuck, and is removed when its
+// goroutine returns, as after any failure of a temporary child (unless it
+// is significant: its end would end the supervisor, which then gives up).
 func (r *run) hungTimedOut(c *child, gen uint64, waited time.Duration) {
 	s := r.s
 	s.mu.Lock()
@@ -448,6 +451,11 @@ func (r *run) hungTimedOut(c *child, gen uint64, waited time.Duration) {
 	}
 	h := c.hungLocked()
 	c.then = thenStopped
+	if c.spec.Restart == policy.Temporary && !c.spec.Significant {
+		c.then = thenRemoved
+		r.markStuckLocked(c, waited)
+		return
+	}
 	r.markStuckLocked(c, waited)
 	if r.phase < phaseStopping {
 		r.queueLocked(request{kind: reqEscalate, c: c, err: h, info: errInfo{text: h.Error()},

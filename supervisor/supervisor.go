@@ -63,7 +63,9 @@
 // which errors.Is(err, ErrHung) holds), EventHung is emitted and logged,
 // the incarnation is cancelled, and once it has returned it is restarted
 // as after any failure. One that does not return within its shutdown
-// timeout is stuck, and its supervisor gives up. See Liveness.
+// timeout is stuck, and its supervisor gives up, as its restart would need
+// the slot (a temporary child, never restarted, only stays stuck, and is
+// removed once it returns). See Liveness.
 //
 // # User code
 //
