@@ -40,7 +40,8 @@
 //	stop         starting, running, backoff, exiting,  stopping
 //	             hung
 //	returned     stopping                              stopped, restarting or removed
-//	timeout      stopping, hung                        stuck (from hung, the supervisor then gives up)
+//	timeout      stopping, hung                        stuck (from hung, the supervisor then gives up,
+//	                                                   unless the child is temporary)
 //	unstuck      stuck                                 stopped, restarting, removed, or started again
 //	                                                   (a manual Restart whose stop timed out)
 //	rejoin       stopped                               restarting (a group restart takes it)
