@@ -39,7 +39,8 @@
 //     after a second signal. The final error is logged once, with the stuck
 //     report, through zap (WithLogger), log/slog (WithSlog) or both.
 //   - Under systemd (Type=notify), READY=1 is sent when the tree first
-//     becomes ready, STATUS= lines when a supervisor in the tree gives up or
+//     becomes ready (never after STOPPING=1: a tree that becomes ready
+//     only after the shutdown began is not reported ready), STATUS= lines when a supervisor in the tree gives up or
 //     a child is stuck, and STOPPING=1 when the shutdown begins. After
 //     STOPPING=1, STATUS= says only what makes the exit non-zero (the root
 //     gave up or failed to start, a child is stuck, the budget is spent; a

@@ -27,10 +27,14 @@ type proc struct {
 	rootPath string    // the root's tree path, to recognise its own events
 	log      *asyncLog // writes the entries from a goroutine of its own
 
-	cancel      context.CancelFunc // cancels the root's context
-	cancelled   bool               // the shutdown was asked for (signal or ctx)
-	stopping    bool               // STOPPING=1 was queued
-	budget      <-chan time.Time   // fires when the shutdown budget is spent; nil before the shutdown
+	cancel context.CancelFunc // cancels the root's context
+	// ready is closed when the tree is first ready; nil once READY=1 was
+	// queued, or once STOPPING=1 was queued before the tree was ready (a
+	// READY=1 after STOPPING=1 would say the opposite of what happened).
+	ready       chan struct{}
+	cancelled   bool             // the shutdown was asked for (signal or ctx)
+	stopping    bool             // STOPPING=1 was queued
+	budget      <-chan time.Time // fires when the shutdown budget is spent; nil before the shutdown
 	budgetTimer *time.Timer
 	notes       *sender // sends the notifications from a goroutine of its own
 	// grace is how long Run waits at its end for the notifications still
@@ -108,6 +112,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 	waitCtx, stopWait := context.WithCancel(context.Background())
 	defer stopWait()
 	ready := make(chan struct{})
+	p.ready = ready
 	go func() {
 		if p.root.WaitReady(waitCtx) == nil {
 			close(ready)
@@ -117,10 +122,9 @@ func (p *proc) run(ctx context.Context) (int, error) {
 	events, ctxDone := sub.Events(), view.done
 	for {
 		select {
-		case <-ready:
-			ready = nil
-			p.notes.push(sd.SdNotifyReady)
-			p.log.Info("tree ready")
+		case <-p.ready:
+			p.ready = nil
+			p.readied()
 		case ev := <-events:
 			p.event(ev)
 		case sig := <-sigs:
@@ -160,12 +164,27 @@ func (p *proc) shutdown() {
 	p.cancel()
 }
 
+// readied queues READY=1: the tree is first ready.
+func (p *proc) readied() {
+	p.notes.push(sd.SdNotifyReady)
+	p.log.Info("tree ready")
+}
+
 // beginStopping queues STOPPING=1 and starts the shutdown budget, once.
 func (p *proc) beginStopping() {
 	if p.stopping {
 		return
 	}
 	p.stopping = true
+	// The tree may have become ready just before this, unseen by the loop:
+	// READY=1 goes first then. Otherwise it never goes: the readiness
+	// that comes after the shutdown began is not reported.
+	select {
+	case <-p.ready:
+		p.readied()
+	default:
+	}
+	p.ready = nil
 	p.notes.push(sd.SdNotifyStopping)
 	if p.cfg.budget > 0 {
 		p.budgetTimer = time.NewTimer(p.cfg.budget)
