@@ -4,6 +4,7 @@ package process_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -135,6 +136,12 @@ func helperNotify() int {
 	if _, err := c.Write([]byte("STATUS=serving\nREADY=1")); err != nil {
 		return 1
 	}
+	// Then a heartbeat (WATCHDOG=1) each time the test releases it again.
+	for awaitRelease() {
+		if _, err := c.Write([]byte("WATCHDOG=1")); err != nil {
+			return 1
+		}
+	}
 	select {}
 }
 
@@ -176,7 +183,9 @@ func helperListen() int {
 	return 1
 }
 
-// awaitRelease blocks until the test writes to the fifo $ARBOR_FIFO.
+// awaitRelease blocks until the test writes to the fifo $ARBOR_FIFO. It
+// reads until the test closes its end, so that each release is taken
+// whole, once: a byte left in the fifo would be taken for the next one.
 func awaitRelease() bool {
 	f, err := os.Open(os.Getenv("ARBOR_FIFO"))
 	if err != nil {
@@ -184,7 +193,6 @@ func awaitRelease() bool {
 		return false
 	}
 	defer f.Close()
-	buf := make([]byte, 1)
-	_, err = f.Read(buf)
-	return err == nil
+	b, err := io.ReadAll(f)
+	return err == nil && len(b) > 0
 }

@@ -70,6 +70,8 @@ func (in *incarnation) prepareSocket() error {
 					in.markReady()
 				case strings.HasPrefix(line, "STATUS="):
 					actor.SetStatus(in.ctx, line[len("STATUS="):])
+				case line == "WATCHDOG=1":
+					actor.Beat(in.ctx)
 				}
 			}
 		}

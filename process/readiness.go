@@ -30,7 +30,11 @@ type NotifyFD struct {
 // own (it replaces any the supervising process inherited) and sends
 // "READY=1" to it once it is ready (sd_notify). Each "STATUS=..." it sends
 // becomes the child's status (actor.SetStatus), shown in the tree, the
-// snapshot and the page. Not available on Windows.
+// snapshot and the page. Each "WATCHDOG=1" is a heartbeat (actor.Beat):
+// with a Child.Liveness deadline, a program that stops sending them is
+// hung and restarted, as systemd's WatchdogSec= does (give the program
+// WATCHDOG_USEC in Env, so that sd_watchdog_enabled tells it how often to
+// send them). Not available on Windows.
 type NotifySocket struct{}
 
 // TCPProbe makes the program ready once a TCP connection to Addr

@@ -3,6 +3,7 @@
 package process_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbor-go/arbor/actor"
+	"github.com/arbor-go/arbor/internal/testutil"
 	"github.com/arbor-go/arbor/process"
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
@@ -140,4 +143,27 @@ func TestStopTimeoutIsCutToFitTheChildsShutdownTimeout(t *testing.T) {
 		t.Fatalf("Run = %v, want nil: the program is killed before its shutdown timeout", err)
 	}
 	t.Logf("stopped in %v (SIGKILL due after 1.75s, shutdown timeout 3s)", time.Since(t0))
+}
+
+func TestWatchdogMessagesAreHeartbeats(t *testing.T) {
+	f := fifo(t)
+	p := helper(t, "notify", "ARBOR_FIFO="+f)
+	p.Ready = process.NotifySocket{}
+	beats := make(chan struct{}, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	ctx = actor.WithBeat(ctx, func() { beats <- struct{}{} })
+	ready := make(chan struct{}, 1)
+	ctx = actor.WithReady(ctx, func() { ready <- struct{}{} })
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	release(t, f) // READY=1
+	testutil.Receive(t, ready, "readiness")
+	for range 3 {
+		release(t, f) // WATCHDOG=1
+		testutil.Receive(t, beats, "a heartbeat after WATCHDOG=1")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
 }
