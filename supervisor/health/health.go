@@ -39,7 +39,7 @@ import (
 //     state, readiness, restarts and last error, the tree's readiness and
 //     liveness, and the recent events, kept up to date live from "/events"
 //     without a reload. Everything it needs is embedded and served under
-//     "/ui/" (its script, style and icon, and "/ui/tree.json", the page's
+//     "/ui/" (its scripts, style and icon, and "/ui/tree.json", the page's
 //     view of the tree: a JSON object with "time", "health" (as
 //     supervisor.Health, its lists of paths cut to their first ten, with
 //     "not_ready_count" and "stuck_count") and "tree", the tree's flat form
