@@ -48,7 +48,8 @@ import (
 // cost nothing, and a run none of whose children has one starts no such
 // goroutine.
 //
-// A supervisor child cannot have a Liveness (New and Add return a
+// A supervisor child (KindSupervisor, or an Actor that is a *Supervisor,
+// whatever its Kind) cannot have a Liveness (New and Add return a
 // *ConfigError): a supervisor's liveness is its children's.
 type Liveness struct {
 	// Timeout is the longest the child may go without a beat (beat form),
@@ -71,8 +72,9 @@ type Liveness struct {
 
 // validate checks l, the Liveness of the child spec c.
 func (l *Liveness) validate(c *Child) error {
+	_, sup := c.Actor.(*Supervisor) // a *Supervisor never beats, whatever Kind says
 	switch {
-	case c.isSupervisor():
+	case c.isSupervisor() || sup:
 		return &ConfigError{Field: c.field("Liveness"), Value: l.Timeout,
 			Reason: "must be nil for a supervisor child: a supervisor's liveness is its children's"}
 	case l.Timeout <= 0 || l.Timeout == policy.Infinity:
