@@ -170,7 +170,7 @@ var _ = context.Background
 func TestSIGKILLAfterTheStopTimeoutIsLogged(t *testing.T) {
 	// The background member ignores SIGTERM: once the program has exited,
 	// the stop timeout's SIGKILL ends it, and a warning says so.
-	p := shell(`(trap '' TERM; echo > "$1"; exec sleep 60) & while [ ! -s "$1" ]; do sleep 0.01; done; exit 0`,
+	p := shell(`mkfifo "$1"; (trap '' TERM; echo > "$1"; exec sleep 60) & read x < "$1"; exit 0`,
 		filepath.Join(t.TempDir(), "trapped"))
 	p.StopTimeout = 10 * time.Millisecond
 	core, logs := observer.New(zapcore.WarnLevel)

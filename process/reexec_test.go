@@ -171,11 +171,13 @@ func helperSubreaper() int {
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	// Each escapee notes the stop signal in <its pid file>.term: it must
 	// be stopped the same way as the program, not only killed.
-	escapee := `trap 'echo > "$1.term"; exit 0' TERM; echo $$ > "$1"; sleep 60 & wait`
+	escapee := `trap 'echo > "$1.term"; exit 0' TERM; echo $$ > "$1.fifo"; sleep 60 & wait`
 	p := shell(`
+		mkfifo "$1.fifo" "$2.fifo"
 		setsid sh -c "$3" sh "$1" &
 		( setsid sh -c "$3" sh "$2" & )
-		while [ ! -s "$1" ] || [ ! -s "$2" ]; do sleep 0.01; done
+		read pa < "$1.fifo"; read pb < "$2.fifo"
+		echo $pa > "$1"; echo $pb > "$2"
 		echo >&3
 		exec sleep 60`, a, b, escapee)
 	p.Ready = process.NotifyFD{FD: 3}

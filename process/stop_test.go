@@ -75,7 +75,8 @@ func TestExitByItselfStopsWhatIsLeftOfTheGroup(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	// The background sleep ignores SIGTERM (the program exits once it
 	// does): the stop timeout's SIGKILL ends it.
-	p := shell(`sh -c 'trap "" TERM; echo $$ > "$1"; exec sleep 60' sh "$1" & while [ ! -s "$1" ]; do sleep 0.01; done; exit 0`, pidFile)
+	p := shell(`mkfifo "$1.fifo"; sh -c 'trap "" TERM; echo $$ > "$1.fifo"; exec sleep 60' sh "$1" &
+		read pid < "$1.fifo"; echo $pid > "$1"; exit 0`, pidFile)
 	p.StopTimeout = 50 * time.Millisecond
 	r := start(t, p)
 	err := <-r.done
