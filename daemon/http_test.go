@@ -20,6 +20,7 @@ import (
 	"github.com/arbor-go/arbor/supervisor/supervisortest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // httpRun runs daemon.Run outside a synctest bubble (real sockets) and
@@ -28,6 +29,7 @@ type httpRun struct {
 	sigs chan os.Signal
 	done chan result
 	base string
+	logs *observer.ObservedLogs // the daemon's entries, Info and above
 }
 
 func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option) *httpRun {
@@ -50,7 +52,7 @@ func startHTTP(t *testing.T, root *supervisor.Supervisor, opts ...daemon.Option)
 		}
 		return nil
 	})
-	h := &httpRun{sigs: make(chan os.Signal, 2), done: make(chan result, 1)}
+	h := &httpRun{sigs: make(chan os.Signal, 2), done: make(chan result, 1), logs: logs}
 	all := append([]daemon.Option{daemon.WithSignals(h.sigs), daemon.WithNotifier(n), daemon.WithLogger(log),
 		daemon.WithWatchdog(0), daemon.WithHealthAddr(":0")}, opts...)
 	go func() {
