@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/arbor-go/arbor/supervisor"
 	"github.com/arbor-go/arbor/supervisor/health"
+	"go.uber.org/zap"
 )
 
 // healthServer is the HTTP server of WithHealthAddr. It runs outside the
@@ -23,20 +25,23 @@ type healthServer struct {
 	served chan error // Serve's result; buffered
 }
 
-// startHealthServer binds addr and serves h on it.
-func startHealthServer(addr string, h http.Handler) (*healthServer, error) {
+// startHealthServer binds addr and serves h on it; the server's own errors
+// go to errLog.
+func startHealthServer(addr string, h http.Handler, errLog *log.Logger) (*healthServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return serveHealth(ln, h), nil
+	return serveHealth(ln, h, errLog), nil
 }
 
-// serveHealth serves h on ln until close.
-func serveHealth(ln net.Listener, h http.Handler) *healthServer {
+// serveHealth serves h on ln until close. The server's own errors (a
+// handler's panic, a failed Accept) go to errLog; nil means the log
+// package's standard logger.
+func serveHealth(ln net.Listener, h http.Handler, errLog *log.Logger) *healthServer {
 	s := &healthServer{
 		addr:   ln.Addr().String(),
-		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second},
+		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errLog},
 		served: make(chan error, 1),
 	}
 	go func() { s.served <- s.srv.Serve(ln) }()
@@ -183,4 +188,17 @@ func (h *healthServer) close() error {
 		err = errors.Join(err, serr)
 	}
 	return err
+}
+
+// serverLog is the writer of the health server's error log: each line
+// net/http writes (with a handler's panic, its stack) becomes one entry of
+// the daemon's own log, at Warn, so that a program that logs through slog
+// (WithSlog) or zap gets them in its one stream, and a flood of them (a
+// handler that panics on every request) is bounded like the daemon's other
+// entries below Error.
+type serverLog struct{ log *asyncLog }
+
+func (w serverLog) Write(b []byte) (int, error) {
+	w.log.Warn("health server error", zap.String("error", strings.TrimSuffix(string(b), "\n")))
+	return len(b), nil
 }

@@ -45,7 +45,7 @@ func serveAs(t *testing.T, h http.Handler, local, remote string) string {
 		t.Fatal(err)
 	}
 	s := serveHealth(addrListener{ln, net.TCPAddrFromAddrPort(mustAddrPort(t, local)),
-		net.TCPAddrFromAddrPort(mustAddrPort(t, remote))}, h)
+		net.TCPAddrFromAddrPort(mustAddrPort(t, remote))}, h, nil)
 	t.Cleanup(func() { s.close() })
 	return "http://" + ln.Addr().String()
 }

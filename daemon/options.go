@@ -260,7 +260,9 @@ func WithPublicDebug(on bool) Option {
 // handler, a malformed pattern, two handlers for one pattern, or a pattern
 // that would take over one of the daemon's paths (see WithHealthAddr;
 // "/debug/pprof/" with WithPprof) is a *supervisor.ConfigError. It needs
-// WithHealthAddr.
+// WithHealthAddr. A panic in h is net/http's to recover: the server drops
+// the connection and the daemon logs it, with its stack, as a "health
+// server error" entry at Warn (the server's other errors too).
 func WithHandler(pattern string, h http.Handler) Option {
 	return func(c *config) { c.routes = append(c.routes, route{pattern, h}) }
 }
@@ -286,6 +288,7 @@ func WithLogger(l *zap.Logger) Option {
 // written through zap: a program that gives its root supervisor.WithSlog
 // and the daemon WithSlog gets one stream, in one format. With WithLogger
 // too, every entry goes to both. The entries carry no source location.
+// The health server's own errors (see WithHandler) are such entries too.
 func WithSlog(l *slog.Logger) Option {
 	return func(c *config) { c.slogger = l }
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"log"
 	"os"
 	"os/signal"
 	"strings"
@@ -76,7 +77,7 @@ func (p *proc) run(ctx context.Context) (int, error) {
 	}
 
 	if p.cfg.healthAddr != "" {
-		srv, err := startHealthServer(p.cfg.healthAddr, p.cfg.mux)
+		srv, err := startHealthServer(p.cfg.healthAddr, p.cfg.mux, log.New(serverLog{p.log}, "", 0))
 		if err != nil {
 			return p.fail(err)
 		}
