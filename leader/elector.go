@@ -41,7 +41,8 @@ type Elector interface {
 }
 
 // A Term is one stint of leadership won by Campaign. Its methods are safe
-// for concurrent use.
+// for concurrent use. Its type need not be comparable: a Singleton never
+// compares two terms (a struct value holding a slice is a valid Term).
 type Term interface {
 	// Token returns the term's fencing token.
 	Token() Token

@@ -47,6 +47,12 @@ func (s *Singleton) releaseBefore(ctx context.Context, log *zap.Logger, term Ter
 type keptTerm struct {
 	term         Term
 	won, startAt time.Time
+	// gen numbers the keep (Singleton.keeps, from 1): the Hold timer of
+	// the keep that set it expires it, none other. Terms are never
+	// compared with ==: a backend's Term may be a value of a type ==
+	// cannot compare (a struct holding a slice), and the comparison would
+	// panic in the timer's goroutine with s.mu held.
+	gen uint64
 	// expiring, set by detachKept only, is the resignation of a term
 	// whose Hold expired, if one runs (see Singleton.expiring).
 	expiring chan struct{}
@@ -65,8 +71,10 @@ func (s *Singleton) keepUntil(log *zap.Logger, term Term, why string, won, start
 		zap.Int64("token", int64(term.Token())), zap.Duration("hold", s.cfg.Hold))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kept, s.keptLog = keptTerm{term: term, won: won, startAt: startAt}, log
-	s.hold = time.AfterFunc(s.cfg.Hold, func() { s.expire(term) })
+	s.keeps++
+	gen := s.keeps
+	s.kept, s.keptLog = keptTerm{term: term, won: won, startAt: startAt, gen: gen}, log
+	s.hold = time.AfterFunc(s.cfg.Hold, func() { s.expire(gen) })
 }
 
 // detachKept takes the term kept by the last incarnation (a zero keptTerm
@@ -104,16 +112,16 @@ func (s *Singleton) useKept(log *zap.Logger, term Term) Term {
 	return term
 }
 
-// expire resigns term if it is still kept: no incarnation took it within
-// Hold. It runs in the timer's goroutine, bounded by the resignation's
-// timeout.
-func (s *Singleton) expire(term Term) {
+// expire resigns the term kept by keep gen if it is still kept: no
+// incarnation took it within Hold. It runs in the timer's goroutine,
+// bounded by the resignation's timeout.
+func (s *Singleton) expire(gen uint64) {
 	s.mu.Lock()
-	if s.kept.term != term {
+	if s.kept.term == nil || s.kept.gen != gen {
 		s.mu.Unlock()
 		return
 	}
-	log := s.keptLog
+	term, log := s.kept.term, s.keptLog
 	s.kept, s.keptLog, s.hold = keptTerm{}, nil, nil
 	done := make(chan struct{})
 	s.expiring = done

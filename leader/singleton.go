@@ -40,6 +40,7 @@ type Singleton struct {
 	kept    keptTerm    // guarded by mu: the term kept after the actor failed or a restart, for the next Run
 	keptLog *zap.Logger // guarded by mu: the logger of the Run that kept it
 	hold    *time.Timer // guarded by mu: resigns kept when Hold has passed
+	keeps   uint64      // guarded by mu: terms kept so far; numbers each keptTerm (its gen)
 	// expiring is closed when the resignation of a term whose Hold
 	// expired ends; nil when none runs. Guarded by mu. A new Run waits
 	// for it before it campaigns (waitExpiring).
