@@ -57,13 +57,16 @@ type route struct {
 // Paths of supervisor/health's handler that the daemon's server reserves
 // for it: the probes, served to every client, and the tree, the page and
 // the events, served on loopback only unless WithPublicDebug. The
-// handler's other paths ("/ui/...", and any it serves in the future) reach
-// it through "/", on loopback only too.
+// handler's other paths (any it serves in the future) reach it through
+// "/", on loopback only too. Every path under uiPrefix is reserved, not
+// only those listed: the page's assets change with the page.
 var (
 	probePaths = []string{"/healthz", "/readyz"}
 	debugPaths = []string{"/", "/tree", "/tree.json", "/ui", "/ui/", "/ui/tree.json", "/ui/page.js",
-		"/ui/page.css", "/ui/icon.svg", "/events"}
+		"/ui/events.js", "/ui/spark.js", "/ui/page.css", "/ui/icon.svg", "/events"}
 )
+
+const uiPrefix = "/ui/"
 
 // pprofPaths are the paths pprofHandler serves: its index, the CPU profile,
 // the trace, and every runtime/pprof profile.
@@ -96,6 +99,11 @@ func healthMux(root *supervisor.Supervisor, withPprof, public bool, routes []rou
 		reserved = append(reserved, pprofPaths()...)
 	}
 	for _, r := range routes {
+		if _, path, found := strings.Cut(r.pattern, " "); strings.HasPrefix(strings.TrimSpace(path), uiPrefix) ||
+			(!found && strings.HasPrefix(r.pattern, uiPrefix)) {
+			return nil, &supervisor.ConfigError{Field: "WithHandler", Value: fmt.Sprintf("%q", r.pattern),
+				Reason: "takes over the daemon's path " + uiPrefix + " (the live page and its assets)"}
+		}
 		if err := handle(mux, r); err != nil {
 			return nil, err
 		}

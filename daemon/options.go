@@ -258,8 +258,9 @@ func WithPublicDebug(on bool) Option {
 // listens, to every client (the program chose the address: on
 // "0.0.0.0:8081" they are public). It can be given more than once. A nil
 // handler, a malformed pattern, two handlers for one pattern, or a pattern
-// that would take over one of the daemon's paths (see WithHealthAddr;
-// "/debug/pprof/" with WithPprof) is a *supervisor.ConfigError. It needs
+// that would take over one of the daemon's paths (see WithHealthAddr; any
+// path under "/ui/", where the page's assets are; "/debug/pprof/" with
+// WithPprof) is a *supervisor.ConfigError. It needs
 // WithHealthAddr. A panic in h is net/http's to recover: the server drops
 // the connection and the daemon logs it, with its stack, as a "health
 // server error" entry at Warn (the server's other errors too).
