@@ -68,21 +68,60 @@ func DefaultDecider(err error) Directive {
 }
 
 // Decide asks d (DefaultDecider when d is nil) about err. A decider that
-// panics, or returns an unknown Directive, counts as Escalate; the second
-// result then describes what went wrong, with the panic's stack.
+// panics, calls runtime.Goexit, or returns an unknown Directive counts as
+// Escalate; the second result then describes what went wrong: the panic's
+// value and stack, "called runtime.Goexit", or the directive. Decide never
+// panics and never ends its caller's goroutine.
+//
+// d runs on a goroutine of its own (it inherits the caller's pprof
+// labels), which Decide waits for: a Goexit can only be survived there. The
+// panic value is formatted on that goroutine too, as its String or Error
+// method is user code as well. A nil d costs no goroutine.
 func Decide(d Decider, err error) (dir Directive, problem error) {
 	if d == nil {
 		return DefaultDecider(err), nil
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			dir = Escalate
-			problem = fmt.Errorf("decider panicked: %v\n%s", v, debug.Stack())
-		}
-	}()
-	dir = d(err)
-	if dir > Escalate {
-		return Escalate, fmt.Errorf("decider returned unknown %v", dir)
+	type result struct {
+		dir     Directive
+		problem error
 	}
-	return dir, nil
+	done := make(chan result, 1)
+	go func() {
+		var value any
+		panicked, returned := false, false
+		defer func() {
+			if returned {
+				return
+			}
+			// runtime.Goexit, in d or in the formatting of its panic's
+			// value: the goroutine ends, these deferred calls run.
+			if panicked {
+				done <- result{Escalate, fmt.Errorf("decider panicked with a value of type %T, whose formatting called runtime.Goexit", value)}
+				return
+			}
+			done <- result{Escalate, errors.New("decider called runtime.Goexit")}
+		}()
+		defer func() {
+			if returned {
+				return
+			}
+			if value = recover(); value == nil {
+				return // runtime.Goexit
+			}
+			panicked = true
+			stack := debug.Stack()
+			text := fmt.Sprintf("decider panicked: %v\n%s", value, stack)
+			returned = true
+			done <- result{Escalate, errors.New(text)}
+		}()
+		dir := d(err)
+		returned = true
+		if dir > Escalate {
+			done <- result{Escalate, fmt.Errorf("decider returned unknown %v", dir)}
+			return
+		}
+		done <- result{dir, nil}
+	}()
+	r := <-done
+	return r.dir, r.problem
 }

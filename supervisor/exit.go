@@ -414,10 +414,11 @@ func (r *run) goexitEnd(c *child, gen uint64, err error, st stage) {
 // the guarded walk, and an unknown directive an error naming it. A Goexit
 // in d unwinds through here; childMain's goexitEnd takes over.
 //
-// policy.Decide is not used because it formats the panic's value inside
-// its recover, unguarded, into a text that carries the stack: a panic in
-// the value's String or Error method would escape, and the escalation's
-// one-line text could not name the value without the stack.
+// policy.Decide is not used: it runs the decider on a goroutine of its own
+// (a cost on every decision; here childMain's goroutine survives a Goexit
+// already) and formats the panic's value into a text that carries the
+// stack, from which the escalation's one-line text could not take the
+// value alone.
 func decide(d policy.Decider, err error) (dir policy.Directive, problem error) {
 	done := false
 	defer func() {
