@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,10 +43,13 @@ const (
 // actor of several children (each incarnation has its own state).
 type Program struct {
 	// Path is the program to run: a path, or a name looked up in PATH.
-	// Add checks that it names an executable file, and every start
-	// checks it again.
+	// A relative path with a separator ("./bin/server") is relative to
+	// Dir when Dir is set, as the program starts there. Add checks that
+	// it names an executable file, and every start checks it again.
 	Path string
-	// Args are the arguments after the program's name (argv[1:]).
+	// Args are the arguments after the program's name (argv[1:]). Args
+	// and Env that the system would refuse (a NUL byte; on Linux a string
+	// or a total past execve's limits) are a configuration error.
 	Args []string
 	// Env is the program's environment; nil means the supervising
 	// process's (os.Environ). NOTIFY_SOCKET is replaced when Ready is a
@@ -156,7 +161,23 @@ func (p *Program) check() (*spec, error) {
 	if p.Path == "" {
 		return bad("Path", `""`, "must name a program", exec.ErrNotFound)
 	}
-	path, err := exec.LookPath(p.Path)
+	if p.Dir != "" {
+		if fi, err := os.Stat(p.Dir); err != nil || !fi.IsDir() {
+			if err == nil {
+				err = fs.ErrInvalid
+			}
+			return bad("Dir", p.Dir, "must be a directory", err)
+		}
+	}
+	// A relative path with a separator is run relative to Dir (the
+	// program starts there; see exec.Cmd.Path): check that file. A bare
+	// name is looked up in PATH by the supervising process, as os/exec
+	// does.
+	look := p.Path
+	if p.Dir != "" && !filepath.IsAbs(p.Path) && strings.ContainsRune(p.Path, filepath.Separator) {
+		look = filepath.Join(p.Dir, p.Path)
+	}
+	path, err := exec.LookPath(look)
 	if err != nil && !errors.Is(err, exec.ErrDot) {
 		reason := "no such program"
 		switch {
@@ -171,13 +192,11 @@ func (p *Program) check() (*spec, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return bad("Path", p.Path, "is a directory", fs.ErrPermission)
 	}
-	if p.Dir != "" {
-		if fi, err := os.Stat(p.Dir); err != nil || !fi.IsDir() {
-			if err == nil {
-				err = fs.ErrInvalid
-			}
-			return bad("Dir", p.Dir, "must be a directory", err)
-		}
+	if look != p.Path {
+		path = p.Path // exec.Cmd resolves it in Dir
+	}
+	if field, value, reason, err := checkExecArgs(p.Path, p.Args, p.Env); reason != "" {
+		return bad(field, value, reason, err)
 	}
 	s := &spec{Program: p, path: path, stopSignal: p.StopSignal, stopTimeout: p.StopTimeout,
 		waitDelay: p.WaitDelay, lineMax: p.LineMax, limit: p.OutputLimit}
