@@ -11,8 +11,10 @@
 // fencing token is the key's creation revision; Fence and Txn compare it.
 //
 // The lease TTL is whole seconds (etcd's minimum is about 2s) and the
-// client renews every third of it, so a renew deadline much below the TTL
-// trips on one late reply. Constants with room, as the tests use: TTL 6s,
+// client renews a third of it after the last reply, from a loop that wakes
+// every 0.5s, so a renew deadline much below the TTL trips on one late
+// reply (New refuses one of TTL/3 + 0.5s or less, which healthy
+// keepalives would miss). Constants with room, as the tests use: TTL 6s,
 // renew deadline 3.5s, stop bound 1.5s (with the default drift margin of
 // 0.6s, 1.5s < 6s - 3.5s - 0.6s).
 //

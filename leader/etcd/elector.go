@@ -20,8 +20,9 @@ type Config struct {
 	// it.
 	Client *clientv3.Client
 	// Prefix is the election's key prefix, such as
-	// "/myapp/elections/scheduler/". Each candidate's key is the prefix and
-	// its lease's ID.
+	// "/myapp/elections/scheduler/". Each candidate's key is the prefix, a
+	// slash (concurrency.Election adds one) and its lease's ID in
+	// hexadecimal, such as "/myapp/elections/scheduler//694d9a1b2c3d4e5f".
 	Prefix string
 	// Value is the candidate's value under its key, such as its host name,
 	// for people and tools that read the election. Empty is allowed.
@@ -31,9 +32,10 @@ type Config struct {
 	TTL time.Duration
 	// RenewDeadline is how long the candidate goes without a successful
 	// keepalive before it treats its leadership as lost. It must be
-	// shorter than TTL; the client sends a keepalive every TTL/3, so keep
-	// it above that with room for one late reply (TTL 6s, renew deadline
-	// 3.5s, stop bound 1.5s fit).
+	// shorter than TTL, and above TTL/3 + 0.5s: the client sends a
+	// keepalive a third of the TTL after the last reply, from a loop that
+	// wakes every 0.5s. Keep room for one late reply (TTL 6s, renew
+	// deadline 3.5s, stop bound 1.5s fit).
 	RenewDeadline time.Duration
 	// RetryDelay is the pause between two failed attempts to campaign (a
 	// lost connection, a lease that expired while waiting). Zero means a
@@ -43,6 +45,11 @@ type Config struct {
 	// means none.
 	Logger *zap.Logger
 }
+
+// keepaliveTick is how often the etcd client's keepalive loop wakes up to
+// send the keepalives that are due (a third of the TTL after the last
+// reply): a healthy lease may go TTL/3 + keepaliveTick between replies.
+const keepaliveTick = 500 * time.Millisecond
 
 // Elector is a candidate in an etcd election; it implements
 // leader.Elector. Make one with New.
@@ -63,6 +70,10 @@ func New(cfg Config) (*Elector, error) {
 	case cfg.RenewDeadline <= 0 || cfg.RenewDeadline >= cfg.TTL:
 		return nil, &supervisor.ConfigError{Field: "Config.RenewDeadline", Value: cfg.RenewDeadline,
 			Reason: "must be positive and shorter than the TTL " + cfg.TTL.String(), Err: leader.ErrBounds}
+	case cfg.RenewDeadline <= cfg.TTL/3+keepaliveTick:
+		return nil, &supervisor.ConfigError{Field: "Config.RenewDeadline", Value: cfg.RenewDeadline,
+			Reason: "must be above TTL/3 + " + keepaliveTick.String() + " = " + (cfg.TTL/3 + keepaliveTick).String() +
+				": the client's keepalives of a healthy lease may be that far apart", Err: leader.ErrBounds}
 	case cfg.RetryDelay < 0:
 		return nil, &supervisor.ConfigError{Field: "Config.RetryDelay", Value: cfg.RetryDelay, Reason: "must not be negative"}
 	}
