@@ -11,12 +11,12 @@ import (
 )
 
 // A standby cut off from etcd (a partition: its connection open, nothing
-// answered) while it campaigns returns from Campaign as soon as its
-// context is done, without waiting for the server: a stop of its tree
+// answered) while it campaigns returns from Campaign once its context is
+// done, waiting for the server no longer than the renew deadline (to
+// revoke its lease, which otherwise expires by itself): a stop of its tree
 // during a partition must not hang until the partition ends (a stopped
 // concurrency.Election.Campaign deletes its key with the client's lifetime
-// context, which waits for an answer). Its lease, revoked when possible,
-// expires by itself otherwise.
+// context, which waits for an answer).
 func TestCampaignStoppedDuringAPartitionReturnsWithoutTheServer(t *testing.T) {
 	addr := startEtcd(t)
 	direct := newClient(t, addr)

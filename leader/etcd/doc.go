@@ -3,8 +3,9 @@
 // writes conditional, in etcd itself, on still holding the leadership.
 //
 // Each campaign grants a lease of Config.TTL, keeps it alive with a
-// concurrency.Session and campaigns with a concurrency.Election under
-// Config.Prefix. A won term is lost (leader.Term.Lost) when no keepalive
+// concurrency.Session and campaigns under Config.Prefix as a
+// concurrency.Election does (the same keys; candidates of both kinds share
+// an election). A won term is lost (leader.Term.Lost) when no keepalive
 // has succeeded for Config.RenewDeadline, when the lease ends (expired or
 // revoked), or when a watch sees the candidate's key deleted. Resigning
 // stops the keepalives and revokes the lease, which deletes the key. The

@@ -92,12 +92,13 @@ func (e *Elector) Timing() leader.Timing {
 }
 
 // Campaign blocks until the candidate leads the election, or ctx is done.
-// Each attempt grants a new lease, campaigns with concurrency.Election
-// under it (stopped if the lease ends meanwhile: a Campaign that has not
-// noticed its lost session would otherwise go on waiting, or return
-// success with its key gone), and checks after the win that its key is
-// still there with its lease; a failed attempt revokes its lease and is
-// retried after RetryDelay.
+// Each attempt grants a new lease, campaigns under it as
+// concurrency.Election does (stopped if the lease ends meanwhile: a
+// campaign that has not noticed its lost session would otherwise go on
+// waiting, or return success with its key gone), and checks after the win
+// that its key is still there with its lease; a failed attempt revokes its
+// lease (within the renew deadline) and is retried after RetryDelay.
+// Stopped, it waits for the server no longer than that revocation.
 func (e *Elector) Campaign(ctx context.Context) (leader.Term, error) {
 	for {
 		t, err := e.attempt(ctx)
@@ -160,21 +161,20 @@ func (e *Elector) attempt(ctx context.Context) (_ *term, err error) {
 
 	cctx, ccancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(sess.Ctx(), ccancel) // the lease ended: stop campaigning
-	el := concurrency.NewElection(sess, e.cfg.Prefix)
-	err = el.Campaign(cctx, e.cfg.Value)
+	key, rev, err := e.campaign(cctx, lease)
 	stop()
 	ccancel()
 	if err == nil {
 		err = sess.Ctx().Err()
 	}
 	if err == nil {
-		err = e.check(ctx, el.Key(), el.Rev(), lease)
+		err = e.check(ctx, key, rev, lease)
 	}
 	if err != nil {
 		t.stop()
 		return fail(fmt.Errorf("campaigning: %w", err))
 	}
-	t.key, t.rev = el.Key(), el.Rev()
+	t.key, t.rev = key, rev
 	t.watchKey()
 	return t, nil
 }
