@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/internal/errwalk"
+	"github.com/arbor-go/arbor/internal/oneline"
 	"github.com/arbor-go/arbor/supervisor"
 	sd "github.com/coreos/go-systemd/v22/daemon"
 	"go.uber.org/zap"
@@ -328,11 +329,12 @@ func remaining(snap supervisor.Snapshot) []string {
 }
 
 // oneLine makes s fit one notification line: runs of white space,
-// newlines included, become one space, and it is cut to a reasonable
-// length.
+// newlines included, become one space, the other control characters are
+// escaped (as "\x1b"; the supervisor's one-line texts have none left), and
+// it is cut to a reasonable length.
 func oneLine(s string) string {
 	const limit = 1024
-	s = strings.Join(strings.Fields(s), " ")
+	s = oneline.Escape(strings.Join(strings.Fields(s), " "))
 	if len(s) > limit {
 		s = strings.ToValidUTF8(s[:limit-3], "") + "..."
 	}

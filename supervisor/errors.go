@@ -114,7 +114,8 @@ type EscalationError struct {
 	leafOK bool   // leaf is set (it may be empty): Error calls no user code
 }
 
-// Error reads on one line: why the supervisor gave up, then the failure it
+// Error reads on one line (control characters in the errors' texts and
+// panic values it names are escaped, as "\n"): why the supervisor gave up, then the failure it
 // did not restart, named by the origin's path and followed by the leaf's
 // error. By reason:
 //
@@ -168,7 +169,7 @@ func (e *EscalationError) Error() string {
 		b.WriteString(" failed: ")
 	}
 	b.WriteString(e.leafText())
-	return b.String()
+	return oneLine(b.String()) // the leaf's text and the decider's problem are user text
 }
 
 // causeText is what an escalation above e says of it: e's leaf text and,
@@ -273,7 +274,8 @@ type OpError struct {
 
 // Error reads as "root: Remove root/x: supervisor: unknown child". A child
 // path that could not be a valid path (it holds a control character, say)
-// is quoted, so the text stays on one line.
+// is quoted, and control characters in Err's text are escaped (as "\n"),
+// so the text stays on one line.
 func (e *OpError) Error() string {
 	var b strings.Builder
 	if e.Supervisor != "" {
@@ -289,7 +291,7 @@ func (e *OpError) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(errText(e.Err))
+		b.WriteString(oneLine(errText(e.Err)))
 	}
 	return b.String()
 }
@@ -314,7 +316,8 @@ func newStartError(supervisor, child string, err error, text string) *StartError
 	return &StartError{Supervisor: supervisor, Child: child, Err: err, text: text, textOK: true}
 }
 
-// Error reads as "root: start of root/db failed: ...". The child's error's
+// Error reads on one line as "root: start of root/db failed: ...", the
+// control characters of the child's error's text escaped (as "\n"). That
 // text is the one taken when the error was received: reading a StartError
 // the supervisor made calls no method of the child's error.
 func (e *StartError) Error() string {
@@ -322,7 +325,7 @@ func (e *StartError) Error() string {
 	if !e.textOK {
 		text = errText(e.Err)
 	}
-	return e.Supervisor + ": start of " + e.Child + " failed: " + text
+	return oneLine(e.Supervisor + ": start of " + e.Child + " failed: " + text)
 }
 
 // Unwrap returns the child's error.
@@ -344,7 +347,7 @@ type StuckError struct {
 	Stuck      []StuckChild
 }
 
-// Error lists every stuck path.
+// Error lists every stuck path, on one line.
 func (e *StuckError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Supervisor)
@@ -359,7 +362,7 @@ func (e *StuckError) Error() string {
 		}
 		fmt.Fprintf(&b, " %s (after %v)", s.Path, s.Waited)
 	}
-	return b.String()
+	return oneLine(b.String()) // a path made by a user may hold anything
 }
 
 // startTimeoutError is the error of an incarnation that did not become
@@ -371,7 +374,7 @@ func (e *startTimeoutError) Error() string {
 	if e.err == nil {
 		return ErrStartTimeout.Error()
 	}
-	return ErrStartTimeout.Error() + " (then returned: " + errText(e.err) + ")"
+	return ErrStartTimeout.Error() + " (then returned: " + oneLine(errText(e.err)) + ")"
 }
 
 func (e *startTimeoutError) Unwrap() []error {
@@ -387,7 +390,7 @@ func timeoutText(text string) string {
 	if text == "" {
 		return ErrStartTimeout.Error()
 	}
-	return ErrStartTimeout.Error() + " (then returned: " + text + ")"
+	return ErrStartTimeout.Error() + " (then returned: " + oneLine(text) + ")"
 }
 
 // deciderError is the error of an escalation because the decider failed
@@ -402,9 +405,9 @@ type deciderError struct {
 func (e *deciderError) Error() string {
 	s := "decider failed: " + e.text
 	if e.err != nil {
-		s += " (deciding on: " + e.err.Error() + ")"
+		s += " (deciding on: " + errText(e.err) + ")" // user code: guarded
 	}
-	return s
+	return oneLine(s)
 }
 
 func (e *deciderError) Unwrap() []error { return []error{e.err, e.problem} }
@@ -430,7 +433,7 @@ func (e *joinedError) Error() string {
 		}
 		b.WriteString(err.Error())
 	}
-	return b.String()
+	return oneLine(b.String())
 }
 
 func (e *joinedError) Unwrap() []error { return e.errs }

@@ -132,13 +132,13 @@ const (
 )
 
 // Error says how the deadline was missed, on one line (the stacks are in
-// Stack).
+// Stack; control characters in the probe's error's text are escaped).
 func (e *HungError) Error() string {
 	switch e.how {
 	case hangProbeSlow:
 		return "hung: liveness probe did not return within " + e.Timeout.String()
 	case hangProbeError:
-		return "hung: liveness probe failed: " + e.probeText
+		return "hung: liveness probe failed: " + oneLine(e.probeText)
 	}
 	return "hung: no beat for " + e.Timeout.String()
 }
