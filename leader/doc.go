@@ -111,7 +111,10 @@
 // while no actor runs under a live term (waiting for leadership, the start
 // delay, the stop after a loss, which StopBound bounds instead), heartbeats
 // do not apply, and the Singleton beats on the child's behalf, every third
-// of the deadline (supervisor.BeatTimeout). In the probe form the
+// of the deadline (supervisor.BeatTimeout). An actor that is a tree (a
+// *supervisor.Supervisor) does not beat: its children's beats are theirs,
+// not the singleton child's, so give the tree's children a Liveness instead
+// (or use the probe form). In the probe form the
 // supervisor calls the probe whatever the Singleton does: make it succeed
 // on a standby.
 package leader

@@ -50,7 +50,11 @@ import (
 //
 // A supervisor child (KindSupervisor, or an Actor that is a *Supervisor,
 // whatever its Kind) cannot have a Liveness (New and Add return a
-// *ConfigError): a supervisor's liveness is its children's.
+// *ConfigError): a supervisor's liveness is its children's. For the same
+// reason, a tree run (with Run) inside a watched worker's incarnation does
+// not beat for the worker: its children's actor.Beat reach their own
+// deadlines only (the worker beats itself), as their actor.Ready is not the
+// worker's readiness.
 type Liveness struct {
 	// Timeout is the longest the child may go without a beat (beat form),
 	// and the deadline of each probe call from its start (probe form).

@@ -318,7 +318,10 @@ func (s *Supervisor) newRun(ctx context.Context, view ctxView) *run {
 		r.jitter = rand.Float64
 	}
 	// The scope hides the readiness hook of Run's own context: a child's
-	// actor.Ready must not count as the supervisor's. It listens to its
+	// actor.Ready must not count as the supervisor's. It hides the beat of
+	// Run's own context too: in a tree run inside a watched worker's
+	// incarnation, a child's actor.Beat must not count as that worker's
+	// (a child with a Liveness of its own beats into its own deadline). It listens to its
 	// children's actor.SetStatus (status.go), which hides the parent's too.
 	// Made without calling ctx's methods: WithoutCancel and the values
 	// above it never call the Done of the context they wrap.
@@ -329,7 +332,7 @@ func (s *Supervisor) newRun(ctx context.Context, view ctxView) *run {
 	}
 	r.labels = view.labels
 	r.scope, r.cancelScope = context.WithCancelCause(actor.WithStatus(
-		actor.WithReady(r.values, nil), r.childStatus))
+		actor.WithReady(actor.WithBeat(r.values, nil), nil), r.childStatus))
 	r.window = policy.NewWindow(s.cfg.intensity)
 	r.names = newNames(len(s.cfg.children))
 	for i := range s.cfg.children {
