@@ -66,7 +66,9 @@
 // as after any failure. One that does not return within its shutdown
 // timeout is stuck, and its supervisor gives up, as its restart would need
 // the slot (a temporary child, never restarted, only stays stuck, and is
-// removed once it returns). See Liveness.
+// removed once it returns; a child's Decider is not consulted before its
+// incarnation returns, so a child with one counts as one that would be
+// restarted). See Liveness.
 //
 // # User code
 //
