@@ -63,6 +63,12 @@ type sink struct {
 
 	mu     sync.RWMutex // guards closed against publish
 	closed bool
+
+	// late serializes the deliveries of the events published after close
+	// (a stuck child's return after Run returned), each from a goroutine of
+	// its own once the sink's goroutine ended (done): the loggers' state is
+	// then theirs, one at a time.
+	late sync.Mutex
 }
 
 func newSink(kind sinkKind, path string, buffer int, deliver func(Event)) *sink {
@@ -150,8 +156,14 @@ func (k *sink) publish(e Event) {
 	if k.closed {
 		if k.logs() && e.Kind == EventStuckExited {
 			// A stuck child that returns after Run returned is still
-			// logged, from a goroutine of its own (user code).
-			go k.one(e)
+			// logged, from a goroutine of its own (user code), after the
+			// sink's goroutine's last delivery and one at a time.
+			go func() {
+				<-k.done
+				k.late.Lock()
+				defer k.late.Unlock()
+				k.one(e)
+			}()
 		}
 		return
 	}
