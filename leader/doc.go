@@ -50,6 +50,14 @@
 //     is the one deliberate exception to "nothing a child does can crash
 //     the supervisor", limited to the children a program made singletons:
 //     two actors running at once is worse than a restart of the process.
+//     A stop without a loss (a shutdown, Remove, Restart) is no reason to
+//     end the process, however long the actor takes: the term is still
+//     held and renewed, so no other replica can lead before the actor
+//     returned and the Singleton resigned. The child's shutdown timeout
+//     applies (Child sets StopBound + RenewDeadline + DriftMargin); a child
+//     abandoned past it holds its term until its actor returns, or until
+//     the process ends and the lease expires. A loss during such a stop
+//     starts the stop bound, and the fail-stop, from the loss.
 //   - Fencing: the actor's context carries the term (TermFrom) and its
 //     fencing token (TokenFrom): etcd's leader key's creation revision,
 //     the Kubernetes Lease's transition count. Stores can refuse stale
