@@ -48,7 +48,7 @@ type backlog struct {
 	next    int                   // where the next event goes once the ring is full; guarded by mu
 	keeping bool                  // a keeper runs; guarded by mu
 	stop    chan struct{}         // closed to end the running keeper; guarded by mu
-	hooked  map[*http.Server]bool // servers whose Shutdown ends the keeper; guarded by mu
+	hooked  map[*http.Server]bool // servers whose Shutdown ends the keeper, until it did; guarded by mu
 	done    chan struct{}         // closed when the last keeper started has ended; guarded by mu
 	catchUp chan chan struct{}    // the running keeper's requests to catch up (see snapshot); guarded by mu
 }
@@ -74,7 +74,12 @@ func (b *backlog) keep(s *supervisor.Supervisor, req *http.Request) {
 			b.hooked = make(map[*http.Server]bool)
 		}
 		b.hooked[srv] = true
-		srv.RegisterOnShutdown(b.end)
+		srv.RegisterOnShutdown(func() {
+			b.end()
+			b.mu.Lock()
+			delete(b.hooked, srv) // keep no server that is gone
+			b.mu.Unlock()
+		})
 	}
 	if b.keeping {
 		return
