@@ -9,7 +9,11 @@
 // Other candidates take over once they have seen the Lease unchanged for
 // LeaseDuration, by their own clocks. The fencing token is the Lease's
 // spec.leaseTransitions at the acquisition, which grows with every change
-// of holder.
+// of holder. A Lease that still names the candidate when it campaigns (its
+// process restarted under the same identity, or a resignation failed) is
+// released first: client-go would take it over as a renewal, and the new
+// term would carry the old term's token. Identities must be unique among
+// the live candidates.
 //
 // client-go's ReleaseOnCancel would release the Lease as soon as the
 // renewal fails, while the actor may still run: this package never sets

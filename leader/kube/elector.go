@@ -98,6 +98,17 @@ func (e *Elector) Campaign(ctx context.Context) (leader.Term, error) {
 		cancel()
 		return nil, fmt.Errorf("kubeleader: %w", err)
 	}
+	// A Lease that still names this candidate is left from a term it no
+	// longer has (Campaign runs only without a live term: its process
+	// restarted under the same identity, or a resignation failed).
+	// client-go would take it over as a renewal, keeping its transition
+	// count, so that the new term's token would be the old one's: release
+	// it first, so that the acquisition counts a transition. A failure
+	// (the API unreachable) leaves it to the LeaderElector, which retries.
+	if err := e.release(ctx, lock); err != nil && ctx.Err() != nil {
+		cancel()
+		return nil, ctx.Err()
+	}
 	go func() {
 		defer close(t.done)
 		le.Run(runCtx)
@@ -177,18 +188,25 @@ func (t *term) Resign(ctx context.Context) error {
 		// Lease to expire (the lock is the elector's until it returns).
 		return fmt.Errorf("kubeleader: waiting for the elector to stop: %w", ctx.Err())
 	}
+	return t.e.release(ctx, t.lock)
+}
+
+// release clears the Lease's holder if it is this candidate, as client-go's
+// release does: a compare-and-swap on the resourceVersion, retried on a
+// conflict.
+func (e *Elector) release(ctx context.Context, lock resourcelock.Interface) error {
 	for {
-		rec, _, err := t.lock.Get(ctx)
+		rec, _, err := lock.Get(ctx)
 		switch {
 		case apierrors.IsNotFound(err):
 			return nil
 		case err != nil:
 			return fmt.Errorf("kubeleader: reading the Lease to release it: %w", err)
-		case rec.HolderIdentity != t.e.cfg.Identity:
+		case rec.HolderIdentity != e.cfg.Identity:
 			return nil // another candidate holds it already
 		}
 		now := metav1.NewTime(time.Now())
-		err = t.lock.Update(ctx, resourcelock.LeaderElectionRecord{
+		err = lock.Update(ctx, resourcelock.LeaderElectionRecord{
 			LeaderTransitions: rec.LeaderTransitions, LeaseDurationSeconds: 1, RenewTime: now, AcquireTime: now})
 		if !apierrors.IsConflict(err) {
 			if err != nil {
