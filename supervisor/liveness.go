@@ -6,6 +6,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime/pprof"
 	"slices"
 	"sync/atomic"
@@ -343,7 +344,7 @@ func (r *run) checkLiveness(w *watchdog) (next instant, sus []suspect, calls []*
 		case lv.call != nil:
 			// A call of an earlier incarnation still running counts from
 			// this one's start: the deadline runs from the launch.
-			if at := max(lv.call.start, from) + instant(l.Timeout); now >= at {
+			if at := max(lv.call.start, from).plus(l.Timeout); now >= at {
 				sus = append(sus, suspect{c: c, gen: c.gen, how: hangProbeSlow, call: lv.call})
 			} else {
 				due(at)
@@ -353,7 +354,7 @@ func (r *run) checkLiveness(w *watchdog) (next instant, sus []suspect, calls []*
 			if lv.lastGen == c.gen {
 				last = lv.lastCall
 			}
-			if at := last + instant(l.interval()); now < at {
+			if at := last.plus(l.interval()); now < at {
 				due(at)
 				continue
 			}
@@ -362,7 +363,7 @@ func (r *run) checkLiveness(w *watchdog) (next instant, sus []suspect, calls []*
 			lv.call, lv.lastCall, lv.lastGen = pc, now, c.gen
 			w.calls[pc] = c
 			calls = append(calls, pc)
-			due(now + instant(l.Timeout))
+			due(now.plus(l.Timeout))
 		}
 	}
 	return next, sus, calls
@@ -372,7 +373,18 @@ func (r *run) checkLiveness(w *watchdog) (next instant, sus []suspect, calls []*
 // falls due.
 func beatDue(lv *liveState, from instant, timeout time.Duration) instant {
 	last := instant(lv.heart.at.Load() - 1)
-	return max(last, from) + instant(timeout)
+	return max(last, from).plus(timeout)
+}
+
+// plus returns the instant d (>= 0) after i, or the last instant there is
+// when that is later: a deadline is a Duration that may be near the largest
+// one (any finite Timeout or Interval is accepted), and a sum that wrapped
+// round would be a deadline already past.
+func (i instant) plus(d time.Duration) instant {
+	if j := i + instant(d); j >= i {
+		return j
+	}
+	return instant(math.MaxInt64)
 }
 
 // hang declares the suspects hung, those still past their deadline once
