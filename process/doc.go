@@ -115,7 +115,9 @@
 // Unless Program.Stdout or Program.Stderr give the program files of its
 // own, each line it writes becomes a log entry of the child, at Info,
 // through the loggers in the child's context (supervisor.Logger for zap,
-// supervisor.SlogLogger for slog): the message is the line, and the entry
+// supervisor.SlogLogger for slog): the message is the line (without a
+// "\r" before its newline, and its control characters escaped as "\t",
+// "\x1b" and so on, so that an entry is one line), and the entry
 // carries the child's "path", the "stream" (stdout or stderr) and the
 // "pid". The lines of a stream keep their order; stdout and stderr are
 // read apart, so their lines interleave as they are read. Lines longer

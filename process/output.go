@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/internal/liblog"
+	"github.com/arbor-go/arbor/internal/oneline"
 	"go.uber.org/zap"
 )
 
@@ -84,6 +85,7 @@ func (w *streamWriter) Write(b []byte) (int, error) {
 				line = append(w.buf, line...)
 				w.buf = w.buf[:0]
 			}
+			line = bytes.TrimSuffix(line, []byte{'\r'}) // a "\r\n" ending
 			for len(line) > max {
 				w.o.log(w.stream, line[:max])
 				line = line[max:]
@@ -125,7 +127,10 @@ func (o *output) log(stream string, line []byte) {
 		return
 	}
 	defer o.guard()
-	msg := string(line)
+	// The message is one line, whatever the program wrote: its control
+	// characters are escaped (a carriage return would overwrite the entry
+	// on a terminal). A plain line costs a scan.
+	msg := oneline.Escape(string(line))
 	if zok {
 		o.zl.Info(msg, zap.String("stream", stream), zap.Int("pid", o.pid))
 	}
