@@ -147,3 +147,24 @@ func TestTextTreeKeepsOneLinePerNodeWhateverItsStatusHolds(t *testing.T) {
 		}
 	})
 }
+
+// A tree made by a user or decoded from another process's JSON may hold a
+// name that is not printable: its text still has one line per node, the
+// name quoted.
+func TestTextTreeOfADecodedTreeKeepsOneLinePerNodeWhateverItsNamesHold(t *testing.T) {
+	n := supervisor.Snapshot{Name: "root", Kind: supervisor.KindSupervisor, Children: []supervisor.Snapshot{
+		{Name: "db\nfake [worker running ready]", Kind: supervisor.KindWorker},
+		{Name: "plain", Kind: supervisor.KindWorker},
+	}}
+	text := n.String()
+	lines := strings.Split(text, "\n")
+	if len(lines) != 3 {
+		t.Fatalf("text tree of 3 nodes has %d lines:\n%s", len(lines), text)
+	}
+	if want := `  "db\nfake [worker running ready]" [worker`; !strings.HasPrefix(lines[1], want) {
+		t.Errorf("line %q, want it to start with %q", lines[1], want)
+	}
+	if want := "  plain [worker"; !strings.HasPrefix(lines[2], want) {
+		t.Errorf("line %q, want it to start with %q", lines[2], want)
+	}
+}
