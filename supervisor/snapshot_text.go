@@ -20,7 +20,8 @@ const textIndentCap = 32
 //
 // A line shows the name, kind, state, "ready" when ready, the restarts of a
 // node that has run as a child (incarnation above zero), its status and the
-// last error, both quoted. Past depth 32 the indentation stops growing and the line starts
+// last error, both quoted (and the name too if it is not printable, in a
+// tree made by hand or decoded from JSON). Past depth 32 the indentation stops growing and the line starts
 // with its depth in parentheses, as in "(33) name [...]", so that a line's
 // length does not grow with its depth.
 func (n Snapshot) String() string {
@@ -85,7 +86,13 @@ func indent(b *strings.Builder, depth int) {
 
 // writeLine writes the node's line, without indentation.
 func (n *FlatNode) writeLine(b *strings.Builder) {
-	b.WriteString(n.Name)
+	if printable(n.Name) {
+		b.WriteString(n.Name)
+	} else {
+		// Not a name a supervisor accepts: the tree was made by a user or
+		// decoded from JSON. Quoted, so that the node keeps one line.
+		b.WriteString(strconv.Quote(n.Name))
+	}
 	b.WriteString(" [")
 	b.WriteString(n.Kind.String())
 	b.WriteByte(' ')
