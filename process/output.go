@@ -5,26 +5,109 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/arbor-go/arbor/internal/liblog"
 	"github.com/arbor-go/arbor/internal/oneline"
+	"github.com/arbor-go/arbor/supervisor"
 	"go.uber.org/zap"
 )
 
 // output logs the lines of one incarnation's stdout and stderr to the
 // child's loggers (supervisor.Logger and supervisor.SlogLogger of its
 // context), under a rate limit the two streams share.
+//
+// The loggers are called from a goroutine of the output's own (run), fed
+// by a bounded queue: the goroutines that read the program's output only
+// cut lines and queue them, so a logger that falls behind or hangs never
+// blocks the program's writes (past the queue's bound, lines are dropped
+// and counted, as the rate limit's are), and never keeps exec.Cmd.Wait
+// (which waits for those readers, WaitDelay or not) from returning.
+// finish waits for the queue to drain for WaitDelay at most; a logger
+// still busy then finishes its entry after the incarnation has returned,
+// and the rest of the queue is dropped.
+//
+// Rejected: logging from the reading goroutines (the first version). A
+// stuck logger then blocked the program once the pipe was full, and kept
+// the incarnation alive forever, because exec.Cmd.Wait waits for its
+// copying goroutines even after WaitDelay has closed the pipes.
 type output struct {
 	ctx     context.Context
 	zl      *zap.Logger  // the child's zap logger (a no-op one if none), without caller or stack (liblog.Zap)
 	sl      *slog.Logger // the child's slog logger (a discarding one if none), written to with liblog.Slog
-	pid     int          // set before started is closed; read only after
+	pid     int          // set before started is closed; read only after (run reads it after a receive from q)
 	started chan struct{}
 	lineMax int
 
+	q      chan entry    // to run; closed by finish, after the last send
+	queued atomic.Int64  // bytes of the lines in q
+	cut    atomic.Bool   // set by finish when it stops waiting for run: run drops the rest
+	done   chan struct{} // closed when run returns
+
 	mu  sync.Mutex // guards lim
 	lim limiter
+}
+
+// The queue's bounds: lines past either are dropped and counted.
+const (
+	outputQueueLines = 1024
+	outputQueueBytes = 1 << 20
+)
+
+// entry is one entry for run to log: a line of output, a count of
+// dropped lines, or a warning about a SIGKILL.
+type entry struct {
+	kind    entryKind
+	stream  string        // entryLine: "stdout" or "stderr"
+	msg     string        // entryLine: the line; entryKill: the message
+	n       int           // entryDropped: how many
+	timeout time.Duration // entryKill: the stop timeout
+}
+
+type entryKind uint8
+
+const (
+	entryLine entryKind = iota
+	entryDropped
+	entryKill
+)
+
+// newOutput returns an output and starts its logging goroutine; finish
+// must be called once to end it.
+func newOutput(ctx context.Context, lineMax int, lim limiter) *output {
+	o := &output{ctx: ctx, zl: liblog.Zap(supervisor.Logger(ctx)), sl: supervisor.SlogLogger(ctx),
+		started: make(chan struct{}), lineMax: lineMax, lim: lim,
+		q: make(chan entry, outputQueueLines), done: make(chan struct{})}
+	go o.run()
+	return o
+}
+
+// run logs the queued entries until q is closed.
+func (o *output) run() {
+	defer close(o.done)
+	for e := range o.q {
+		o.queued.Add(-int64(len(e.msg)))
+		if !o.cut.Load() {
+			o.write(e)
+		}
+	}
+}
+
+// send queues e for run, and reports whether there was room.
+func (o *output) send(e entry) bool {
+	size := int64(len(e.msg))
+	if o.queued.Add(size) > outputQueueBytes {
+		o.queued.Add(-size)
+		return false
+	}
+	select {
+	case o.q <- e:
+		return true
+	default:
+		o.queued.Add(-size)
+		return false
+	}
 }
 
 // limiter is a fixed-window rate limit: at most lines entries in each
@@ -43,7 +126,8 @@ type limiter struct {
 // them first).
 func (l *limiter) take(now time.Time) (ok bool, dropped int) {
 	if l.lines < 0 {
-		return true, 0
+		dropped, l.dropped = l.dropped, 0 // dropped for want of room in the queue
+		return true, dropped
 	}
 	if l.start.IsZero() || now.Sub(l.start) >= l.per {
 		l.start, l.n = now, 0
@@ -109,8 +193,9 @@ func (w *streamWriter) flush() {
 	}
 }
 
-// log writes one line as an entry of the child, at Info, with the stream
-// and the pid, if the rate limit lets it through.
+// log queues one line as an entry of the child, at Info, with the stream
+// and the pid, if the rate limit lets it through and the queue has room;
+// a line dropped is counted.
 func (o *output) log(stream string, line []byte) {
 	zok := o.zl.Core().Enabled(zap.InfoLevel)
 	sok := o.sl.Enabled(o.ctx, slog.LevelInfo)
@@ -120,54 +205,77 @@ func (o *output) log(stream string, line []byte) {
 	o.mu.Lock()
 	ok, dropped := o.lim.take(time.Now())
 	o.mu.Unlock()
-	if dropped > 0 {
-		o.reportDropped(dropped)
+	if dropped > 0 && !o.send(entry{kind: entryDropped, n: dropped}) {
+		o.drop(dropped)
 	}
 	if !ok {
 		return
 	}
-	defer o.guard()
 	// The message is one line, whatever the program wrote: its control
 	// characters are escaped (a carriage return would overwrite the entry
 	// on a terminal). A plain line costs a scan.
-	msg := oneline.Escape(string(line))
-	if zok {
-		o.zl.Info(msg, zap.String("stream", stream), zap.Int("pid", o.pid))
-	}
-	if sok {
-		liblog.Slog(o.ctx, o.sl, slog.LevelInfo, msg, slog.String("stream", stream), slog.Int("pid", o.pid))
+	if !o.send(entry{kind: entryLine, stream: stream, msg: oneline.Escape(string(line))}) {
+		o.drop(1)
 	}
 }
 
-// reportDropped logs, at Warn, that n lines were dropped by the rate
-// limit.
-func (o *output) reportDropped(n int) {
+// drop counts n lines dropped for want of room in the queue; the next
+// report of dropped lines includes them.
+func (o *output) drop(n int) {
+	o.mu.Lock()
+	o.lim.dropped += n
+	o.mu.Unlock()
+}
+
+// write logs e (from run).
+func (o *output) write(e entry) {
 	defer o.guard()
-	const msg = "output lines dropped by the rate limit"
-	o.zl.Warn(msg, zap.Int("dropped", n), zap.Int("pid", o.pid))
-	liblog.Slog(o.ctx, o.sl, slog.LevelWarn, msg, slog.Int("dropped", n), slog.Int("pid", o.pid))
+	switch e.kind {
+	case entryLine:
+		if o.zl.Core().Enabled(zap.InfoLevel) {
+			o.zl.Info(e.msg, zap.String("stream", e.stream), zap.Int("pid", o.pid))
+		}
+		if o.sl.Enabled(o.ctx, slog.LevelInfo) {
+			liblog.Slog(o.ctx, o.sl, slog.LevelInfo, e.msg, slog.String("stream", e.stream), slog.Int("pid", o.pid))
+		}
+	case entryDropped:
+		const msg = "output lines dropped (rate limit, or a logger that fell behind)"
+		o.zl.Warn(msg, zap.Int("dropped", e.n), zap.Int("pid", o.pid))
+		liblog.Slog(o.ctx, o.sl, slog.LevelWarn, msg, slog.Int("dropped", e.n), slog.Int("pid", o.pid))
+	case entryKill:
+		o.zl.Warn(e.msg, zap.Int("pid", o.pid), zap.Duration("stop_timeout", e.timeout))
+		liblog.Slog(o.ctx, o.sl, slog.LevelWarn, e.msg, slog.Int("pid", o.pid), slog.Duration("stop_timeout", e.timeout))
+	}
 }
 
 // warnKill logs, at Warn, that the package sent SIGKILL to the program's
 // group (or what was left of it) after its stop timeout.
 func (o *output) warnKill(msg string, timeout time.Duration) {
-	defer o.guard()
-	o.zl.Warn(msg, zap.Int("pid", o.pid), zap.Duration("stop_timeout", timeout))
-	liblog.Slog(o.ctx, o.sl, slog.LevelWarn, msg, slog.Int("pid", o.pid), slog.Duration("stop_timeout", timeout))
+	o.send(entry{kind: entryKill, msg: msg, timeout: timeout})
 }
 
 // guard keeps a logger that panics from crashing the process: the entry
 // is lost.
 func (o *output) guard() { _ = recover() }
 
-// finish reports the lines the rate limit dropped since its last report.
-// Called once both streams are flushed.
-func (o *output) finish() {
+// finish reports the lines dropped since the last report, ends the
+// queue, and waits for run to log what is queued, for wait at most: then
+// run drops the rest and finish returns without it. Called once, after
+// the last log (both streams flushed).
+func (o *output) finish(wait time.Duration) {
 	o.mu.Lock()
 	n := o.lim.dropped
 	o.lim.dropped = 0
 	o.mu.Unlock()
 	if n > 0 {
-		o.reportDropped(n)
+		o.send(entry{kind: entryDropped, n: n}) // lost if the queue is full: its logger is stuck
+	}
+	close(o.q)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-o.done:
+	case <-t.C:
+		o.cut.Store(true)
 	}
 }

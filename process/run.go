@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/arbor-go/arbor/actor"
-	"github.com/arbor-go/arbor/internal/liblog"
 	"github.com/arbor-go/arbor/policy"
 	"github.com/arbor-go/arbor/supervisor"
 )
@@ -124,8 +123,7 @@ func (in *incarnation) start() error {
 	cmd.WaitDelay = s.waitDelay
 	cmd.Env = in.env()
 	in.cmd = cmd
-	in.out = &output{ctx: in.ctx, zl: liblog.Zap(supervisor.Logger(in.ctx)), sl: supervisor.SlogLogger(in.ctx),
-		started: make(chan struct{}), lineMax: s.lineMax, lim: limiter{lines: s.limit.Lines, per: s.limit.Per}}
+	in.out = newOutput(in.ctx, s.lineMax, limiter{lines: s.limit.Lines, per: s.limit.Per})
 	defer close(in.out.started)
 	if s.Stdout != nil {
 		cmd.Stdout = s.Stdout
@@ -142,6 +140,7 @@ func (in *incarnation) start() error {
 	in.watchCtx, in.stopWatch = context.WithCancel(context.Background())
 	if err := in.prepareReady(); err != nil {
 		in.release()
+		in.out.finish(s.waitDelay)
 		return startError(s.Path, err)
 	}
 	cmd.SysProcAttr = in.sysAttr()
@@ -151,6 +150,7 @@ func (in *incarnation) start() error {
 	}
 	if err != nil {
 		in.release()
+		in.out.finish(s.waitDelay)
 		return startError(s.Path, err)
 	}
 	in.pid = cmd.Process.Pid
@@ -272,7 +272,7 @@ func (in *incarnation) finish(stopped, killed bool) error {
 	if in.se != nil {
 		in.se.flush()
 	}
-	in.out.finish()
+	in.out.finish(in.s.waitDelay)
 	return in.result(waitErr, stopped, killed)
 }
 
