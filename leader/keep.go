@@ -11,8 +11,9 @@ import (
 // Leadership and the tree. A stop of the child resigns, except a restart:
 // the incarnation's context.Cause tells which (supervisor.ErrManualStop
 // for Supervisor.Restart, supervisor.ErrRestarting for a restart with its
-// group keep the term; a shutdown, a Remove and an escalation resign). A
-// failure of the actor keeps the term too, for the next incarnation; but
+// group keep the term, and so does supervisor.ErrHung, a failure; a
+// shutdown, a Remove and an escalation resign). A failure of the actor
+// keeps the term too, for the next incarnation; but
 // no incarnation learns that its supervisor gave up on the child (it is
 // not running then, and a supervisor tells a child nothing after its
 // return), so a kept term has a deadline: Hold. The next incarnation
@@ -36,6 +37,10 @@ func (s *Singleton) releaseBefore(ctx context.Context, log *zap.Logger, term Ter
 	switch context.Cause(ctx) {
 	case supervisor.ErrManualStop, supervisor.ErrRestarting:
 		s.keepUntil(log, term, "its child restarts", won, startAt)
+	case supervisor.ErrHung:
+		// A hang (a missed liveness deadline) is a failure of the actor,
+		// which the supervisor restarts: kept, as after an error.
+		s.keepUntil(log, term, "its actor hung", won, startAt)
 	default:
 		s.resign(log, term, "as its child stops")
 	}
