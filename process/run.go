@@ -264,6 +264,11 @@ func (in *incarnation) waitGroupGone(deadline <-chan time.Time) bool {
 // finish reaps the program, ends the watchers, logs the rest of the
 // output and returns the incarnation's result.
 func (in *incarnation) finish(stopped, killed bool) error {
+	// The output's bound (WaitDelay) is one window from the reap, shared
+	// by the wait for the pipes (exec.Cmd.WaitDelay) and the drain of the
+	// logging queue, so that a slow logger adds nothing to the time the
+	// stop deadline leaves for it (see stopTimeoutFor).
+	outputBound := time.Now().Add(in.s.waitDelay)
 	waitErr := in.reap()
 	in.release()
 	if in.so != nil {
@@ -272,7 +277,7 @@ func (in *incarnation) finish(stopped, killed bool) error {
 	if in.se != nil {
 		in.se.flush()
 	}
-	in.out.finish(in.s.waitDelay)
+	in.out.finish(max(time.Until(outputBound), 0))
 	return in.result(waitErr, stopped, killed)
 }
 
