@@ -176,9 +176,15 @@ func (w *streamWriter) Write(b []byte) (int, error) {
 			}
 			w.o.log(w.stream, line)
 		}
-		for len(w.buf) >= max {
-			w.o.log(w.stream, w.buf[:max])
-			w.buf = append(w.buf[:0], w.buf[max:]...)
+		// The pieces of a long unended line, then what is left moved to
+		// the front once (moving it after each piece made the cost grow
+		// with the chunk times the number of pieces).
+		j := 0
+		for ; len(w.buf)-j >= max; j += max {
+			w.o.log(w.stream, w.buf[j:j+max])
+		}
+		if j > 0 {
+			w.buf = append(w.buf[:0], w.buf[j:]...)
 		}
 	}
 	return n, nil
