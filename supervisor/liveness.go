@@ -33,7 +33,9 @@ import (
 // or a call still running at its deadline, makes the child hung. A call that
 // never returns is abandoned at its deadline (no new call starts for the
 // child until it returns), and, if it has not returned when Run ends, Run
-// reports it like a stuck child, as the path "root/worker/(probe)".
+// reports it like a stuck child, as the path "root/worker/(probe)" (so do
+// the runs of the supervisors above, and Health and Liveness, until it
+// returns).
 //
 // The deadline runs from the incarnation's launch, or, for a WaitReady
 // child, from its readiness (beats before then do not count). It runs only

@@ -110,9 +110,9 @@ func (r *run) probeReturned(pc *probeCall, err error, text string, late bool) {
 // probesLeft waits until deadline (zero: for a worker's default shutdown
 // timeout) for the probe calls still running when the run ended, which
 // their incarnations' end has cancelled, and reports those that did not
-// return, like stuck children. Called on Run's goroutine after the
-// checker returned.
-func (r *run) probesLeft(deadline time.Time) []StuckChild {
+// return, like stuck children (and returns those calls, in the same
+// order). Called on Run's goroutine after the checker returned.
+func (r *run) probesLeft(deadline time.Time) ([]StuckChild, []*probeCall) {
 	s := r.s
 	s.mu.Lock()
 	w := r.dog
@@ -124,7 +124,7 @@ func (r *run) probesLeft(deadline time.Time) []StuckChild {
 	}
 	s.mu.Unlock()
 	if len(calls) == 0 {
-		return nil
+		return nil, nil
 	}
 	slices.SortFunc(calls, func(a, b *probeCall) int { return strings.Compare(a.path, b.path) })
 	if deadline.IsZero() {
@@ -133,6 +133,7 @@ func (r *run) probesLeft(deadline time.Time) []StuckChild {
 	t := time.NewTimer(max(time.Until(deadline), 0))
 	defer t.Stop()
 	var out []StuckChild
+	var left []*probeCall
 	expired := false
 	for _, pc := range calls {
 		if !expired {
@@ -147,8 +148,9 @@ func (r *run) probesLeft(deadline time.Time) []StuckChild {
 		case <-pc.done:
 		default:
 			out = append(out, StuckChild{Path: pc.path, Waited: time.Since(r.timeAt(pc.start))})
+			left = append(left, pc)
 		}
 	}
 	fillStacks(out)
-	return out
+	return out, left
 }

@@ -235,8 +235,10 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	s.mu.Lock()
 	deadline := r.deadline
 	s.mu.Unlock()
-	stuck = append(stuck, r.hooksLeft(deadline)...)
-	stuck = append(stuck, r.probesLeft(deadline)...)
+	hooks := r.hooksLeft(deadline)
+	probes, calls := r.probesLeft(deadline)
+	s.lingerOn(hooks, r.abandoned, probes, calls)
+	stuck = append(append(stuck, hooks...), probes...)
 	stuck = append(stuck, r.closeSinks()...)
 	return joinStuck(r.path, result, stuck)
 }

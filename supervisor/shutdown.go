@@ -126,6 +126,7 @@ func (s *Supervisor) stuckBelow() []StuckChild {
 			out = append(out, *c.stuckLocked()) // else the run in progress reports its slot
 		}
 	}
+	out = append(out, s.lingeringLocked()...)
 	subs := append([]*Supervisor(nil), s.leftSubs...)
 	if r := s.r; r != nil {
 		out = append(out, r.stuckNowLocked()...)

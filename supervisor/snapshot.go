@@ -208,6 +208,9 @@ func (s *Supervisor) walk(rec *nodeCopy, h *Health) Snapshot {
 	if r != nil && rec != nil && r.parent != rec.rec {
 		r = nil // running under another parent: not this child's tree
 	}
+	for _, l := range s.lingeringLocked() {
+		h.Stuck = append(h.Stuck, l.Path)
+	}
 	if r == nil {
 		if s.r == nil {
 			for _, c := range s.stuckLeft {

@@ -161,6 +161,7 @@ type Supervisor struct {
 	mu        sync.Mutex
 	r         *run          // the run in progress, nil between runs; guarded by mu
 	stuckLeft []*child      // records of ended runs' children reported stuck whose goroutines are still alive; guarded by mu
+	lingering []lingerer    // other goroutines of ended runs reported stuck (probe calls, hooks); guarded by mu
 	leftSubs  []*Supervisor // child supervisors of ended runs that had stuck goroutines below; guarded by mu
 	readyCh   chan struct{} // closed when a run becomes ready; guarded by mu
 	doneCh    chan struct{} // closed when the run in progress ends (see Done); guarded by mu
