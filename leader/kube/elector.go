@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -27,7 +28,7 @@ type Config struct {
 	Identity string
 	// LeaseDuration, RenewDeadline and RetryPeriod are client-go's, with
 	// its rules: LeaseDuration > RenewDeadline > 1.2 × RetryPeriod, and a
-	// LeaseDuration of whole seconds (the Lease stores seconds).
+	// LeaseDuration of whole seconds (the Lease stores seconds, an int32).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 }
 
@@ -54,11 +55,14 @@ func New(cfg Config) (*Elector, error) {
 		return nil, bad("Config.RetryPeriod", cfg.RetryPeriod, "must be positive")
 	case float64(cfg.RenewDeadline) <= leaderelection.JitterFactor*float64(cfg.RetryPeriod):
 		return nil, bad("Config.RenewDeadline", cfg.RenewDeadline, "must be above 1.2 × RetryPeriod")
-	case cfg.LeaseDuration <= cfg.RenewDeadline+cfg.RetryPeriod:
+	case cfg.LeaseDuration <= cfg.RenewDeadline || cfg.LeaseDuration <= cfg.RetryPeriod ||
+		cfg.LeaseDuration <= cfg.RenewDeadline+cfg.RetryPeriod: // each below it first: the sum cannot wrap round
 		return nil, &supervisor.ConfigError{Field: "Config.LeaseDuration", Value: cfg.LeaseDuration,
 			Reason: "must be above RenewDeadline + RetryPeriod", Err: leader.ErrBounds}
 	case cfg.LeaseDuration%time.Second != 0:
 		return nil, bad("Config.LeaseDuration", cfg.LeaseDuration, "must be whole seconds")
+	case cfg.LeaseDuration/time.Second > math.MaxInt32:
+		return nil, bad("Config.LeaseDuration", cfg.LeaseDuration, "must fit the Lease's int32 seconds")
 	}
 	return &Elector{cfg: cfg}, nil
 }
