@@ -28,7 +28,8 @@ type Config struct {
 	// for people and tools that read the election. Empty is allowed.
 	Value string
 	// TTL is the lease's time to live: whole seconds, at least 2s (etcd's
-	// minimum lease TTL is about that).
+	// minimum lease TTL is about that) and at most 9000000000s (its
+	// maximum).
 	TTL time.Duration
 	// RenewDeadline is how long the candidate goes without a successful
 	// keepalive before it treats its leadership as lost. It must be
@@ -45,6 +46,10 @@ type Config struct {
 	// means none.
 	Logger *zap.Logger
 }
+
+// maxLeaseTTL is etcd's largest lease TTL in seconds (lease.MaxLeaseTTL in
+// its server): it refuses to grant a longer one.
+const maxLeaseTTL = 9_000_000_000
 
 // keepaliveTick is how often the etcd client's keepalive loop wakes up to
 // send the keepalives that are due (a third of the TTL after the last
@@ -65,8 +70,9 @@ func New(cfg Config) (*Elector, error) {
 		return nil, &supervisor.ConfigError{Field: "Config.Client", Value: nil, Reason: "must not be nil"}
 	case cfg.Prefix == "" || !strings.HasSuffix(cfg.Prefix, "/"):
 		return nil, &supervisor.ConfigError{Field: "Config.Prefix", Value: cfg.Prefix, Reason: `must be a key prefix ending in "/"`}
-	case cfg.TTL < 2*time.Second || cfg.TTL%time.Second != 0:
-		return nil, &supervisor.ConfigError{Field: "Config.TTL", Value: cfg.TTL, Reason: "must be whole seconds, at least 2s"}
+	case cfg.TTL < 2*time.Second || cfg.TTL%time.Second != 0 || cfg.TTL/time.Second > maxLeaseTTL:
+		return nil, &supervisor.ConfigError{Field: "Config.TTL", Value: cfg.TTL,
+			Reason: "must be whole seconds, at least 2s and at most etcd's largest lease TTL, 9000000000s"}
 	case cfg.RenewDeadline <= 0 || cfg.RenewDeadline >= cfg.TTL:
 		return nil, &supervisor.ConfigError{Field: "Config.RenewDeadline", Value: cfg.RenewDeadline,
 			Reason: "must be positive and shorter than the TTL " + cfg.TTL.String(), Err: leader.ErrBounds}
