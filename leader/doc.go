@@ -76,6 +76,7 @@
 //	Supervisor.Restart, restart with its group   kept: the next incarnation leads on at once
 //	  (during the start delay)                   kept: the next one waits out what is left of it
 //	the actor fails (error, panic, Goexit, hang) kept for Config.Hold, then resigned
+//	  (during a stop of the child)               as the stop says (above)
 //	the actor returns nil                        resigned; the child ends normally
 //
 // A failed child is not running, and its supervisor tells it nothing

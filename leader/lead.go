@@ -44,14 +44,19 @@ func (s *Singleton) lead(ctx context.Context, log *zap.Logger, term Term) (err e
 			return
 		}
 		// A panic or Goexit in the actor: stop the watcher, then let it go
-		// on to the supervisor, keeping the term.
+		// on to the supervisor, keeping the term for the restart, unless
+		// it was lost or the child stops (a shutdown, a Remove: resigned,
+		// as after a return).
 		close(w.returned)
 		wg.Wait()
 		s.setLeading(false)
-		if w.lostAt.IsZero() {
-			s.keep(log, term, "its actor panicked")
-		} else {
+		switch {
+		case !w.lostAt.IsZero():
 			s.resign(log, term, "after its actor returned")
+		case ctx.Err() != nil:
+			s.release(ctx, log, term)
+		default:
+			s.keep(log, term, "its actor panicked")
 		}
 	}()
 	s.idle.Store(false) // the actor beats for itself now
