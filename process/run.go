@@ -30,6 +30,7 @@ import (
 //	running    Run's context is done           stopping
 //	rest       the group is gone               reap
 //	rest       the stop timeout                SIGKILL to the group; reap once it is gone (WaitDelay at most)
+//	rest       Run's context is done           rest, its stop timeout cut to the stop deadline (as stopping's)
 //	stopping   the program and group are gone  reap
 //	stopping   the stop timeout                SIGKILL to the group; wait for the program; reap once the group is gone (WaitDelay at most)
 //	reap       cmd.Wait returns                Run returns the result
@@ -196,7 +197,7 @@ func (in *incarnation) stop() (killed bool) {
 	defer t.Stop()
 	select {
 	case <-in.exited:
-		if in.waitGroupGone(t.C) {
+		if gone, _ := in.waitGroupGone(t.C, nil); gone {
 			return false
 		}
 	case <-t.C:
@@ -215,7 +216,9 @@ func (in *incarnation) stop() (killed bool) {
 
 // stopRest stops what is left of the group of a program that exited by
 // itself, as systemd's KillMode=control-group does: the stop signal, then
-// SIGKILL after the stop timeout.
+// SIGKILL after the stop timeout. A stop the supervisor asks for
+// meanwhile brings the SIGKILL forward, so that it still fits before the
+// supervisor's stop deadline (as in stop).
 func (in *incarnation) stopRest() {
 	if !in.groupAlive() {
 		return
@@ -223,10 +226,23 @@ func (in *incarnation) stopRest() {
 	in.freeze()
 	in.signal(in.s.stopSignal)
 	timeout := in.s.stopTimeoutFor(in.ctx)
+	end := time.Now().Add(timeout)
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	if in.waitGroupGone(t.C) {
-		return
+	asked := in.ctx.Done()
+	for {
+		gone, stopAsked := in.waitGroupGone(t.C, asked)
+		if gone {
+			return
+		}
+		if !stopAsked {
+			break
+		}
+		asked = nil
+		if d := in.s.stopTimeoutFor(in.ctx); time.Now().Add(d).Before(end) {
+			t.Reset(d)
+			timeout = d
+		}
 	}
 	in.out.warnKill("program exited, but what is left of its group did not stop within the stop timeout: SIGKILL to it", timeout)
 	in.signal(syscall.SIGKILL)
@@ -237,24 +253,29 @@ func (in *incarnation) stopRest() {
 func (in *incarnation) waitGone(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	return in.waitGroupGone(t.C)
+	gone, _ := in.waitGroupGone(t.C, nil)
+	return gone
 }
 
-// waitGroupGone waits until no process of the group is left or deadline
-// fires, and reports whether the group is gone. The members of a group are
-// not the package's children, so nothing tells when they are gone: it
+// waitGroupGone waits until no process of the group is left, deadline
+// fires or stop is closed (a nil stop never is), and reports whether the
+// group is gone and whether it returned for stop. The members of a group
+// are not the package's children, so nothing tells when they are gone: it
 // looks, at growing intervals (from 1ms to 50ms).
-func (in *incarnation) waitGroupGone(deadline <-chan time.Time) bool {
+func (in *incarnation) waitGroupGone(deadline <-chan time.Time, stop <-chan struct{}) (gone, stopped bool) {
 	d := time.Millisecond
 	for {
 		if !in.groupAlive() {
-			return true
+			return true, false
 		}
 		t := time.NewTimer(d)
 		select {
 		case <-deadline:
 			t.Stop()
-			return !in.groupAlive()
+			return !in.groupAlive(), false
+		case <-stop:
+			t.Stop()
+			return false, true
 		case <-t.C:
 		}
 		d = min(2*d, 50*time.Millisecond)
