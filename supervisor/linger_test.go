@@ -60,3 +60,22 @@ func TestASharedStateMakerThatNeverReturnsInAChildSupervisorIsReportedByTheRoot(
 		}
 	})
 }
+
+// An init hook that never returns, in a child supervisor, is reported by
+// the root too, as root/sub/(init).
+func TestAnInitHookThatNeverReturnsInAChildSupervisorIsReportedByTheRoot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		defer close(release)
+		sub := hangNew(t, "sub", supervisor.WithInit(func(context.Context, *supervisor.Supervisor) error { <-release; return nil }),
+			supervisor.WithChildren(supervisor.Child{Name: "a", Actor: actor.Func(func(ctx context.Context) error { <-ctx.Done(); return nil })}))
+		root := hangNew(t, "root", supervisor.WithChildren(supervisor.Child{Name: "sub", Actor: sub}))
+		run := supervisortest.Start(t, root)
+		time.Sleep(time.Second)
+		err := run.Stop()
+		var stuck *supervisor.StuckError
+		if !errors.As(err, &stuck) || len(stuck.Stuck) != 1 || stuck.Stuck[0].Path != "root/sub/(init)" {
+			t.Errorf("Run = %v; want a *StuckError reporting root/sub/(init)", err)
+		}
+	})
+}
