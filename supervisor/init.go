@@ -18,6 +18,9 @@ type initCall struct {
 	text   string                  // err's text, taken by the hook's goroutine before it sends err
 	over   bool                    // the result was received
 	waited time.Duration           // how long the shutdown waited for it, once abandoned
+	// returned is closed when the hook's goroutine ends (it may outlive the
+	// run: see lingerer).
+	returned chan struct{}
 }
 
 // left reports whether the hook's goroutine was abandoned (still running
@@ -34,11 +37,12 @@ func (r *run) runInit() error {
 		return nil
 	}
 	ctx, cancel := context.WithCancelCause(r.initContext())
-	ic := &initCall{done: make(chan error, 1), cancel: cancel}
+	ic := &initCall{done: make(chan error, 1), cancel: cancel, returned: make(chan struct{})}
 	r.takeOps()
 	r.init = ic
 	r.releaseOps()
 	go func() {
+		defer close(ic.returned) // last: after the result is sent
 		finished := false
 		defer func() {
 			if finished {

@@ -9,7 +9,7 @@ import (
 )
 
 // lingerer is a goroutine of an ended run that Run reported stuck (a probe
-// call, a shared-state hook call) and that has not returned since. While it
+// call, an init or shared-state hook call) and that has not returned since. While it
 // runs it is reported like a stuck child of an ended run: by the runs
 // above, whose stuck reports aggregate the tree's (stuckBelow), and by
 // Health and Liveness. Immutable.
@@ -28,23 +28,30 @@ func (l lingerer) returned() bool {
 	}
 }
 
-// lingerOn records the goroutines that Run reported stuck when its run
-// ended: hooks is hooksLeft's report (one path for every call in
-// abandoned still running), probes and calls probesLeft's.
-func (s *Supervisor) lingerOn(hooks []StuckChild, abandoned []<-chan struct{}, probes []StuckChild, calls []*probeCall) {
-	if len(hooks) == 0 && len(calls) == 0 {
+// lingerOn records on the supervisor the goroutines that Run reported
+// stuck when run r ended: the init hook's call if it was abandoned; hooks
+// is hooksLeft's report (one path for every call of r.abandoned still
+// running), probes and calls probesLeft's. Called on Run's goroutine, which
+// owns r.abandoned.
+func (r *run) lingerOn(hooks []StuckChild, probes []StuckChild, calls []*probeCall) {
+	ic := r.init
+	if !ic.left() && len(hooks) == 0 && len(calls) == 0 {
 		return
 	}
 	now := time.Now()
 	var add []lingerer
+	if ic.left() {
+		add = append(add, lingerer{path: r.path + PathSeparator + "(init)", since: now.Add(-ic.waited), done: ic.returned})
+	}
 	if len(hooks) > 0 {
-		for _, ch := range abandoned {
+		for _, ch := range r.abandoned {
 			add = append(add, lingerer{path: hooks[0].Path, since: now.Add(-hooks[0].Waited), done: ch})
 		}
 	}
 	for i, pc := range calls {
 		add = append(add, lingerer{path: pc.path, since: now.Add(-probes[i].Waited), done: pc.done})
 	}
+	s := r.s
 	s.mu.Lock()
 	s.lingering = append(s.lingering, add...)
 	s.mu.Unlock()

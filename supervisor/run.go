@@ -237,7 +237,7 @@ func (s *Supervisor) runIn(ctx context.Context, in *child) error {
 	s.mu.Unlock()
 	hooks := r.hooksLeft(deadline)
 	probes, calls := r.probesLeft(deadline)
-	s.lingerOn(hooks, r.abandoned, probes, calls)
+	r.lingerOn(hooks, probes, calls)
 	stuck = append(append(stuck, hooks...), probes...)
 	stuck = append(stuck, r.closeSinks()...)
 	return joinStuck(r.path, result, stuck)
