@@ -203,9 +203,7 @@ func (w *streamWriter) flush() {
 // and the pid, if the rate limit lets it through and the queue has room;
 // a line dropped is counted.
 func (o *output) log(stream string, line []byte) {
-	zok := o.zl.Core().Enabled(zap.InfoLevel)
-	sok := o.sl.Enabled(o.ctx, slog.LevelInfo)
-	if !zok && !sok {
+	if !o.enabled() {
 		return
 	}
 	o.mu.Lock()
@@ -223,6 +221,14 @@ func (o *output) log(stream string, line []byte) {
 	if !o.send(entry{kind: entryLine, stream: stream, msg: oneline.Escape(string(line))}) {
 		o.drop(1)
 	}
+}
+
+// enabled reports whether either logger takes Info entries; a logger
+// whose Enabled panics takes none (it is user code, called here on the
+// goroutine that reads the program's output, which nothing else guards).
+func (o *output) enabled() (ok bool) {
+	defer o.guard()
+	return o.zl.Core().Enabled(zap.InfoLevel) || o.sl.Enabled(o.ctx, slog.LevelInfo)
 }
 
 // drop counts n lines dropped for want of room in the queue; the next
