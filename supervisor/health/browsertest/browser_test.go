@@ -147,10 +147,21 @@ func openBrowser(t *testing.T) *tab {
 	return tb
 }
 
-// poll waits until the JavaScript expression is truthy.
+// poll waits until the JavaScript expression is truthy. An expression
+// that throws (it reads an element the page has not drawn yet) counts as
+// false: chromedp's polling stops for good at the first exception thrown
+// in an animation frame, its own timeout included, which made a test hang
+// until the binary's deadline instead of waiting for the page. The wait is
+// bounded on this side too (testutil.Context), whatever the page does.
 func (tb *tab) poll(t *testing.T, what, expression string) {
 	t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expression, chromedp.WithPollingTimeout(patience))); err != nil {
+	guarded := "(() => { try { return !!(" + expression + "); } catch (e) { return false; } })()"
+	bound, cancel := testutil.Context(t)
+	defer cancel()
+	ctx, stop := context.WithCancel(tb.ctx)
+	defer stop()
+	defer context.AfterFunc(bound, stop)()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](guarded, chromedp.WithPollingTimeout(patience))); err != nil {
 		t.Fatalf("waiting for %s: %v\n%s", what, err, tb.dump(t))
 	}
 }
