@@ -125,7 +125,9 @@ type BudgetError struct {
 	Budget time.Duration
 	// Remaining lists the paths of the children that had not stopped
 	// (workers, and supervisors without children), each followed by its
-	// state in parentheses, such as "root/db/pool-3 (stuck)".
+	// state in parentheses, such as "root/db/pool-3 (stuck)", then the
+	// stuck goroutines of the tree that are no child, such as a probe call
+	// abandoned at its deadline ("root/db/pool-3/(probe) (stuck)").
 	Remaining []string
 }
 

@@ -273,7 +273,8 @@ func (p *proc) interrupted(sig os.Signal) (int, error) {
 // with a report of what still runs.
 func (p *proc) budgetSpent() (int, error) {
 	snap := p.root.Snapshot()
-	err := &BudgetError{Budget: p.cfg.budget, Remaining: remaining(snap)}
+	_, stuck := p.root.Liveness()
+	err := &BudgetError{Budget: p.cfg.budget, Remaining: withStuck(remaining(snap), stuck)}
 	p.failureTold = true
 	p.notes.status(oneLine(err.Error()))
 	p.log.Error("stopped with an error", zap.Error(err), zap.String("tree", snap.String()))
@@ -309,6 +310,24 @@ func (p *proc) closeNotes() {
 // still blocked: nothing is left to report that to.
 func (p *proc) closeLog() {
 	p.log.close(time.Now().Add(notifyGrace))
+}
+
+// withStuck adds to remaining, as "path (stuck)", the stuck paths that it
+// does not list: goroutines that are no node of the tree, such as a probe
+// call that never returned ("root/w/(probe)") or a hook's.
+func withStuck(remaining, stuck []string) []string {
+	listed := make(map[string]bool, len(remaining))
+	for _, r := range remaining {
+		path, _, _ := strings.Cut(r, " (")
+		listed[path] = true
+	}
+	for _, p := range stuck {
+		if !listed[p] {
+			listed[p] = true
+			remaining = append(remaining, p+" (stuck)")
+		}
+	}
+	return remaining
 }
 
 // remaining lists the nodes of snap that have not stopped: workers, and

@@ -57,6 +57,28 @@ func (r *run) lingerOn(hooks []StuckChild, probes []StuckChild, calls []*probeCa
 	s.mu.Unlock()
 }
 
+// lingerAbandoned records at once, while Run still waits for them, the
+// probe calls of calls that were abandoned at their own deadline during the
+// run: they are stuck already, and Health (and so a process main whose
+// budget runs out meanwhile) names them. lingerOn records the others that
+// do not return in time.
+func (r *run) lingerAbandoned(calls []*probeCall) {
+	now := time.Now()
+	var add []lingerer
+	for _, pc := range calls {
+		if !now.Before(pc.deadline) {
+			add = append(add, lingerer{path: pc.path, since: r.timeAt(pc.start), done: pc.done})
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	s := r.s
+	s.mu.Lock()
+	s.lingering = append(s.lingering, add...)
+	s.mu.Unlock()
+}
+
 // lingeringLocked drops the lingerers that returned and reports the others,
 // once per path. Called with s.mu held.
 func (s *Supervisor) lingeringLocked() []StuckChild {

@@ -127,6 +127,7 @@ func (r *run) probesLeft(deadline time.Time) ([]StuckChild, []*probeCall) {
 		return nil, nil
 	}
 	slices.SortFunc(calls, func(a, b *probeCall) int { return strings.Compare(a.path, b.path) })
+	r.lingerAbandoned(calls)
 	if deadline.IsZero() {
 		deadline = time.Now().Add(policy.DefaultShutdownTimeout)
 	}
