@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/arbor-go/arbor/process"
 	"go.uber.org/goleak"
 )
 
@@ -113,6 +114,8 @@ func runHelper(mode string) int {
 		return helperSubreaper()
 	case "pdeathsig":
 		return helperPdeathsig()
+	case "pid-reuse":
+		return process.PIDReuseHelper()
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 	return 2

@@ -1,0 +1,86 @@
+//go:build linux
+
+package process
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// PIDReuseHelper is the body of the pid-reuse test's re-executed copy,
+// which runs as the first process of new PID and mount namespaces (so
+// that it alone gives out pids, and can choose the next one). It records
+// a program's descendant D in a subreaper tree, lets D be reaped by its
+// own parent, starts an unrelated child Q with os/exec that gets D's pid,
+// lets Q exit, and records the tree again, as the reaper's next scan
+// does. It prints Q's exit as its cmd.Wait sees it: "status 7" when the
+// tree left Q alone.
+func PIDReuseHelper() int {
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, "pid-reuse:", err); return 1 }
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fail(err)
+	}
+	if err := unix.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+		return fail(err)
+	}
+	// The program: a shell in a group of its own with a background child D.
+	prog := exec.Command("/bin/sh", "-c", `sleep 3600 & echo $!; wait`)
+	prog.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := prog.StdoutPipe()
+	if err != nil {
+		return fail(err)
+	}
+	if err := prog.Start(); err != nil {
+		return fail(err)
+	}
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() {
+		return fail(fmt.Errorf("no pid from the program"))
+	}
+	d, err := strconv.Atoi(sc.Text())
+	if err != nil {
+		return fail(err)
+	}
+	t := newTree()
+	t.leader = prog.Process.Pid
+	t.groups[t.leader] = true
+	t.record(freshScan())
+	if !t.pids[d] {
+		return fail(fmt.Errorf("descendant %d not recorded", d))
+	}
+	// D dies and its parent reaps it; then the program exits (not reaped).
+	_ = unix.Kill(d, unix.SIGKILL)
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, t.leader, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		return fail(err)
+	}
+	// The next pid given out is D's.
+	if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(d-1)), 0); err != nil {
+		return fail(err)
+	}
+	q := exec.Command("/bin/sh", "-c", "exit 7")
+	if err := q.Start(); err != nil {
+		return fail(err)
+	}
+	if q.Process.Pid != d {
+		return fail(fmt.Errorf("the unrelated child got pid %d, not %d", q.Process.Pid, d))
+	}
+	if err := unix.Waitid(unix.P_PID, d, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		return fail(err)
+	}
+	t.record(freshScan())
+	err = q.Wait()
+	_ = prog.Wait()
+	if q.ProcessState != nil && q.ProcessState.Exited() {
+		fmt.Printf("status %d\n", q.ProcessState.ExitCode())
+	} else {
+		fmt.Printf("wait: %v\n", err)
+	}
+	return 0
+}
