@@ -93,7 +93,14 @@
 // scans; a descendant that escapes and dies between two scans (it is
 // reaped by its parent, or stays a zombie of the process until it exits);
 // a process that joins the supervising process's own group or session,
-// which are never taken for a program's.
+// which are never taken for a program's. A recorded descendant is known by
+// its pid and start time, so that a pid given again to an unrelated
+// process (another os/exec user's child) is not taken for it; /proc gives
+// start times in clock ticks (10ms), so only a pid used again within the
+// tick its former owner started in could still be confused. A group id or
+// session id is known by number only, until a scan no longer sees it: one
+// emptied and made anew by an unrelated process (a Setpgid child) between
+// two scans would be signalled with the program's.
 //
 // # Readiness
 //

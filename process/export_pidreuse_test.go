@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -51,7 +52,7 @@ func PIDReuseHelper() int {
 	t.leader = prog.Process.Pid
 	t.groups[t.leader] = true
 	t.record(freshScan())
-	if !t.pids[d] {
+	if _, ok := t.pids[d]; !ok {
 		return fail(fmt.Errorf("descendant %d not recorded", d))
 	}
 	// D dies and its parent reaps it; then the program exits (not reaped).
@@ -59,6 +60,19 @@ func PIDReuseHelper() int {
 	var info unix.Siginfo
 	if err := unix.Waitid(unix.P_PID, t.leader, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
 		return fail(err)
+	}
+	// Processes are told apart by pid and start time, which /proc gives
+	// in clock ticks (USER_HZ, 100 per second): let D's tick pass, as it
+	// would have long before the pid space wrapped round to D's pid.
+	for {
+		var ts unix.Timespec
+		if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+			return fail(err)
+		}
+		if uint64(ts.Nano()/1e7) > t.pids[d]+1 {
+			break
+		}
+		runtime.Gosched()
 	}
 	// The next pid given out is D's.
 	if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(d-1)), 0); err != nil {

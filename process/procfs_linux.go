@@ -11,7 +11,8 @@ import (
 // procStat is what the package reads of a process in /proc/<pid>/stat.
 type procStat struct {
 	pid, ppid, pgrp, sid int
-	state                byte // 'R', 'S', 'T', 'Z' (zombie), ...
+	state                byte   // 'R', 'S', 'T', 'Z' (zombie), ...
+	start                uint64 // when it started, in clock ticks after boot: with pid, it names one process
 }
 
 // dead reports whether the process has exited (a zombie, or on its way
@@ -134,6 +135,9 @@ func readStat(dfd, pid int, path, buf []byte) (procStat, bool) {
 	st.ppid, _ = strconv.Atoi(string(fields[1]))
 	st.pgrp, _ = strconv.Atoi(string(fields[2]))
 	st.sid, _ = strconv.Atoi(string(fields[3]))
+	if len(fields) > 19 { // field 22 of the line, starttime
+		st.start, _ = strconv.ParseUint(string(fields[19]), 10, 64)
+	}
 	return st, true
 }
 

@@ -55,20 +55,20 @@ type tree struct {
 	leader int    // the program's pid (and its group id)
 	mark   string // "ARBOR_PROCESS_MARK=<pid>-<n>", in the program's environment
 
-	mu       sync.Mutex   // guards the fields below
-	pids     map[int]bool // recorded descendants
-	unmarked map[int]bool // the process's children whose environment lacks the mark
-	groups   map[int]bool // process groups that are the program's: its own, its escapees'
-	sess     map[int]bool // sessions of its escapees
-	frozen   bool         // freeze has stopped the groups (signal continues them)
+	mu       sync.Mutex     // guards the fields below
+	pids     map[int]uint64 // recorded descendants: pid → start time (a pid used again is another process)
+	unmarked map[int]uint64 // the process's children whose environment lacks the mark: pid → start time
+	groups   map[int]bool   // process groups that are the program's: its own, its escapees'
+	sess     map[int]bool   // sessions of its escapees
+	frozen   bool           // freeze has stopped the groups (signal continues them)
 }
 
 func newTree() *tree {
 	n := reaper.seq.Add(1)
 	return &tree{
 		mark:     markName + "=" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(n, 10),
-		pids:     map[int]bool{},
-		unmarked: map[int]bool{},
+		pids:     map[int]uint64{},
+		unmarked: map[int]uint64{},
 		groups:   map[int]bool{},
 		sess:     map[int]bool{},
 	}
@@ -182,14 +182,14 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 			if member[p.pid] || p.pid == self {
 				continue
 			}
-			in := p.pid == leader || t.pids[p.pid] || t.groups[p.pgrp] || t.sess[p.sid] || member[p.ppid]
-			if !in && p.ppid == self && !p.dead() && p.pid != leader && !t.unmarked[p.pid] {
+			in := p.pid == leader || t.recorded(p) || t.groups[p.pgrp] || t.sess[p.sid] || member[p.ppid]
+			if start, read := t.unmarked[p.pid]; !in && p.ppid == self && !p.dead() && p.pid != leader && !(read && start == p.start) {
 				t.mu.Unlock()
 				marked := hasMark(p.pid, t.mark)
 				in = marked && !isLeader(p.pid)
 				t.mu.Lock()
 				if !marked {
-					t.unmarked[p.pid] = true // its environment was read once
+					t.unmarked[p.pid] = p.start // its environment was read once
 				}
 			}
 			if in {
@@ -210,15 +210,15 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 		seenPid[p.pid], seenGroup[p.pgrp], seenSess[p.sid] = true, true, true
 	}
 	maps.DeleteFunc(t.sess, func(s int, _ bool) bool { return !seenSess[s] })
-	maps.DeleteFunc(t.pids, func(pid int, _ bool) bool { return !seenPid[pid] })
-	maps.DeleteFunc(t.unmarked, func(pid int, _ bool) bool { return !seenPid[pid] })
+	maps.DeleteFunc(t.pids, func(pid int, _ uint64) bool { return !seenPid[pid] })
+	maps.DeleteFunc(t.unmarked, func(pid int, _ uint64) bool { return !seenPid[pid] })
 	maps.DeleteFunc(t.groups, func(g int, _ bool) bool { return g != leader && !seenGroup[g] })
 	var zombies []int
 	for _, p := range procs {
 		if !member[p.pid] {
 			continue
 		}
-		t.pids[p.pid] = true
+		t.pids[p.pid] = p.start
 		if p.pgrp != myPgrp && !t.groups[p.pgrp] {
 			t.groups[p.pgrp] = true
 			newGroups = true
@@ -242,6 +242,15 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 		}
 	}
 	return left, newGroups
+}
+
+// recorded reports whether p is a process recorded before: the same pid
+// with the same start time, so that a pid given again to an unrelated
+// process (another os/exec user's child, say) between two scans is not
+// taken for the program's, reaped or signalled. Called with t.mu held.
+func (t *tree) recorded(p procStat) bool {
+	start, ok := t.pids[p.pid]
+	return ok && start == p.start
 }
 
 // freeze stops the program's groups (SIGSTOP) and records their members,
@@ -276,7 +285,7 @@ func (t *tree) send(sig syscall.Signal, cont bool) {
 		signalGroup(g, sig, cont)
 	}
 	for _, p := range freshScan() {
-		if pids[p.pid] && !groups[p.pgrp] && !p.dead() {
+		if start, ok := pids[p.pid]; ok && start == p.start && !groups[p.pgrp] && !p.dead() {
 			_ = unix.Kill(p.pid, sig)
 			if cont && sig != syscall.SIGKILL {
 				_ = unix.Kill(p.pid, syscall.SIGCONT)
