@@ -132,8 +132,8 @@
 // rate limit of its own (OutputLimit; not the tree's limit on its own
 // entries, which would drop nearly all output): lines past it are dropped,
 // and their count is logged at Warn ("dropped"). The loggers are called
-// from a goroutine of their own, through a bounded queue (1024 lines, 1
-// MiB): a logger that falls behind or hangs never blocks the program's
+// from a goroutine of their own, through a bounded queue (1024 lines; 1
+// MiB, or two lines of LineMax if more): a logger that falls behind or hangs never blocks the program's
 // writes nor its stop; lines past the queue's bound are dropped and
 // counted with the rest, and what is still queued when the program has
 // been reaped is logged for WaitDelay at most. A SIGKILL the package

@@ -40,16 +40,19 @@ type output struct {
 	started chan struct{}
 	lineMax int
 
-	q      chan entry    // to run; closed by finish, after the last send
-	queued atomic.Int64  // bytes of the lines in q
-	cut    atomic.Bool   // set by finish when it stops waiting for run: run drops the rest
-	done   chan struct{} // closed when run returns
+	q         chan entry    // to run; closed by finish, after the last send
+	queued    atomic.Int64  // bytes of the lines in q
+	maxQueued int64         // the bound of queued: outputQueueBytes, or two lines of LineMax if more
+	cut       atomic.Bool   // set by finish when it stops waiting for run: run drops the rest
+	done      chan struct{} // closed when run returns
 
 	mu  sync.Mutex // guards lim
 	lim limiter
 }
 
-// The queue's bounds: lines past either are dropped and counted.
+// The queue's bounds: lines past either are dropped and counted. The
+// byte bound grows to two lines of LineMax when LineMax is larger, so
+// that a line as long as LineMax allows always fits.
 const (
 	outputQueueLines = 1024
 	outputQueueBytes = 1 << 20
@@ -78,7 +81,8 @@ const (
 func newOutput(ctx context.Context, lineMax int, lim limiter) *output {
 	o := &output{ctx: ctx, zl: liblog.Zap(supervisor.Logger(ctx)), sl: supervisor.SlogLogger(ctx),
 		started: make(chan struct{}), lineMax: lineMax, lim: lim,
-		q: make(chan entry, outputQueueLines), done: make(chan struct{})}
+		q: make(chan entry, outputQueueLines), done: make(chan struct{}),
+		maxQueued: max(outputQueueBytes, 2*int64(lineMax))}
 	go o.run()
 	return o
 }
@@ -97,7 +101,7 @@ func (o *output) run() {
 // send queues e for run, and reports whether there was room.
 func (o *output) send(e entry) bool {
 	size := int64(len(e.msg))
-	if o.queued.Add(size) > outputQueueBytes {
+	if o.queued.Add(size) > o.maxQueued {
 		o.queued.Add(-size)
 		return false
 	}
