@@ -31,7 +31,29 @@ func PIDReuseHelper() int {
 		return fail(err)
 	}
 	// The program: a shell in a group of its own with a background child D.
-	prog := exec.Command("/bin/sh", "-c", `sleep 3600 & echo $!; wait`)
+	// With ARBOR_PIDREUSE=group, D is an escapee in a session and group of
+	// its own (setsid, which is this binary under that name), and Q is
+	// started in a group of its own, which then has D's group id.
+	group := os.Getenv("ARBOR_PIDREUSE") == "group"
+	script := `sleep 3600 & echo $!; wait`
+	var args []string
+	if group {
+		exe, err := os.Executable()
+		if err != nil {
+			return fail(err)
+		}
+		dir, err := os.MkdirTemp("", "pidreuse-")
+		if err != nil {
+			return fail(err)
+		}
+		defer os.RemoveAll(dir)
+		if err := os.Symlink(exe, dir+"/setsid"); err != nil {
+			return fail(err)
+		}
+		// D tells its pid once it has called setsid.
+		script, args = `"$1" /bin/sh -c 'echo $$; exec sleep 3600' & wait`, []string{"sh", dir + "/setsid"}
+	}
+	prog := exec.Command("/bin/sh", append([]string{"-c", script}, args...)...)
 	prog.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := prog.StdoutPipe()
 	if err != nil {
@@ -54,6 +76,9 @@ func PIDReuseHelper() int {
 	t.record(freshScan())
 	if _, ok := t.pids[d]; !ok {
 		return fail(fmt.Errorf("descendant %d not recorded", d))
+	}
+	if _, ok := t.groups[d]; group && !ok {
+		return fail(fmt.Errorf("the group of escapee %d not recorded", d))
 	}
 	// D dies and its parent reaps it; then the program exits (not reaped).
 	_ = unix.Kill(d, unix.SIGKILL)
@@ -79,6 +104,9 @@ func PIDReuseHelper() int {
 		return fail(err)
 	}
 	q := exec.Command("/bin/sh", "-c", "exit 7")
+	if group {
+		q.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
 	if err := q.Start(); err != nil {
 		return fail(err)
 	}

@@ -17,6 +17,18 @@ import (
 // status. The re-executed copy runs in PID and mount namespaces of its
 // own, where it chooses the next pid (ns_last_pid); it needs root.
 func TestSubreaperLeavesAChildThatReusedADescendantsPIDAlone(t *testing.T) {
+	testPIDReuse(t, "pid")
+}
+
+// Likewise for a group id: an escapee's group, recorded as the program's,
+// empties; its id is given again to a child that other code starts in a
+// group of its own (a Setpgid child, another Program's leader): that
+// group is not the program's, and its child keeps its exit status.
+func TestSubreaperLeavesAChildThatReusedAnEscapeesGroupIDAlone(t *testing.T) {
+	testPIDReuse(t, "group")
+}
+
+func testPIDReuse(t *testing.T, kind string) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: new PID and mount namespaces, and ns_last_pid")
 	}
@@ -25,7 +37,7 @@ func TestSubreaperLeavesAChildThatReusedADescendantsPIDAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), helperEnv+"=pid-reuse")
+	cmd.Env = append(os.Environ(), helperEnv+"=pid-reuse", "ARBOR_PIDREUSE="+kind)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
