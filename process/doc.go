@@ -97,10 +97,11 @@
 // its pid and start time, so that a pid given again to an unrelated
 // process (another os/exec user's child) is not taken for it; /proc gives
 // start times in clock ticks (10ms), so only a pid used again within the
-// tick its former owner started in could still be confused. A group id or
-// session id is known by number only, until a scan no longer sees it: one
-// emptied and made anew by an unrelated process (a Setpgid child) between
-// two scans would be signalled with the program's.
+// tick its former owner started in could still be confused. A group or
+// session recorded is forgotten once its id is the pid of another process
+// than when it was recorded (the kernel gives the id out again only once
+// the group or session is gone), so a Setpgid child of other code that got
+// that id is not taken for the program's either.
 //
 // # Readiness
 //

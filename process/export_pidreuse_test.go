@@ -72,7 +72,7 @@ func PIDReuseHelper() int {
 	}
 	t := newTree()
 	t.leader = prog.Process.Pid
-	t.groups[t.leader] = true
+	t.groups[t.leader] = noProcess
 	t.record(freshScan())
 	if _, ok := t.pids[d]; !ok {
 		return fail(fmt.Errorf("descendant %d not recorded", d))

@@ -58,8 +58,8 @@ type tree struct {
 	mu       sync.Mutex     // guards the fields below
 	pids     map[int]uint64 // recorded descendants: pid → start time (a pid used again is another process)
 	unmarked map[int]uint64 // the process's children whose environment lacks the mark: pid → start time
-	groups   map[int]bool   // process groups that are the program's: its own, its escapees'
-	sess     map[int]bool   // sessions of its escapees
+	groups   map[int]uint64 // process groups that are the program's (its own, its escapees'): id → start time of the process with that pid when recorded, or noProcess
+	sess     map[int]uint64 // sessions of its escapees: id → as for groups
 	frozen   bool           // freeze has stopped the groups (signal continues them)
 }
 
@@ -69,8 +69,8 @@ func newTree() *tree {
 		mark:     markName + "=" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(n, 10),
 		pids:     map[int]uint64{},
 		unmarked: map[int]uint64{},
-		groups:   map[int]bool{},
-		sess:     map[int]bool{},
+		groups:   map[int]uint64{},
+		sess:     map[int]uint64{},
 	}
 }
 
@@ -79,7 +79,7 @@ func newTree() *tree {
 func (t *tree) register(leader int) {
 	t.mu.Lock()
 	t.leader = leader
-	t.groups[leader] = true
+	t.groups[leader] = noProcess // never taken for reused: the leader is not reaped while t is registered
 	t.mu.Unlock()
 	reaper.mu.Lock()
 	defer reaper.mu.Unlock()
@@ -175,6 +175,11 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 	mySid, _ := unix.Getsid(0)
 	t.mu.Lock()
 	leader := t.leader
+	byPID := make(map[int]procStat, len(procs))
+	for _, p := range procs {
+		byPID[p.pid] = p
+	}
+	t.forgetReusedLocked(byPID)
 	member := make(map[int]bool, len(t.pids)+1)
 	for {
 		grew := false
@@ -182,7 +187,9 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 			if member[p.pid] || p.pid == self {
 				continue
 			}
-			in := p.pid == leader || t.recorded(p) || t.groups[p.pgrp] || t.sess[p.sid] || member[p.ppid]
+			_, inGroup := t.groups[p.pgrp]
+			_, inSess := t.sess[p.sid]
+			in := p.pid == leader || t.recorded(p) || inGroup || inSess || member[p.ppid]
 			if start, read := t.unmarked[p.pid]; !in && p.ppid == self && !p.dead() && p.pid != leader && !(read && start == p.start) {
 				t.mu.Unlock()
 				marked := hasMark(p.pid, t.mark)
@@ -209,22 +216,22 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 	for _, p := range procs {
 		seenPid[p.pid], seenGroup[p.pgrp], seenSess[p.sid] = true, true, true
 	}
-	maps.DeleteFunc(t.sess, func(s int, _ bool) bool { return !seenSess[s] })
+	maps.DeleteFunc(t.sess, func(s int, _ uint64) bool { return !seenSess[s] })
 	maps.DeleteFunc(t.pids, func(pid int, _ uint64) bool { return !seenPid[pid] })
 	maps.DeleteFunc(t.unmarked, func(pid int, _ uint64) bool { return !seenPid[pid] })
-	maps.DeleteFunc(t.groups, func(g int, _ bool) bool { return g != leader && !seenGroup[g] })
+	maps.DeleteFunc(t.groups, func(g int, _ uint64) bool { return g != leader && !seenGroup[g] })
 	var zombies []int
 	for _, p := range procs {
 		if !member[p.pid] {
 			continue
 		}
 		t.pids[p.pid] = p.start
-		if p.pgrp != myPgrp && !t.groups[p.pgrp] {
-			t.groups[p.pgrp] = true
+		if _, known := t.groups[p.pgrp]; p.pgrp != myPgrp && !known {
+			t.groups[p.pgrp] = startOf(byPID, p.pgrp)
 			newGroups = true
 		}
-		if p.sid != mySid {
-			t.sess[p.sid] = true
+		if _, known := t.sess[p.sid]; p.sid != mySid && !known {
+			t.sess[p.sid] = startOf(byPID, p.sid)
 		}
 		if p.pid == leader {
 			continue
@@ -242,6 +249,35 @@ func (t *tree) record(procs []procStat) (left int, newGroups bool) {
 		}
 	}
 	return left, newGroups
+}
+
+// noProcess marks a group or session id that no process had as its pid
+// when it was recorded (its leader had gone).
+const noProcess = ^uint64(0)
+
+// startOf returns the start time of the process whose pid is id, or
+// noProcess.
+func startOf(byPID map[int]procStat, id int) uint64 {
+	if p, ok := byPID[id]; ok {
+		return p.start
+	}
+	return noProcess
+}
+
+// forgetReusedLocked forgets the groups and sessions whose id is now the
+// pid of another process than when they were recorded: the kernel gives
+// out a group's or session's id as a pid again only once the group or
+// session is gone, so the id now names something else (the group of a
+// Setpgid child of other code, say), and is not the program's. The
+// program's own group stays (its leader is not reaped while the tree is
+// registered). Called with t.mu held.
+func (t *tree) forgetReusedLocked(byPID map[int]procStat) {
+	reused := func(id int, start uint64) bool {
+		p, ok := byPID[id]
+		return ok && id != t.leader && p.start != start
+	}
+	maps.DeleteFunc(t.groups, reused)
+	maps.DeleteFunc(t.sess, reused)
 }
 
 // recorded reports whether p is a process recorded before: the same pid
@@ -276,7 +312,13 @@ func (t *tree) signal(sig syscall.Signal) {
 }
 
 func (t *tree) send(sig syscall.Signal, cont bool) {
+	procs := freshScan()
+	byPID := make(map[int]procStat, len(procs))
+	for _, p := range procs {
+		byPID[p.pid] = p
+	}
 	t.mu.Lock()
+	t.forgetReusedLocked(byPID)
 	groups := maps.Clone(t.groups)
 	pids := maps.Clone(t.pids)
 	cont = cont && t.frozen
@@ -284,8 +326,9 @@ func (t *tree) send(sig syscall.Signal, cont bool) {
 	for g := range groups {
 		signalGroup(g, sig, cont)
 	}
-	for _, p := range freshScan() {
-		if start, ok := pids[p.pid]; ok && start == p.start && !groups[p.pgrp] && !p.dead() {
+	for _, p := range procs {
+		start, recorded := pids[p.pid]
+		if _, inGroup := groups[p.pgrp]; recorded && start == p.start && !inGroup && !p.dead() {
 			_ = unix.Kill(p.pid, sig)
 			if cont && sig != syscall.SIGKILL {
 				_ = unix.Kill(p.pid, syscall.SIGCONT)
