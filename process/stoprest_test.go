@@ -30,8 +30,13 @@ func TestAStopDuringTheStopOfWhatIsLeftOfTheGroupIsCutToFitTheShutdownTimeout(t 
 		}
 	}
 	// The member tells (through the fifo "term") each SIGTERM it gets, and
-	// lives on; the leader exits once the member's trap is set.
-	p := shell(`(trap 'echo term > "$2"' TERM; echo up > "$1"; while :; do sleep 3600; done) & read x < "$1"; exit 0`, up, term)
+	// lives on; the leader exits once the member's trap is set. The member
+	// sleeps in the background and waits for it with the wait builtin,
+	// which a trapped signal interrupts at once: a shell runs no trap while
+	// a foreground command runs, so a SIGTERM that came just before the
+	// foreground sleep was started (it missed the sleep) was told only
+	// when the sleep ended, an hour later, and the test hung.
+	p := shell(`(trap 'echo term > "$2"' TERM; echo up > "$1"; while :; do sleep 3600 & wait $!; done) & read x < "$1"; exit 0`, up, term)
 	p.StopTimeout = time.Hour
 	p.WaitDelay = 200 * time.Millisecond
 	sup := supervisortest.New(t, "root", supervisor.WithChildren(
