@@ -32,7 +32,11 @@ func TestEndToEnd(t *testing.T) {
 		// No chaos: nothing restarts, so readiness and the stop order are
 		// exact.
 		p := startExample(ctx, t, bin, "-addr", "127.0.0.1:0", "-chaos", "0", "-debug-addr", ":0", "-pprof")
-		debug := "http://" + p.field(t, p.waitFor(ctx, t, msgIs("health server listening")), "addr")
+		// The daemon writes its entries from a goroutine of its own, so its
+		// "health server listening" comes before or after the server's
+		// "listening": waitFor, which goes on from the line it matched,
+		// would miss the one that came first.
+		debug := "http://" + p.field(t, p.waitSeen(ctx, t, msgIs("health server listening")), "addr")
 		addr := p.field(t, p.waitFor(ctx, t, msgIs("listening")), "addr")
 		p.waitFor(ctx, t, msgPrefix("tree is up"))
 		base := "http://" + addr

@@ -103,6 +103,38 @@ func (p *proc) waitFor(ctx context.Context, t *testing.T, match func(string) boo
 	}
 }
 
+// waitSeen waits until any line of the output so far, from the first,
+// satisfies match, and returns it, without moving where waitFor goes on.
+// It is for a line written in no fixed order with the others, such as
+// the daemon's own entries (written by a goroutine of their own). It fails
+// the test if the output ends or ctx is done first.
+func (p *proc) waitSeen(ctx context.Context, t *testing.T, match func(string) bool) string {
+	t.Helper()
+	seen := 0
+	for {
+		p.mu.Lock()
+		for ; seen < len(p.buf); seen++ {
+			if line := p.buf[seen]; match(line) {
+				p.mu.Unlock()
+				return line
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.more:
+		case <-p.eof:
+			p.mu.Lock()
+			n := len(p.buf)
+			p.mu.Unlock()
+			if seen == n {
+				t.Fatalf("the example's output ended before the expected line:\n%s", p.output())
+			}
+		case <-ctx.Done():
+			t.Fatalf("the expected line did not come in time:\n%s", p.output())
+		}
+	}
+}
+
 // wait waits for the process to exit and returns its exit status.
 func (p *proc) wait(ctx context.Context, t *testing.T) int {
 	t.Helper()
