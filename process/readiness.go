@@ -46,7 +46,9 @@ type TCPProbe struct {
 
 // HTTPProbe makes the program ready once a GET of URL answers with a 2xx
 // status, tried every Interval (default 100ms), each try bounded by the
-// interval or one second, whichever is longer.
+// interval or one second, whichever is longer. A redirect is followed
+// only to the same host and port; a redirect elsewhere is an answer of
+// its own, not a 2xx.
 type HTTPProbe struct {
 	URL      string
 	Interval time.Duration
@@ -136,7 +138,23 @@ func tryTCP(addr string, interval time.Duration) func(ctx context.Context) bool 
 
 // tryHTTP reports whether a GET of u answers with a 2xx status.
 func tryHTTP(u string, interval time.Duration) func(ctx context.Context) bool {
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	client := &http.Client{
+		Transport: &http.Transport{DisableKeepAlives: true},
+		// A redirect is followed on the same host only: a program must
+		// not make the supervising process fetch any URL it names, nor
+		// be made ready by another server's answer (Kubernetes' httpGet
+		// does not follow one to another host either). The 3xx answer
+		// is then the probe's, and not a 2xx.
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if req.URL.Host != via[0].URL.Host {
+				return http.ErrUseLastResponse
+			}
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			return nil
+		},
+	}
 	return func(ctx context.Context) bool {
 		defer client.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(ctx, max(interval, time.Second))
