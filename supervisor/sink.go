@@ -155,15 +155,7 @@ func (k *sink) publish(e Event) {
 	defer k.mu.RUnlock()
 	if k.closed {
 		if k.logs() && e.Kind == EventStuckExited {
-			// A stuck child that returns after Run returned is still
-			// logged, from a goroutine of its own (user code), after the
-			// sink's goroutine's last delivery and one at a time.
-			go func() {
-				<-k.done
-				k.late.Lock()
-				defer k.late.Unlock()
-				k.one(e)
-			}()
+			k.publishLate(e)
 		}
 		return
 	}
@@ -172,6 +164,26 @@ func (k *sink) publish(e Event) {
 	default:
 		k.dropped.Add(1)
 	}
+}
+
+// publishLate delivers e, a stuck child's return published after the sink
+// was closed (after Run returned), from a goroutine of its own (user code),
+// after the sink's goroutine's last delivery and one at a time.
+//
+// It is a function of its own, taking its copy of e, so that only this rare
+// path moves an Event to the heap: with the goroutine's closure in publish,
+// publish's own e escaped, and every event queued to every sink cost an
+// allocation of the whole Event (2 allocations and 512 B per logged restart,
+// BenchmarkRestartLogged).
+//
+//go:noinline
+func (k *sink) publishLate(e Event) {
+	go func() {
+		<-k.done
+		k.late.Lock()
+		defer k.late.Unlock()
+		k.one(e)
+	}()
 }
 
 // close stops accepting events; the goroutine drains what is queued.
