@@ -17,16 +17,25 @@ import (
 func TestLivePageShowsAHang(t *testing.T) {
 	tb := openBrowser(t)
 	release := make(chan struct{})
+	// The first incarnation beats until the page is live, then hangs: a
+	// hang before the page's first request would be in neither the
+	// handler's backlog (kept from that request on) nor the stream, and the
+	// page would wait for its event in vain (a browser slow to start on a
+	// busy machine took longer than the 200ms deadline).
+	hang := make(chan struct{})
 	var runs int
 	w := actor.Func(func(ctx context.Context) error {
-		if runs++; runs == 1 {
-			<-release // hung, and slow to return once cancelled
-			return nil
+		stopBeating := hang
+		if runs++; runs > 1 {
+			stopBeating = nil // later incarnations beat on
 		}
-		for { // later incarnations beat
+		for {
 			actor.Beat(ctx)
 			select {
 			case <-ctx.Done():
+				return nil
+			case <-stopBeating:
+				<-release // hung, and slow to return once cancelled
 				return nil
 			case <-time.After(5 * time.Millisecond):
 			}
@@ -39,6 +48,8 @@ func TestLivePageShowsAHang(t *testing.T) {
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("loading %s: %v", url, err)
 	}
+	tb.poll(t, "the live page", `document.getElementById("conn").textContent === "live"`)
+	close(hang)
 	tb.poll(t, "the hung child", `
 		(function () {
 			var st = document.querySelector('#tree tr[data-path="root/indexer"] td.state');
