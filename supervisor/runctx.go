@@ -5,6 +5,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/arbor-go/arbor/actor"
 )
@@ -47,41 +48,54 @@ func viewOfIncarnation(ctx context.Context, in *child) ctxView {
 // channel received from directly; a goroutine per run for that would cost
 // every nested supervisor run with a context of its user's a goroutine.
 func readContext(ctx context.Context) (ctxView, error) {
-	type result struct {
-		v   ctxView
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		method := "Done"
-		finished := false
-		defer func() {
-			if finished {
-				return
-			}
-			var err error = ErrGoexit
-			reason := "its " + method + " method called runtime.Goexit"
-			if p := recover(); p != nil {
-				pe := newPanicError(p)
-				err = pe
-				reason = "its " + method + " method panicked: " + errText(pe)
-			}
-			ch <- result{err: &ConfigError{Field: "Run.ctx", Value: fmt.Sprintf("%T", ctx),
-				Reason: reason + " (the context's methods must not panic)", Err: err}}
-		}()
-		var v ctxView
-		v.done = ctx.Done()
-		method = "Err"
-		v.over = ctx.Err() != nil
-		method = "Value"
-		v.parent = childOf(ctx)
-		v.labels = outerLabels(ctx)
-		v.waiting = actor.Waiting(ctx)
-		finished = true
-		ch <- result{v: v}
+	rd := &ctxReader{ctx: ctx}
+	rd.wg.Add(1)
+	go rd.read()
+	rd.wg.Wait()
+	return rd.v, rd.err
+}
+
+// ctxReader is what readContext's goroutine fills in: one record, so that
+// reading the context costs the goroutine and this record (a closure over
+// each variable the goroutine changes cost an allocation each). Its fields
+// are written by that goroutine only, and read once wg is done.
+type ctxReader struct {
+	ctx      context.Context
+	v        ctxView
+	err      error
+	method   string // the method being called, for the error
+	finished bool   // every method returned
+	wg       sync.WaitGroup
+}
+
+// read calls ctx's methods, guarded: a panic or a Goexit in one of them is
+// a *ConfigError in rd.err.
+func (rd *ctxReader) read() {
+	defer rd.wg.Done()
+	defer func() {
+		if rd.finished {
+			return
+		}
+		var err error = ErrGoexit
+		reason := "its " + rd.method + " method called runtime.Goexit"
+		if p := recover(); p != nil {
+			pe := newPanicError(p)
+			err = pe
+			reason = "its " + rd.method + " method panicked: " + errText(pe)
+		}
+		rd.err = &ConfigError{Field: "Run.ctx", Value: fmt.Sprintf("%T", rd.ctx),
+			Reason: reason + " (the context's methods must not panic)", Err: err}
 	}()
-	res := <-ch
-	return res.v, res.err
+	ctx := rd.ctx
+	rd.method = "Done"
+	rd.v.done = ctx.Done()
+	rd.method = "Err"
+	rd.v.over = ctx.Err() != nil
+	rd.method = "Value"
+	rd.v.parent = childOf(ctx)
+	rd.v.labels = outerLabels(ctx)
+	rd.v.waiting = actor.Waiting(ctx)
+	rd.finished = true
 }
 
 // ctxDone reports whether Run's context is done, by its Done channel: no
