@@ -43,6 +43,7 @@ type Elector interface {
 // A Term is one stint of leadership won by Campaign. Its methods are safe
 // for concurrent use. Its type need not be comparable: a Singleton never
 // compares two terms (a struct value holding a slice is a valid Term).
+// A backend's term can embed a [Loss] for its Lost and Err methods.
 type Term interface {
 	// Token returns the term's fencing token.
 	Token() Token

@@ -154,7 +154,7 @@ func (e *Elector) attempt(ctx context.Context) (_ *term, err error) {
 	// A second subscription to the lease's keepalives (the client sends
 	// one request stream per lease): the term's monitor reads it from now
 	// on, to know when the lease was last renewed.
-	t := &term{e: e, sess: sess, scancel: scancel, lease: lease, lost: make(chan struct{})}
+	t := &term{e: e, sess: sess, scancel: scancel, lease: lease}
 	kctx, kcancel := context.WithCancel(sctx)
 	kach, err := cli.KeepAlive(kctx, lease)
 	if err != nil {

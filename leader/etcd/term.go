@@ -41,30 +41,12 @@ type term struct {
 	key     string // set before the term is handed out
 	rev     int64  // the key's creation revision; set before the term is handed out
 
-	wg   sync.WaitGroup // the monitoring goroutines
-	once sync.Once
-	lost chan struct{}
-	err  error // written once, before lost is closed
+	wg sync.WaitGroup // the monitoring goroutines
+
+	leader.Loss // Lost, Err, and Lose
 }
 
-func (t *term) Token() leader.Token   { return leader.Token(t.rev) }
-func (t *term) Lost() <-chan struct{} { return t.lost }
-
-func (t *term) Err() error {
-	select {
-	case <-t.lost:
-		return t.err
-	default:
-		return nil
-	}
-}
-
-func (t *term) lose(err error) {
-	t.once.Do(func() {
-		t.err = err
-		close(t.lost)
-	})
-}
+func (t *term) Token() leader.Token { return leader.Token(t.rev) }
 
 // keepalives reads the lease's keepalive responses: the term is lost when
 // none arrives within the renew deadline of the last one (or of the grant),
@@ -80,14 +62,14 @@ func (t *term) keepalives(ch <-chan *clientv3.LeaseKeepAliveResponse, granted ti
 		select {
 		case resp, ok := <-ch:
 			if !ok {
-				t.lose(ErrLeaseEnded)
+				t.Lose(ErrLeaseEnded)
 				return
 			}
 			if resp != nil && resp.TTL > 0 {
 				timer.Reset(r)
 			}
 		case <-timer.C:
-			t.lose(ErrNoKeepalive)
+			t.Lose(ErrNoKeepalive)
 		}
 	}
 }
@@ -104,15 +86,15 @@ func (t *term) watchKey() {
 		for resp := range wch {
 			for _, ev := range resp.Events {
 				if ev.Type == mvccpb.DELETE {
-					t.lose(ErrKeyDeleted)
+					t.Lose(ErrKeyDeleted)
 				}
 			}
 			if resp.Err() != nil && ctx.Err() == nil {
-				t.lose(ErrWatchFailed)
+				t.Lose(ErrWatchFailed)
 			}
 		}
 		if ctx.Err() == nil {
-			t.lose(ErrWatchFailed)
+			t.Lose(ErrWatchFailed)
 		}
 	}()
 }
@@ -133,7 +115,7 @@ func (t *term) stop() {
 // Without a connection the revocation fails; the lease then expires after
 // its TTL, as nothing renews it any more.
 func (t *term) Resign(ctx context.Context) error {
-	t.lose(ErrResigned) // first: stopping ends the keepalive stream too
+	t.Lose(ErrResigned) // first: stopping ends the keepalive stream too
 	t.stop()
 	_, err := t.e.cfg.Client.Revoke(ctx, t.lease)
 	return err

@@ -83,7 +83,7 @@ func (e *Elector) Campaign(ctx context.Context) (leader.Term, error) {
 		LockConfig: resourcelock.ResourceLockConfig{Identity: e.cfg.Identity},
 	}}
 	runCtx, cancel := context.WithCancel(context.Background())
-	t := &term{e: e, lock: lock, cancel: cancel, done: make(chan struct{}), lost: make(chan struct{})}
+	t := &term{e: e, lock: lock, cancel: cancel, done: make(chan struct{})}
 	won := make(chan context.Context, 1)
 	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:          lock,
@@ -124,9 +124,9 @@ func (e *Elector) Campaign(ctx context.Context) (leader.Term, error) {
 		// when the term is resigned.
 		context.AfterFunc(lctx, func() {
 			if runCtx.Err() == nil {
-				t.lose(ErrNotRenewed)
+				t.Lose(ErrNotRenewed)
 			}
-			t.lose(ErrResigned)
+			t.Lose(ErrResigned)
 		})
 		return t, nil
 	case <-ctx.Done():
@@ -155,35 +155,16 @@ type term struct {
 	done   chan struct{}      // closed when the LeaderElector's Run returned
 	token  leader.Token
 
-	once sync.Once
-	lost chan struct{}
-	err  error // written once, before lost is closed
+	leader.Loss // Lost, Err, and Lose
 }
 
-func (t *term) Token() leader.Token   { return t.token }
-func (t *term) Lost() <-chan struct{} { return t.lost }
-
-func (t *term) Err() error {
-	select {
-	case <-t.lost:
-		return t.err
-	default:
-		return nil
-	}
-}
-
-func (t *term) lose(err error) {
-	t.once.Do(func() {
-		t.err = err
-		close(t.lost)
-	})
-}
+func (t *term) Token() leader.Token { return t.token }
 
 // Resign stops the LeaderElector, waits for it (within ctx), and releases
 // the Lease if it still names this candidate: the holder cleared, a compare-and-swap on
 // the resourceVersion (retried on a conflict), as client-go's release does.
 func (t *term) Resign(ctx context.Context) error {
-	t.lose(ErrResigned)
+	t.Lose(ErrResigned)
 	t.cancel()
 	select {
 	case <-t.done:

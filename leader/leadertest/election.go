@@ -66,7 +66,7 @@ func (e *Election) Revoke() bool {
 	}
 	e.mu.Unlock()
 	if t != nil {
-		t.lose(ErrRevoked)
+		t.Lose(ErrRevoked)
 	}
 	return t != nil
 }
@@ -88,7 +88,7 @@ func (e *Election) CutOff() bool {
 		e.cut = map[string]bool{}
 	}
 	e.cut[t.name] = true
-	time.AfterFunc(e.timing.RenewDeadline, func() { t.lose(ErrNoRenewal) })
+	time.AfterFunc(e.timing.RenewDeadline, func() { t.Lose(ErrNoRenewal) })
 	time.AfterFunc(e.timing.TTL, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -132,7 +132,7 @@ func (c *candidate) Campaign(ctx context.Context) (leader.Term, error) {
 		if e.holder == nil && e.nextLocked() == me {
 			e.leaveLocked(me)
 			e.token++
-			t := &term{e: e, name: c.name, token: e.token, lost: make(chan struct{})}
+			t := &term{e: e, name: c.name, token: e.token}
 			e.holder = t
 			e.mu.Unlock()
 			return t, nil
@@ -179,29 +179,10 @@ type term struct {
 
 	cut bool // guarded by e.mu: cut off, it can no longer resign
 
-	once sync.Once
-	lost chan struct{}
-	err  error // written once, before lost is closed
+	leader.Loss // Lost, Err, and Lose
 }
 
-func (t *term) Token() leader.Token   { return t.token }
-func (t *term) Lost() <-chan struct{} { return t.lost }
-
-func (t *term) Err() error {
-	select {
-	case <-t.lost:
-		return t.err
-	default:
-		return nil
-	}
-}
-
-func (t *term) lose(err error) {
-	t.once.Do(func() {
-		t.err = err
-		close(t.lost)
-	})
-}
+func (t *term) Token() leader.Token { return t.token }
 
 // ErrCutOff is returned by the Resign of a term cut off by CutOff.
 var ErrCutOff = errors.New("leadertest: cut off from the election")
@@ -218,6 +199,6 @@ func (t *term) Resign(context.Context) error {
 		e.freeLocked()
 	}
 	e.mu.Unlock()
-	t.lose(ErrResigned)
+	t.Lose(ErrResigned)
 	return nil
 }
