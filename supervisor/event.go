@@ -75,10 +75,16 @@ func (k EventKind) String() string {
 
 // Event is one lifecycle transition, as a flat value. Events are built only
 // when a logger level or an observer wants them.
+//
+// An event's Time is the instant the supervisor read for the transition,
+// the one its intensity window and backoff count with, however much later
+// the event was built: its monotonic reading is that instant exactly, so
+// that Time.Sub between two events of one run measures what the supervisor
+// measured, and its wall-clock reading is the wall clock's at that instant.
 type Event struct {
 	Kind        EventKind
 	Seq         uint64        // per-supervisor sequence number, from 1, in order of occurrence; 0 for observer_dropped, a sink's report
-	Time        time.Time     // when it happened
+	Time        time.Time     // when it happened: the transition's instant (see Event)
 	Supervisor  string        // path of the supervisor that emitted it
 	Child       string        // the child's name; empty for the supervisor's own events
 	Path        string        // the child's path, or the supervisor's for its own events

@@ -406,8 +406,9 @@ func (r *run) signalReady() {
 // observes that is a tenth of its cost. As a time.Time (timeAt), an instant
 // reads as the start's wall-clock time plus the elapsed time, which drifts
 // from the system's when its wall clock is stepped or the machine was
-// suspended; an event's Time, which users read as the wall-clock time, is
-// read from the wall clock (wallLocked).
+// suspended; an event's Time, which users read as the wall-clock time, takes
+// its wall-clock reading from the wall clock and its monotonic reading from
+// the instant (wallLocked).
 type instant int64
 
 // clock reads the run's clock.
@@ -417,12 +418,20 @@ func (r *run) clock() instant { return instant(time.Since(r.start)) }
 // included, so it compares exactly with the instants it came from).
 func (r *run) timeAt(i instant) time.Time { return r.start.Add(time.Duration(i)) }
 
-// wallLocked returns the wall-clock time of the transition made at now:
-// read once per transition, however many events report it. Called with
+// wallLocked returns the time of the transition made at now, for its
+// events: the wall clock is read once per transition, however many events
+// report it, and taken back to now. The event is built later than now (by
+// as little as a few calls, or by as long as the goroutine holding the lock
+// was descheduled or stopped by the garbage collector meanwhile: tens of
+// milliseconds on a loaded machine), and an event's Time is when the
+// transition happened: its monotonic reading is now exactly (so that an
+// observer measures the intervals the intensity window and the backoff
+// measured), its wall-clock reading the wall clock's at now. Called with
 // s.mu held.
 func (r *run) wallLocked(now instant) time.Time {
 	if now != r.wallOf || r.wall.IsZero() {
-		r.wallOf, r.wall = now, time.Now()
+		w := time.Now()
+		r.wallOf, r.wall = now, w.Add(time.Duration(now)-w.Sub(r.start))
 	}
 	return r.wall
 }
