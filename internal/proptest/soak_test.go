@@ -69,14 +69,25 @@ func (s *soak) chaos() actor.Actor {
 }
 
 // soakObserver checks the event stream as it comes: every injected failure
-// is reported exactly once, and no supervisor run restarts more often than
-// its intensity allows.
+// is reported exactly once, each supervisor run's events arrive all and in
+// order, and no supervisor run restarts more often than its intensity
+// allows.
+//
+// The intensity check is exact, with no slack: it counts as the
+// supervisor's window does. An event's Time is the instant the supervisor
+// read for its transition (its monotonic reading exactly), and a restart
+// counts at the instant of the failure it answers, its incarnation's exit
+// event (failed, panicked, exited or stopped), or at the latest instant
+// already counted if that is later (restarts are admitted in the order of
+// their restarting events, and the window's time never goes back). A
+// restart that follows a failed start or a hang counts at its admission
+// instead; the soak has neither (a failed start is a violation of its own,
+// and no child has a liveness deadline).
 type soakObserver struct {
 	mu         sync.Mutex
 	limits     map[string]policy.Intensity // per supervisor path
+	runs       map[string]*soakRun         // per supervisor path: its current run
 	tokens     map[string]int
-	failedAt   map[string]time.Time   // "path#inc" -> time of its exit event
-	restarts   map[string][]time.Time // per supervisor: failure times of admitted restarts in this run
 	events     int
 	restarted  int
 	escalated  int
@@ -84,62 +95,104 @@ type soakObserver struct {
 	violations []string
 }
 
+// soakRun is what the observer knows of one run of one supervisor. A run's
+// events are numbered from 1 (Event.Seq): an event numbered 1 begins a run.
+type soakRun struct {
+	seq       uint64               // the last event's Seq
+	failedAt  map[string]time.Time // "path#incarnation" -> Time of its exit event
+	lastAdmit time.Time            // the latest instant counted in the window
+	restarts  []time.Time          // the instants counted, the newest MaxRestarts
+}
+
 func isLeaf(path string) bool {
 	name := path[strings.LastIndex(path, "/")+1:]
 	return strings.HasPrefix(name, "w") || strings.HasPrefix(name, "dyn")
 }
 
-const soakSlack = 20 * time.Millisecond // event time vs. failure instant
-
 func (o *soakObserver) Observe(e supervisor.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.events++
+	if e.Kind == supervisor.EventObserverDropped {
+		o.dropped += e.Dropped
+		return
+	}
+	rn := o.runs[e.Supervisor]
+	switch {
+	case e.Seq == 1:
+		rn = &soakRun{failedAt: make(map[string]time.Time)}
+		o.runs[e.Supervisor] = rn
+	case rn == nil || e.Seq != rn.seq+1:
+		last := uint64(0)
+		if rn == nil {
+			rn = &soakRun{failedAt: make(map[string]time.Time)}
+			o.runs[e.Supervisor] = rn
+		} else {
+			last = rn.seq
+		}
+		o.violations = append(o.violations, fmt.Sprintf("%s: %v event numbered %d after %d: events lost or out of order", e.Supervisor, e.Kind, e.Seq, last))
+	}
+	rn.seq = e.Seq
 	key := e.Path + "#" + strconv.FormatUint(e.Incarnation, 10)
 	switch e.Kind {
-	case supervisor.EventObserverDropped:
-		o.dropped += e.Dropped
-	case supervisor.EventStarted:
-		if _, ok := o.limits[e.Path]; ok {
-			delete(o.restarts, e.Path) // a new run of that supervisor: a fresh window
-		}
 	case supervisor.EventFailed, supervisor.EventPanicked, supervisor.EventExited, supervisor.EventStopped:
-		o.failedAt[key] = e.Time
+		rn.failedAt[key] = e.Time
 		if e.Err != nil && isLeaf(e.Path) {
-			for _, m := range tokenRE.FindAllString(e.Err.Error(), -1) {
+			for _, m := range tokenRE.FindAllString(e.ErrText, -1) {
 				o.tokens[m]++
 			}
 		}
 	case supervisor.EventRestarting:
 		o.restarted++
-		at, ok := o.failedAt[key]
+		at, ok := rn.failedAt[key]
 		if !ok {
 			o.violations = append(o.violations, "restarting without an exit: "+key)
 			return
 		}
+		delete(rn.failedAt, key) // an incarnation restarts once
 		lim := o.limits[e.Supervisor]
 		if lim.MaxRestarts == policy.Unlimited {
 			return
 		}
-		times := append(o.restarts[e.Supervisor], at)
-		n := 0
+		if at.Before(rn.lastAdmit) {
+			at = rn.lastAdmit
+		}
+		rn.lastAdmit = at
+		times := append(rn.restarts, at)
+		var within []string
 		for _, t := range times {
-			if at.Sub(t) <= lim.Period-soakSlack {
-				n++
+			if at.Sub(t) <= lim.Period {
+				within = append(within, "-"+at.Sub(t).String())
 			}
 		}
-		if n > lim.MaxRestarts {
-			o.violations = append(o.violations, fmt.Sprintf("%s: %d restarts within %v, limit %v", e.Supervisor, n, lim.Period-soakSlack, lim))
+		if len(within) > lim.MaxRestarts {
+			o.violations = append(o.violations, fmt.Sprintf("%s: restart of %s is the %d%s within %v (at %s), limit %v",
+				e.Supervisor, key, len(within), ordinal(len(within)), lim.Period, strings.Join(within, ", "), lim))
 		}
-		if len(times) > 4*lim.MaxRestarts+8 {
-			times = times[len(times)-lim.MaxRestarts-1:]
+		if len(times) > lim.MaxRestarts {
+			times = append(times[:0], times[len(times)-lim.MaxRestarts:]...)
 		}
-		o.restarts[e.Supervisor] = times
+		rn.restarts = times
 	case supervisor.EventEscalated:
 		o.escalated++
-	case supervisor.EventStartFailed, supervisor.EventStopTimeout, supervisor.EventStuckExited:
-		o.violations = append(o.violations, fmt.Sprintf("unexpected %v at %s: %v", e.Kind, e.Path, e.Err))
+	case supervisor.EventStartFailed, supervisor.EventStopTimeout, supervisor.EventStuckExited, supervisor.EventHung:
+		o.violations = append(o.violations, fmt.Sprintf("unexpected %v at %s: %s", e.Kind, e.Path, e.ErrText))
 	}
+}
+
+// ordinal returns the English suffix of n: "st", "nd", "rd" or "th".
+func ordinal(n int) string {
+	if n%100/10 != 1 {
+		switch n % 10 {
+		case 1:
+			return "st"
+		case 2:
+			return "nd"
+		case 3:
+			return "rd"
+		}
+	}
+	return "th"
 }
 
 func soakDuration(t *testing.T) time.Duration {
@@ -164,7 +217,7 @@ func TestSoak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	sk := &soak{}
 	obs := &soakObserver{limits: make(map[string]policy.Intensity), tokens: make(map[string]int),
-		failedAt: make(map[string]time.Time), restarts: make(map[string][]time.Time)}
+		runs: make(map[string]*soakRun)}
 	strategies := []policy.Strategy{policy.OneForOne, policy.OneForAll, policy.RestForOne}
 	var bottoms []*supervisor.Supervisor
 	var mids []supervisor.Child
