@@ -22,6 +22,15 @@ import (
 // return in time, as it does for a stop of a running program (no stuck
 // report).
 func TestAStopDuringTheStopOfWhatIsLeftOfTheGroupIsCutToFitTheShutdownTimeout(t *testing.T) {
+	stopDuringTheStopOfWhatIsLeft(t, 200*time.Millisecond)
+}
+
+// stopDuringTheStopOfWhatIsLeft stops the tree, with a shutdown timeout
+// of 3s, while the package waits out the stop timeout (an hour) of the
+// member a program left when it exited by itself; the program's
+// WaitDelay is waitDelay. Run must return nil (no stuck report).
+func stopDuringTheStopOfWhatIsLeft(t *testing.T, waitDelay time.Duration) {
+	t.Helper()
 	dir := t.TempDir()
 	up, term := filepath.Join(dir, "up"), filepath.Join(dir, "term")
 	for _, f := range []string{up, term} {
@@ -38,7 +47,7 @@ func TestAStopDuringTheStopOfWhatIsLeftOfTheGroupIsCutToFitTheShutdownTimeout(t 
 	// when the sleep ended, an hour later, and the test hung.
 	p := shell(`(trap 'echo term > "$2"' TERM; echo up > "$1"; while :; do sleep 3600 & wait $!; done) & read x < "$1"; exit 0`, up, term)
 	p.StopTimeout = time.Hour
-	p.WaitDelay = 200 * time.Millisecond
+	p.WaitDelay = waitDelay
 	sup := supervisortest.New(t, "root", supervisor.WithChildren(
 		supervisor.Child{Name: "prog", Actor: p, Restart: policy.Temporary, ShutdownTimeout: 3 * time.Second},
 	))
