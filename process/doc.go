@@ -24,9 +24,15 @@
 // program's pidfd where the kernel has one), so that its group id cannot
 // have been given to another group meanwhile. Run then waits for the
 // program's output for at most WaitDelay: a descendant that escaped the
-// group and holds stdout cannot keep the incarnation alive. The stop
-// timeout is cut so that SIGKILL and that wait fit before the supervisor's
-// stop deadline (the child's ShutdownTimeout, or the shutdown budget); if
+// group and holds stdout cannot keep the incarnation alive. After a
+// SIGKILL of the package's, the wait for the group to be gone, the reap
+// and that wait share one WaitDelay. The stop timeout is cut so that
+// SIGKILL comes WaitDelay plus a fifth of the time left (or a quarter of
+// WaitDelay, when that is more) before the supervisor's stop deadline
+// (the child's ShutdownTimeout, or the shutdown budget): a child with a
+// 3s ShutdownTimeout and the default WaitDelay (1s) has its SIGKILL 1.4s
+// after the stop signal at the latest. The fifth is for what no bound
+// covers, such as timers that fire late on a loaded machine. If
 // even SIGKILL cannot end the program (a process stuck in the kernel), the
 // child is reported stuck, and the report names the program's pid
 // (supervisor.StuckChild.PID).

@@ -68,7 +68,8 @@ type Program struct {
 	// gets SIGKILL (default DefaultStopTimeout). When the supervisor's
 	// stop deadline (the child's ShutdownTimeout, or the shutdown
 	// budget) comes sooner, SIGKILL is sent early enough that the
-	// incarnation can still return before it.
+	// incarnation can still return before it: WaitDelay plus a fifth of
+	// the time left before the deadline (see the package docs).
 	StopTimeout time.Duration
 	// WaitDelay bounds the wait for the program's output once the
 	// program has exited or been killed (default DefaultWaitDelay): a
@@ -292,14 +293,33 @@ func readinessValue(r Readiness) (Readiness, error) {
 	return r, nil
 }
 
+// stopSlackShare is the share of the time left before the supervisor's
+// stop deadline (one part in stopSlackShare: a fifth) that a stop keeps,
+// beyond WaitDelay, for what no bound of the package's covers: a timer
+// that fires late (Run's goroutine keeps its OS thread locked, which the
+// kernel must schedule), the killed processes' exit, the wakeups of the
+// supervisor. A quarter of WaitDelay, when that is more.
+//
+// Rejected: a fixed slack (a quarter of WaitDelay alone, as before). It
+// is a constant while the delays it must absorb grow with the machine's
+// load: with a 3s shutdown timeout and a 200ms WaitDelay it left 50ms;
+// beside CPU-bound processes (load 18 on 2 cores, under the race
+// detector) the stop timer was seen firing up to 500ms late, and the
+// child was reported stuck although nothing was. A share of the time
+// left grows with the deadline the user chose.
+const stopSlackShare = 5
+
 // stopTimeoutFor returns how long to wait after the stop signal before
-// SIGKILL: the spec's timeout, cut so that SIGKILL and the wait for the
-// output still fit before the supervisor's stop deadline.
+// SIGKILL: the spec's timeout, cut so that SIGKILL, the WaitDelay window
+// that follows it (the wait for the group to be gone, the reap and the
+// wait for the output share it: see incarnation.killEnd) and a slack
+// (stopSlackShare) still fit before the supervisor's stop deadline.
 func (s *spec) stopTimeoutFor(ctx context.Context) time.Duration {
 	d := s.stopTimeout
 	if dl, ok := supervisor.StopDeadline(ctx); ok {
-		left := time.Until(dl) - s.waitDelay - s.waitDelay/4
-		d = max(min(d, left), 0)
+		left := time.Until(dl)
+		slack := max(left/stopSlackShare, s.waitDelay/4)
+		d = max(min(d, left-s.waitDelay-slack), 0)
 	}
 	return d
 }

@@ -68,6 +68,14 @@ type incarnation struct {
 	closers     []func()
 	notifyWatch func() // the watcher of a NotifyFD or NotifySocket
 
+	// killEnd is the end of the one WaitDelay window that follows a
+	// SIGKILL of the package's (zero when it sent none): the wait for the
+	// group to be gone, the program's reap and the wait for its output
+	// share it, so that what follows a SIGKILL fits in the margin
+	// stopTimeoutFor keeps before the stop deadline. Set by stop or
+	// stopRest on Run's goroutine, read by finish and reap on it.
+	killEnd time.Time
+
 	sys sysState // what the operating system's part keeps
 }
 
@@ -208,9 +216,9 @@ func (in *incarnation) stop() (killed bool) {
 	} else {
 		in.out.warnKill("program stopped, but its group did not within the stop timeout: SIGKILL to what is left of it", timeout)
 	}
-	in.signal(syscall.SIGKILL)
+	in.kill()
 	<-in.exited
-	in.waitGone(s.waitDelay)
+	in.waitGone()
 	return killed
 }
 
@@ -245,13 +253,20 @@ func (in *incarnation) stopRest() {
 		}
 	}
 	in.out.warnKill("program exited, but what is left of its group did not stop within the stop timeout: SIGKILL to it", timeout)
-	in.signal(syscall.SIGKILL)
-	in.waitGone(in.s.waitDelay)
+	in.kill()
+	in.waitGone()
 }
 
-// waitGone waits up to d for the group to be gone.
-func (in *incarnation) waitGone(d time.Duration) bool {
-	t := time.NewTimer(d)
+// kill sends SIGKILL to the group and opens the WaitDelay window that
+// the rest of the incarnation shares (see killEnd).
+func (in *incarnation) kill() {
+	in.killEnd = time.Now().Add(in.s.waitDelay)
+	in.signal(syscall.SIGKILL)
+}
+
+// waitGone waits for the group to be gone, until killEnd at most.
+func (in *incarnation) waitGone() bool {
+	t := time.NewTimer(time.Until(in.killEnd))
 	defer t.Stop()
 	gone, _ := in.waitGroupGone(t.C, nil)
 	return gone
@@ -288,9 +303,13 @@ func (in *incarnation) finish(stopped, killed bool) error {
 	// The output's bound (WaitDelay) is one window from the reap, shared
 	// by the wait for the pipes (exec.Cmd.WaitDelay) and the drain of the
 	// logging queue, so that a slow logger adds nothing to the time the
-	// stop deadline leaves for it (see stopTimeoutFor).
+	// stop deadline leaves for it (see stopTimeoutFor). After a SIGKILL
+	// the window is the one that opened with it (killEnd).
 	outputBound := time.Now().Add(in.s.waitDelay)
-	waitErr := in.reap()
+	if !in.killEnd.IsZero() {
+		outputBound = in.killEnd
+	}
+	waitErr := in.reap(outputBound)
 	in.release()
 	if in.so != nil {
 		in.so.flush()

@@ -129,7 +129,7 @@ func TestReadinessGivenAsAPointerWorks(t *testing.T) {
 func TestStopTimeoutIsCutToFitTheChildsShutdownTimeout(t *testing.T) {
 	// The program ignores SIGTERM and its stop timeout is an hour; the
 	// child's shutdown timeout is 3s: SIGKILL comes early enough (3s minus
-	// WaitDelay and a quarter of it) that the child is not reported stuck.
+	// WaitDelay and a fifth of 3s) that the child is not reported stuck.
 	p := shell(`trap '' TERM; echo >&3; exec sleep 3600`)
 	p.Ready = process.NotifyFD{FD: 3}
 	p.StopTimeout = time.Hour
@@ -143,7 +143,7 @@ func TestStopTimeoutIsCutToFitTheChildsShutdownTimeout(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("Run = %v, want nil: the program is killed before its shutdown timeout", err)
 	}
-	t.Logf("stopped in %v (SIGKILL due after 1.75s, shutdown timeout 3s)", time.Since(t0))
+	t.Logf("stopped in %v (SIGKILL due after 1.4s, shutdown timeout 3s)", time.Since(t0))
 }
 
 func TestWatchdogMessagesAreHeartbeats(t *testing.T) {

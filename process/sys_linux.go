@@ -2,6 +2,7 @@ package process
 
 import (
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -55,8 +56,13 @@ func (in *incarnation) waitExit() {
 	}
 }
 
-// reap reaps the program and waits for its output (to WaitDelay's bound).
-func (in *incarnation) reap() error { return in.cmd.Wait() }
+// reap reaps the program and waits for its output until bound at most
+// (exec.Cmd.WaitDelay, which nothing else reads here: the command has no
+// context, and only Run's goroutine calls Wait).
+func (in *incarnation) reap(bound time.Time) error {
+	in.cmd.WaitDelay = max(time.Until(bound), time.Nanosecond) // 0 would mean no bound
+	return in.cmd.Wait()
+}
 
 // signal sends sig to the program's group (and, in subreaper mode, to the
 // groups and processes of its recorded descendants).

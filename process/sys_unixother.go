@@ -4,6 +4,7 @@ package process
 
 import (
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,8 +38,9 @@ func (in *incarnation) waitExit() {
 	in.sys.waitErr = in.cmd.Wait()
 }
 
-// reap returns what waitExit's reap returned.
-func (in *incarnation) reap() error {
+// reap returns what waitExit's reap returned (its output's wait was
+// bounded there, by WaitDelay).
+func (in *incarnation) reap(time.Time) error {
 	<-in.exited
 	return in.sys.waitErr
 }

@@ -2,6 +2,7 @@ package process
 
 import (
 	"syscall"
+	"time"
 )
 
 // haveSubreaper tells whether Program.Subreaper is available: on Linux
@@ -31,8 +32,9 @@ func (in *incarnation) waitExit() {
 	in.sys.waitErr = in.cmd.Wait()
 }
 
-// reap returns what waitExit's reap returned.
-func (in *incarnation) reap() error {
+// reap returns what waitExit's reap returned (its output's wait was
+// bounded there, by WaitDelay).
+func (in *incarnation) reap(time.Time) error {
 	<-in.exited
 	return in.sys.waitErr
 }
